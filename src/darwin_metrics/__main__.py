@@ -1,0 +1,5 @@
+"""``python -m darwin_metrics`` runs the command-line tool."""
+
+from darwin_metrics.cli.main import main
+
+raise SystemExit(main())

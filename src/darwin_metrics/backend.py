@@ -1,0 +1,86 @@
+"""The backend contract and the choice of backend for this platform.
+
+A backend turns the operating system's answers into records. :class:`Backend` lists every family;
+each method raises :class:`~darwin_metrics.errors.NotSupported` unless a platform backend overrides
+it, so a family a platform lacks is an explicit, typed answer rather than a missing attribute.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+from darwin_metrics.errors import NotSupported
+
+if TYPE_CHECKING:
+    from darwin_metrics.records.cpu import CPU
+    from darwin_metrics.records.disk import DiskIO, Volume
+    from darwin_metrics.records.memory import Memory
+    from darwin_metrics.records.net import Interface
+    from darwin_metrics.records.process import Process, ProcessNode, Thread
+
+
+class Backend:
+    """Base of the platform backends; every family defaults to ``NotSupported``."""
+
+    #: A short name: ``linux``, ``darwin`` or ``unsupported``.
+    name = "unsupported"
+
+    def _unsupported(self, family: str) -> NotSupported:
+        return NotSupported(f"{family} is not available on the {self.name} backend")
+
+    def cpu(self) -> CPU:
+        raise self._unsupported("cpu")
+
+    def memory(self) -> Memory:
+        raise self._unsupported("memory")
+
+    def disks(self) -> tuple[DiskIO, ...]:
+        raise self._unsupported("disks")
+
+    def volumes(self, all: bool = False) -> tuple[Volume, ...]:
+        raise self._unsupported("volumes")
+
+    def interfaces(self) -> tuple[Interface, ...]:
+        raise self._unsupported("interfaces")
+
+    def processes(self) -> tuple[Process, ...]:
+        raise self._unsupported("processes")
+
+    def process(self, pid: int) -> Process:
+        raise self._unsupported("process")
+
+    def threads(self, pid: int) -> tuple[Thread, ...]:
+        raise self._unsupported("threads")
+
+    def process_tree(self) -> tuple[ProcessNode, ...]:
+        from darwin_metrics.process_tree import build_tree
+
+        return build_tree(self.processes())
+
+
+_lock = threading.Lock()
+_default: Backend | None = None
+
+
+def default_backend() -> Backend:
+    """The backend for this platform, created once (thread-safe)."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = _make_backend()
+    return _default
+
+
+def _make_backend() -> Backend:
+    if sys.platform.startswith("linux"):
+        from darwin_metrics.linux.backend import LinuxBackend
+
+        return LinuxBackend()
+    if sys.platform == "darwin":
+        from darwin_metrics.darwin.backend import DarwinBackend
+
+        return DarwinBackend()
+    return Backend()

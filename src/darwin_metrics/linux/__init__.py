@@ -1,0 +1,1 @@
+"""The Linux backend: procfs and sysfs read directly, relative to configurable roots."""

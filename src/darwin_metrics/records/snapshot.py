@@ -1,0 +1,49 @@
+"""The whole-machine snapshot and the capability report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from darwin_metrics.records.cpu import CPU
+from darwin_metrics.records.disk import DiskIO, Volume
+from darwin_metrics.records.memory import Memory
+from darwin_metrics.records.net import Interface
+from darwin_metrics.records.process import Process
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """Every family at one moment. ``timestamp`` is seconds since the Unix epoch; a family the
+    platform cannot give (or the caller may not read) is ``None``."""
+
+    timestamp: float
+    platform: str
+    cpu: CPU | None = None
+    memory: Memory | None = None
+    disks: tuple[DiskIO, ...] | None = None
+    volumes: tuple[Volume, ...] | None = None
+    interfaces: tuple[Interface, ...] | None = None
+    processes: tuple[Process, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FamilyCapability:
+    """Whether a metric family works on this machine, and which of its fields carry values.
+
+    ``fields`` are dotted paths into the family's record (``"times.iowait"``,
+    ``"cores[].frequency.current"``); ``reason`` says why an unsupported family is missing.
+    """
+
+    name: str
+    supported: bool
+    fields: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    """What this machine can report, family by family."""
+
+    platform: str
+    backend: str
+    families: tuple[FamilyCapability, ...]

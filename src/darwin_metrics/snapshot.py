@@ -1,0 +1,83 @@
+"""Collect every family into one :class:`Snapshot`, and report capabilities.
+
+Each row of :data:`FAMILIES` names a Snapshot field and the backend call that fills it. A family
+that is unsupported, denied or fails to parse becomes ``None`` (logged at debug level), so one broken
+source never spoils the whole snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from darwin_metrics.backend import Backend
+from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.records.snapshot import Capabilities, FamilyCapability, Snapshot
+
+log = logging.getLogger(__name__)
+
+#: (Snapshot field, how to read it from a backend). Order is the order of the JSON output.
+FAMILIES: tuple[tuple[str, Callable[[Backend], Any]], ...] = (
+    ("cpu", lambda b: b.cpu()),
+    ("memory", lambda b: b.memory()),
+    ("disks", lambda b: b.disks()),
+    ("volumes", lambda b: b.volumes()),
+    ("interfaces", lambda b: b.interfaces()),
+    ("processes", lambda b: b.processes()),
+)
+
+
+def _collect(name: str, read: Callable[[Backend], Any], backend: Backend) -> tuple[Any, str | None]:
+    try:
+        return read(backend), None
+    except NotSupported as exc:
+        return None, str(exc)
+    except (DarwinMetricsError, OSError) as exc:
+        log.debug("family %s failed: %s", name, exc)
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def take_snapshot(backend: Backend, *, include_processes: bool = True) -> Snapshot:
+    """Read every family from ``backend``; ``processes`` is skipped when not asked for."""
+    values: dict[str, Any] = {}
+    for name, read in FAMILIES:
+        if name == "processes" and not include_processes:
+            continue
+        values[name], _ = _collect(name, read, backend)
+    return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
+
+
+def capabilities(backend: Backend) -> Capabilities:
+    """Read each family once and list the fields that carry a value on this machine."""
+    families = []
+    for name, read in FAMILIES:
+        value, reason = _collect(name, read, backend)
+        if value is None:
+            families.append(FamilyCapability(name=name, supported=False, reason=reason))
+        else:
+            fields = tuple(sorted(_present_fields(value, "")))
+            families.append(FamilyCapability(name=name, supported=True, fields=fields))
+    return Capabilities(platform=sys.platform, backend=backend.name, families=tuple(families))
+
+
+def _present_fields(value: Any, prefix: str) -> set[str]:
+    """Dotted paths of the non-``None`` leaves of a record (``[]`` marks a sequence)."""
+    if isinstance(value, tuple):
+        found: set[str] = set()
+        for item in value:
+            found |= _present_fields(item, prefix + "[]")
+        return found
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found = set()
+        for f in dataclasses.fields(value):
+            sub = getattr(value, f.name)
+            if sub is None:
+                continue
+            path = f"{prefix}.{f.name}" if prefix else f.name
+            found |= _present_fields(sub, path) or {path}
+        return found
+    return {prefix} if prefix else set()
