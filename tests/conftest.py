@@ -14,9 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from darwin_metrics.linux.fs import Roots
 from tests.support.ttar import extract
+
+# Fuzzing checks behaviour, not speed: no deadlines, and no "too slow" failures on a busy 2-core CI.
+settings.register_profile(
+    "darwin-metrics",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("darwin-metrics")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("DARWIN_METRICS_FIXTURES") or REPO.parent / "shared" / "fixtures")

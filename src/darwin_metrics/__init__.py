@@ -23,8 +23,13 @@ from darwin_metrics.errors import (
 
 if TYPE_CHECKING:
     from darwin_metrics.records import (
+        Battery,
+        Power,
+        PowerManagement,
+        PowerSources,
         CPU,
         Capabilities,
+        GPU,
         DiskIO,
         Interface,
         Memory,
@@ -34,6 +39,17 @@ if TYPE_CHECKING:
         Thread,
         Volume,
     )
+    from darwin_metrics.records.cgroup import CGroup
+    from darwin_metrics.records.connections import (
+        Connection,
+        ConnectionCounts,
+        ConnectionKind,
+    )
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.wifi import WiFi
+    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.sampler import Sample, Sampler
 
 __version__ = "0.1.0"
@@ -93,9 +109,142 @@ def process_tree() -> tuple[ProcessNode, ...]:
     return result
 
 
+def gpus() -> tuple[GPU, ...]:
+    """Every GPU (NVIDIA via NVML, AMD via amdgpu, Intel via i915/xe): load, memory (bytes),
+    temperatures, power (W), clocks (Hz), throttle reasons and processes; ``()`` when none."""
+    result: tuple[GPU, ...] = _backend().gpus()
+    return result
+
+
 def threads(pid: int) -> tuple[Thread, ...]:
     """The threads of process ``pid`` with their CPU times (s)."""
     result: tuple[Thread, ...] = _backend().threads(pid)
+    return result
+
+
+def connections(kind: ConnectionKind = "inet", pids: bool = True) -> tuple[Connection, ...]:
+    """Sockets of this network namespace: ``kind`` is ``inet`` (TCP+UDP, v4+v6), ``inet4``,
+    ``inet6``, ``tcp``, ``tcp4``, ``tcp6``, ``udp``, ``udp4``, ``udp6``, ``unix`` or ``all``.
+
+    Each record has addresses, ports, state, inode and uid; with ``pids=True`` also the owning
+    processes (one scan of ``/proc/*/fd``), else ``pids`` is ``None``. ``ValueError`` for an
+    unknown kind.
+    """
+    result: tuple[Connection, ...] = _backend().connections(kind, pids=pids)
+    return result
+
+
+def connection_counts(pids: bool = True) -> ConnectionCounts:
+    """Socket counts per protocol, family and state, and the listening ports with their processes."""
+    result: ConnectionCounts = _backend().connection_counts(pids=pids)
+    return result
+
+
+def process_connections(pid: int, kind: ConnectionKind = "inet") -> tuple[Connection, ...]:
+    """The sockets process ``pid`` holds (from its own network namespace); raises
+    :class:`NoSuchProcess` or :class:`AccessDenied`."""
+    result: tuple[Connection, ...] = _backend().process_connections(pid, kind)
+    return result
+
+
+def wifi() -> tuple[WiFi, ...]:
+    """Every wireless interface: SSID, BSSID, frequency (Hz), signal/noise (dBm), bit rates
+    (bit/s), link quality and counters; ``()`` without Wi-Fi."""
+    result: tuple[WiFi, ...] = _backend().wifi()
+    return result
+
+
+def network_stats(pid: int | None = None) -> NetworkStats:
+    """TCP, UDP, IP and ICMP counters of this network namespace (or that of process ``pid``)."""
+    result: NetworkStats = _backend().network_stats(pid)
+    return result
+
+
+def cgroup(pid: int | None = None) -> CGroup:
+    """The cgroup v2 of process ``pid`` (default: this one) with its limits and usage; raises
+    :class:`NotSupported` on a cgroup v1 system."""
+    result: CGroup = _backend().cgroup(pid)
+    return result
+
+
+def batteries() -> tuple[Battery, ...]:
+    """The batteries that power this machine: charge, health, energy (J), power (W), times (s)."""
+    result: tuple[Battery, ...] = _backend().batteries()
+    return result
+
+
+def power_sources() -> PowerSources:
+    """System batteries, peripherals' batteries and power adapters, and whether on AC."""
+    result: PowerSources = _backend().power_sources()
+    return result
+
+
+def power(interval: float = 0.1) -> Power:
+    """Power rails in watts (RAPL, hwmon, battery, GPU) and cumulative energy in joules.
+
+    Counter-based rails need two readings: the first call (or one after a long pause) waits
+    ``interval`` seconds; later calls average over the time since the previous call.
+    """
+    result: Power = _backend().power(interval=interval)
+    return result
+
+
+def power_management() -> PowerManagement:
+    """CPU frequency governors and energy preferences, platform profile, AC or battery."""
+    result: PowerManagement = _backend().power_management()
+    return result
+
+
+def temperatures() -> Temperatures:
+    """Every temperature in °C: chip sensors (classified cpu, gpu, storage, …), thermal zones with
+    their trip points, and cooling devices."""
+    result: Temperatures = _backend().temperatures()
+    return result
+
+
+def fans() -> tuple[Fan, ...]:
+    """Every fan channel: speed (RPM), PWM duty (percent), mode, and whether it can be driven."""
+    result: tuple[Fan, ...] = _backend().fans()
+    return result
+
+
+def thermal() -> Thermal:
+    """Thermal throttling: CPU throttle counters, GPU clock-event reasons, and whether (and since
+    when) the machine throttles. Repeated calls compare with the previous one."""
+    result: Thermal = _backend().thermal()
+    return result
+
+
+def fan_control(
+    fan: Fan | str,
+    *,
+    force: bool = False,
+    state_dir: str | None = None,
+    spin_check: float = 3.0,
+    watchdog_interval: float = 1.0,
+    min_duty_percent: float = 20.0,
+) -> FanController:
+    """Opt-in control of one fan (needs root): ``with fan_control(fan) as ctl: ctl.set_duty(40)``.
+
+    ``fan`` is a :class:`Fan` or its id (``nct6779/fan1``). The fan's previous settings are saved
+    before the first write and restored when the block ends, on SIGTERM/SIGINT/SIGHUP, at exit, and
+    after a SIGKILL on the next start (state files in ``state_dir``, default
+    ``/run/darwin-metrics``). See docs/sensors.md for the whole safety procedure.
+    """
+    result: FanController = _backend().fan_control(
+        fan,
+        force=force,
+        state_dir=state_dir,
+        spin_check=spin_check,
+        watchdog_interval=watchdog_interval,
+        min_duty_percent=min_duty_percent,
+    )
+    return result
+
+
+def restore_pending(state_dir: str | None = None) -> tuple[str, ...]:
+    """Restore fans left under manual control by a process that was killed; returns their ids."""
+    result: tuple[str, ...] = _backend().restore_pending_fans(state_dir)
     return result
 
 
@@ -117,6 +266,8 @@ _LAZY = {
     "Sampler": "darwin_metrics.sampler",
     "Sample": "darwin_metrics.sampler",
     "records": "darwin_metrics.records",
+    "FanController": "darwin_metrics.linux.fancontrol",
+    "FanControlError": "darwin_metrics.linux.fancontrol",
 }
 
 
@@ -142,15 +293,33 @@ __all__ = [
     "Sample",
     "Sampler",
     "__version__",
+    "batteries",
+    "power",
+    "power_management",
+    "power_sources",
     "capabilities",
+    "cgroup",
+    "connection_counts",
+    "connections",
     "cpu",
     "disks",
+    "fan_control",
+    "fans",
+    "restore_pending",
+    "temperatures",
+    "thermal",
+    "FanController",
+    "FanControlError",
+    "gpus",
     "interfaces",
     "memory",
+    "network_stats",
     "process",
+    "process_connections",
     "process_tree",
     "processes",
     "snapshot",
     "threads",
+    "wifi",
     "volumes",
 ]

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.errors import NotSupported
 
 if TYPE_CHECKING:
+    from darwin_metrics.records.cgroup import CGroup
+    from darwin_metrics.records.connections import Connection, ConnectionCounts
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.wifi import WiFi
+    from darwin_metrics.records.battery import Battery, PowerSources
+    from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
+    from darwin_metrics.records.gpu import GPU
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.process import Process, ProcessNode, Thread
@@ -53,6 +63,54 @@ class Backend:
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         raise self._unsupported("threads")
+
+    def connections(self, kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
+        raise self._unsupported("connections")
+
+    def connection_counts(self, pids: bool = True) -> ConnectionCounts:
+        raise self._unsupported("connection_counts")
+
+    def process_connections(self, pid: int, kind: str = "inet") -> tuple[Connection, ...]:
+        raise self._unsupported("process_connections")
+
+    def wifi(self) -> tuple[WiFi, ...]:
+        raise self._unsupported("wifi")
+
+    def network_stats(self, pid: int | None = None) -> NetworkStats:
+        raise self._unsupported("network_stats")
+
+    def cgroup(self, pid: int | None = None) -> CGroup:
+        raise self._unsupported("cgroup")
+
+    def gpus(self) -> tuple[GPU, ...]:
+        raise self._unsupported("gpus")
+
+    def batteries(self) -> tuple[Battery, ...]:
+        raise self._unsupported("batteries")
+
+    def power_sources(self) -> PowerSources:
+        raise self._unsupported("power_sources")
+
+    def power(self, interval: float = 0.1) -> Power:
+        raise self._unsupported("power")
+
+    def power_management(self) -> PowerManagement:
+        raise self._unsupported("power_management")
+
+    def temperatures(self) -> Temperatures:
+        raise self._unsupported("temperatures")
+
+    def fans(self) -> tuple[Fan, ...]:
+        raise self._unsupported("fans")
+
+    def thermal(self) -> Thermal:
+        raise self._unsupported("thermal")
+
+    def fan_control(self, fan: Fan | str, **options: Any) -> FanController:
+        raise self._unsupported("fan control")
+
+    def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
+        raise self._unsupported("fan control")
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
         from darwin_metrics.process_tree import build_tree

@@ -28,6 +28,13 @@ FAMILIES: tuple[tuple[str, Callable[[Backend], Any]], ...] = (
     ("volumes", lambda b: b.volumes()),
     ("interfaces", lambda b: b.interfaces()),
     ("processes", lambda b: b.processes()),
+    ("gpus", lambda b: b.gpus()),
+    ("temperatures", lambda b: b.temperatures()),
+    ("fans", lambda b: b.fans()),
+    ("thermal", lambda b: b.thermal()),
+    ("batteries", lambda b: b.batteries()),
+    ("power", lambda b: b.power()),
+    ("power_management", lambda b: b.power_management()),
 )
 
 

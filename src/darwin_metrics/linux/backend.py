@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.backend import Backend
+from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux.fs import Roots
 
 if TYPE_CHECKING:
+    from darwin_metrics.records.cgroup import CGroup
+    from darwin_metrics.records.connections import Connection, ConnectionCounts
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.wifi import WiFi
+    from darwin_metrics.linux.power import EnergyTracker
+    from darwin_metrics.records.battery import Battery, PowerSources
+    from darwin_metrics.records.power import Power, PowerManagement, PowerRail
     from darwin_metrics.linux.process import ProcessReader
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
+    from darwin_metrics.records.gpu import GPU
+    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.linux.thermal import ThrottleTracker
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.process import Process, ProcessNode, Thread
@@ -27,6 +40,8 @@ class LinuxBackend(Backend):
     def __init__(self, procfs: str | None = None, sysfs: str | None = None) -> None:
         self.roots = Roots.resolve(procfs, sysfs)
         self._processes: ProcessReader | None = None
+        self._energy: EnergyTracker | None = None
+        self._throttle: ThrottleTracker | None = None
 
     def _process_reader(self) -> ProcessReader:
         if self._processes is None:
@@ -68,6 +83,125 @@ class LinuxBackend(Backend):
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         return self._process_reader().threads(pid)
+
+    def connections(self, kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
+        from darwin_metrics.linux.connections import read_connections
+
+        return read_connections(self.roots, kind, pids=pids)
+
+    def connection_counts(self, pids: bool = True) -> ConnectionCounts:
+        from darwin_metrics.linux.connections import read_connection_counts
+
+        return read_connection_counts(self.roots, pids=pids)
+
+    def process_connections(self, pid: int, kind: str = "inet") -> tuple[Connection, ...]:
+        from darwin_metrics.linux.connections import read_process_connections
+
+        return read_process_connections(self.roots, pid, kind)
+
+    def wifi(self) -> tuple[WiFi, ...]:
+        from darwin_metrics.linux.wifi import read_wifi
+
+        return read_wifi(self.roots)
+
+    def network_stats(self, pid: int | None = None) -> NetworkStats:
+        from darwin_metrics.linux.netstats import read_network_stats
+
+        return read_network_stats(self.roots, pid)
+
+    def cgroup(self, pid: int | None = None) -> CGroup:
+        from darwin_metrics.linux.cgroup import read_cgroup
+
+        return read_cgroup(self.roots, pid)
+
+    def gpus(self) -> tuple[GPU, ...]:
+        from darwin_metrics.linux.gpu import read_gpus
+
+        return read_gpus(self.roots)
+
+    def batteries(self) -> tuple[Battery, ...]:
+        from darwin_metrics.linux.battery import read_batteries
+
+        return read_batteries(self.roots)
+
+    def power_sources(self) -> PowerSources:
+        from darwin_metrics.linux.battery import read_power_sources
+
+        return read_power_sources(self.roots)
+
+    def power(self, interval: float = 0.1) -> Power:
+        from darwin_metrics.linux.power import EnergyTracker, read_power
+
+        if self._energy is None:
+            self._energy = EnergyTracker()
+        return read_power(self.roots, self._energy, interval=interval, extra_rails=self._other_rails)
+
+    def _other_rails(self) -> list[PowerRail]:
+        """Battery and GPU power as rails (``power()`` lists them beside RAPL and hwmon)."""
+        from darwin_metrics.records.power import PowerRail
+
+        rails = [
+            PowerRail(name=b.name, source="battery", domain="battery", power=b.power)
+            for b in self.batteries()
+            if b.power is not None
+        ]
+        try:
+            gpus = self.gpus()  # type: ignore[attr-defined]
+        except (AttributeError, DarwinMetricsError):
+            gpus = ()
+        for gpu in gpus:
+            watts = getattr(gpu, "power_draw", None)
+            if watts is not None:
+                rails.append(
+                    PowerRail(
+                        name=f"gpu{gpu.index}",
+                        source="gpu",
+                        domain="gpu",
+                        index=gpu.index,
+                        power=watts,
+                        power_limit=getattr(gpu, "power_limit", None),
+                    )
+                )
+        return rails
+
+    def power_management(self) -> PowerManagement:
+        from darwin_metrics.linux.powermgmt import read_power_management
+
+        return read_power_management(self.roots)
+
+    def temperatures(self) -> Temperatures:
+        from darwin_metrics.linux.sensors import read_temperatures
+
+        return read_temperatures(self.roots)
+
+    def fans(self) -> tuple[Fan, ...]:
+        from darwin_metrics.linux.fans import read_fans
+
+        return read_fans(self.roots)
+
+    def thermal(self) -> Thermal:
+        from darwin_metrics.linux.thermal import ThrottleTracker, read_thermal
+
+        if self._throttle is None:
+            self._throttle = ThrottleTracker()
+        return read_thermal(self.roots, self._throttle, self._gpus_for_thermal)
+
+    def _gpus_for_thermal(self) -> tuple[GPU, ...]:
+        try:
+            return self.gpus()
+        except DarwinMetricsError:
+            return ()
+
+    def fan_control(self, fan: Fan | str, **options: Any) -> FanController:
+        from darwin_metrics.linux.fancontrol import FanController, find_fan
+
+        options.setdefault("procfs", self.roots.procfs)
+        return FanController(find_fan(self.fans(), fan), **options)
+
+    def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
+        from darwin_metrics.linux.fancontrol import restore_pending
+
+        return restore_pending(state_dir, procfs=self.roots.procfs)
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
         from darwin_metrics.process_tree import build_tree

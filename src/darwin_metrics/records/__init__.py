@@ -3,8 +3,35 @@
 from __future__ import annotations
 
 from darwin_metrics.records.base import to_dict
-from darwin_metrics.records.cpu import CPU, Core, CoreFrequency, CPUTimes, LoadAverage
+from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter, PowerSources
+from darwin_metrics.records.cgroup import (
+    CGroup,
+    CGroupCPU,
+    CGroupIO,
+    CGroupMemory,
+    CGroupPids,
+    CGroupPressure,
+)
+from darwin_metrics.records.connections import (
+    Connection,
+    ConnectionCount,
+    ConnectionCounts,
+    ConnectionKind,
+    ConnectionState,
+    ListeningPort,
+    SocketFamily,
+    SocketType,
+)
+from darwin_metrics.records.cpu import (
+    CPU,
+    Core,
+    CoreFrequency,
+    CPUCluster,
+    CPUTimes,
+    LoadAverage,
+)
 from darwin_metrics.records.disk import DiskIO, Volume
+from darwin_metrics.records.gpu import GPU, GPUEccErrors, GPUProcess, MigMode
 from darwin_metrics.records.memory import Memory, Pressure, PressureLevel, PressureStall, Swap
 from darwin_metrics.records.net import (
     Address,
@@ -12,6 +39,13 @@ from darwin_metrics.records.net import (
     Interface,
     InterfaceCounters,
     InterfaceKind,
+)
+from darwin_metrics.records.power import (
+    CorePowerPolicy,
+    Power,
+    PowerManagement,
+    PowerRail,
+    ProcessPowerEstimate,
 )
 from darwin_metrics.records.process import (
     Process,
@@ -21,10 +55,93 @@ from darwin_metrics.records.process import (
     ProcessNode,
     Thread,
 )
+from darwin_metrics.records.rates import (
+    CoreRates,
+    CPUModePercents,
+    CPURates,
+    DiskRates,
+    InterfaceRates,
+    ProcessRates,
+    Rates,
+    Sample,
+)
+from darwin_metrics.records.netstats import (
+    ICMPStats,
+    InterfaceLoss,
+    IPStats,
+    NetworkStats,
+    NetworkStatsRates,
+    TCPStats,
+    UDPStats,
+)
+from darwin_metrics.records.sensors import (
+    CoolingDevice,
+    Fan,
+    FanDrive,
+    FanMode,
+    FanSetting,
+    SensorKind,
+    TemperatureSensor,
+    Temperatures,
+    ThermalZone,
+    TripPoint,
+)
 from darwin_metrics.records.snapshot import Capabilities, FamilyCapability, Snapshot
+from darwin_metrics.records.thermal import CoreThrottle, GPUThrottle, PackageThrottle, Thermal
+from darwin_metrics.records.wifi import WiFi, WiFiBand, WiFiDiscarded, WiFiMode, WiFiStation
 
 __all__ = [
+    "CoolingDevice",
+    "CoreThrottle",
+    "Fan",
+    "FanDrive",
+    "FanMode",
+    "FanSetting",
+    "GPUThrottle",
+    "PackageThrottle",
+    "SensorKind",
+    "TemperatureSensor",
+    "Temperatures",
+    "Thermal",
+    "ThermalZone",
+    "TripPoint",
+    "CGroup",
+    "CGroupCPU",
+    "CGroupIO",
+    "CGroupMemory",
+    "CGroupPids",
+    "CGroupPressure",
+    "Connection",
+    "ConnectionCount",
+    "ConnectionCounts",
+    "ConnectionKind",
+    "ConnectionState",
+    "ICMPStats",
+    "IPStats",
+    "InterfaceLoss",
+    "ListeningPort",
+    "NetworkStats",
+    "NetworkStatsRates",
+    "SocketFamily",
+    "SocketType",
+    "TCPStats",
+    "UDPStats",
+    "WiFi",
+    "WiFiBand",
+    "WiFiDiscarded",
+    "WiFiMode",
+    "WiFiStation",
+    "Battery",
+    "BatteryStatus",
+    "CorePowerPolicy",
+    "Power",
+    "PowerAdapter",
+    "PowerManagement",
+    "PowerRail",
+    "PowerSources",
+    "ProcessPowerEstimate",
     "CPU",
+    "CPUCluster",
     "Address",
     "AddressFamily",
     "CPUTimes",
@@ -33,6 +150,10 @@ __all__ = [
     "CoreFrequency",
     "DiskIO",
     "FamilyCapability",
+    "GPU",
+    "GPUEccErrors",
+    "GPUProcess",
+    "MigMode",
     "Interface",
     "InterfaceCounters",
     "InterfaceKind",
@@ -46,6 +167,14 @@ __all__ = [
     "ProcessIO",
     "ProcessMemory",
     "ProcessNode",
+    "CPUModePercents",
+    "CPURates",
+    "CoreRates",
+    "DiskRates",
+    "InterfaceRates",
+    "ProcessRates",
+    "Rates",
+    "Sample",
     "Snapshot",
     "Swap",
     "Thread",

@@ -39,13 +39,19 @@ class CPUTimes:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CoreFrequency:
-    """A logical CPU's clock, in hertz; ``None`` where the platform does not report it."""
+    """A logical CPU's clock, in hertz; ``None`` where the platform does not report it.
+
+    ``min``/``max`` are the hardware limits (Linux ``cpuinfo_min/max_freq``); ``scaling_min``/
+    ``scaling_max`` are the limits the current policy allows (Linux ``scaling_min/max_freq``).
+    """
 
     current: float | None = None
     min: float | None = None
     max: float | None = None
     governor: str | None = None
     driver: str | None = None
+    scaling_min: float | None = None
+    scaling_max: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +82,25 @@ class LoadAverage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CPUCluster:
+    """A group of cores of one performance class (Apple Silicon Performance/Efficiency/Super).
+
+    ``name`` is the OS's name for the class (``hw.perflevelN.name``: ``"Performance"``,
+    ``"Efficiency"``, ``"Super"``); ``type`` the registry's letter (``"P"``, ``"E"``) where it is
+    known; ``cores`` the logical CPU indices in it (``()`` where not known). ``min_frequency`` and
+    ``max_frequency`` are the lowest and highest nominal DVFS states in hertz.
+    """
+
+    name: str
+    type: str | None = None
+    logical_count: int | None = None
+    physical_count: int | None = None
+    cores: tuple[int, ...] = ()
+    min_frequency: float | None = None
+    max_frequency: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CPU:
     """The machine's processors.
 
@@ -102,3 +127,7 @@ class CPU:
     boot_time: float | None = None
     #: CPUs this process may use under its container's quota (cgroup ``cpu.max``); ``None`` if unlimited.
     effective_cpus: float | None = None
+    #: Performance clusters, fastest first (Apple Silicon); ``()`` where the CPU has none.
+    clusters: tuple[CPUCluster, ...] = ()
+    #: The nominal (base) clock in hertz where the platform states one (Intel Macs' ``hw.cpufrequency``).
+    nominal_frequency: float | None = None

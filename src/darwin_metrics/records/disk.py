@@ -63,3 +63,10 @@ class Volume:
     inodes_total: int | None = None
     inodes_used: int | None = None
     inodes_free: int | None = None
+    #: Per-super-block options (Linux ``mountinfo`` field 11); ``options`` are the per-mount ones.
+    super_options: tuple[str, ...] = ()
+    #: The directory of the file system mounted here (``/`` unless a bind mount of a subtree).
+    root: str | None = None
+    #: Device number of the file system (``st_dev``), where the platform reports it.
+    major: int | None = None
+    minor: int | None = None

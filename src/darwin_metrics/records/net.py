@@ -59,14 +59,15 @@ class Interface:
     """A network interface: identity, link state, addresses and counters.
 
     ``speed`` is the negotiated link speed in bits per second (``None`` when unknown, down, or
-    virtual); ``mtu`` in bytes; ``mac`` as ``aa:bb:cc:dd:ee:ff``.
+    virtual); ``mtu`` in bytes; ``mac`` as ``aa:bb:cc:dd:ee:ff``. ``is_up`` / ``is_running`` are
+    ``None`` only when the interface's flags cannot be read.
     """
 
     name: str
     index: int | None
     kind: InterfaceKind
-    is_up: bool
-    is_running: bool
+    is_up: bool | None
+    is_running: bool | None
     has_carrier: bool | None = None
     operstate: str | None = None
     mtu: int | None = None
@@ -75,3 +76,5 @@ class Interface:
     mac: str | None = None
     addresses: tuple[Address, ...] = ()
     counters: InterfaceCounters | None = None
+    #: The raw ``IFF_*`` flag word (``IFF_UP`` 0x1, ``IFF_RUNNING`` 0x40 …), where known.
+    flags: int | None = None

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from darwin_metrics.records.battery import Battery
 from darwin_metrics.records.cpu import CPU
 from darwin_metrics.records.disk import DiskIO, Volume
+from darwin_metrics.records.gpu import GPU
 from darwin_metrics.records.memory import Memory
 from darwin_metrics.records.net import Interface
+from darwin_metrics.records.power import Power, PowerManagement
 from darwin_metrics.records.process import Process
+from darwin_metrics.records.sensors import Fan, Temperatures
+from darwin_metrics.records.thermal import Thermal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,6 +29,13 @@ class Snapshot:
     volumes: tuple[Volume, ...] | None = None
     interfaces: tuple[Interface, ...] | None = None
     processes: tuple[Process, ...] | None = None
+    gpus: tuple[GPU, ...] | None = None
+    temperatures: Temperatures | None = None
+    fans: tuple[Fan, ...] | None = None
+    thermal: Thermal | None = None
+    batteries: tuple[Battery, ...] | None = None
+    power: Power | None = None
+    power_management: PowerManagement | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

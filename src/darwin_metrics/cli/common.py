@@ -1,0 +1,75 @@
+"""Helpers shared by the sub-commands: errors, argument types, JSON output, the rich console.
+
+Nothing here imports rich at module level: JSON output must work without the ``cli`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import TYPE_CHECKING, Any
+
+from darwin_metrics.records.base import to_dict
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: Installing this gives the command its tables and bars.
+CLI_EXTRA = "darwin-metrics[cli]"
+
+
+class CLIError(Exception):
+    """A failure the command reports as one line on stderr, exiting with ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def need_rich() -> None:
+    """Raise :class:`CLIError` with installation advice when rich cannot be imported."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        raise CLIError(
+            f"this view needs the 'rich' package: pip install '{CLI_EXTRA}' "
+            "(or use --json, which works without it)"
+        ) from None
+
+
+def console() -> Console:
+    """A rich console on stdout (checks that rich is installed first)."""
+    need_rich()
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def interval(text: str) -> float:
+    """An argparse type: a number of seconds from 0 to 60."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def print_json(value: Any) -> None:
+    """Print records (or plain values holding records) as JSON with the record field names."""
+    json.dump(to_dict(value), sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,511 @@
+"""Sockets of this network namespace, with their owning processes.
+
+Two sources give the same tables:
+
+- ``NETLINK_SOCK_DIAG`` (what ``ss`` uses), for the live system: measured 20x faster than the text
+  files on this project's test machine (0.4 ms against 8 ms for all five tables), because reading
+  ``/proc/net/tcp`` walks every bucket of the kernel's hash tables through ``seq_file``.
+- ``/proc/net/{tcp,tcp6,udp,udp6,unix}`` under the procfs root, for captured trees, for another
+  process's namespace (``/proc/PID/net``), and as the fallback where sock_diag is not built in.
+
+Owners are found by one scan of ``/proc/*/fd`` per call, only when asked (``pids=True``). Where the
+kernel reports the number of open descriptors as the size of ``/proc/PID/fd`` (Linux 6.2+), the
+scan reads links ``0..n-1`` directly and lists the directory only for processes whose descriptors
+have gaps, which halves the system calls for most processes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parsers import sockdiag
+from darwin_metrics.linux.parsers.connections import (
+    SOCKET_TYPES,
+    TCP_LISTEN,
+    TCP_STATES,
+    parse_inet_table,
+    parse_unix_table,
+)
+from darwin_metrics.records.connections import (
+    Connection,
+    ConnectionCount,
+    ConnectionCounts,
+    ListeningPort,
+)
+
+#: The tables each connection kind reads.
+KINDS: dict[str, tuple[str, ...]] = {
+    "inet": ("tcp4", "tcp6", "udp4", "udp6"),
+    "inet4": ("tcp4", "udp4"),
+    "inet6": ("tcp6", "udp6"),
+    "tcp": ("tcp4", "tcp6"),
+    "tcp4": ("tcp4",),
+    "tcp6": ("tcp6",),
+    "udp": ("udp4", "udp6"),
+    "udp4": ("udp4",),
+    "udp6": ("udp6",),
+    "unix": ("unix",),
+    "all": ("tcp4", "tcp6", "udp4", "udp6", "unix"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    file: str
+    protocol: str
+    family: str
+    af: int
+    ipproto: int
+
+
+_TABLES = {
+    "tcp4": _Table("tcp", "tcp", "ipv4", socket.AF_INET, socket.IPPROTO_TCP),
+    "tcp6": _Table("tcp6", "tcp", "ipv6", socket.AF_INET6, socket.IPPROTO_TCP),
+    "udp4": _Table("udp", "udp", "ipv4", socket.AF_INET, socket.IPPROTO_UDP),
+    "udp6": _Table("udp6", "udp", "ipv6", socket.AF_INET6, socket.IPPROTO_UDP),
+}
+_TCP_ESTABLISHED = 1
+_TIME_WAIT = 6
+_UNSPECIFIED = frozenset({"0.0.0.0", "::"})
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_PATH_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def tables_for(kind: str) -> tuple[str, ...]:
+    """The tables of ``kind``; ``ValueError`` for an unknown kind."""
+    try:
+        return KINDS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown connection kind {kind!r}; expected one of {', '.join(KINDS)}"
+        ) from None
+
+
+# --- rows -> records -------------------------------------------------------------------------
+
+
+def _inet(
+    table: _Table,
+    local: str,
+    lport: int,
+    remote: str,
+    rport: int,
+    state: int,
+    rq: int,
+    wq: int,
+    uid: int,
+    inode: int,
+) -> Connection:
+    tcp = table.protocol == "tcp"
+    no_peer = rport == 0 and remote in _UNSPECIFIED
+    return Connection(
+        family=table.family,  # type: ignore[arg-type]
+        type="stream" if tcp else "dgram",
+        protocol=table.protocol,  # type: ignore[arg-type]
+        local_address=local,
+        local_port=lport,
+        remote_address=None if no_peer else remote,
+        remote_port=None if no_peer else rport,
+        state=TCP_STATES.get(state, "NONE") if tcp else "NONE",  # type: ignore[arg-type]
+        listening=state == TCP_LISTEN if tcp else state != _TCP_ESTABLISHED,
+        inode=inode,
+        uid=None if tcp and state == _TIME_WAIT else uid,
+        recv_queue=rq,
+        send_queue=wq,
+    )
+
+
+def _unix(
+    sock_type: int,
+    listening: bool,
+    inode: int | None,
+    path: str | None,
+    uid: int | None = None,
+    peer: int | None = None,
+    rq: int | None = None,
+    wq: int | None = None,
+) -> Connection:
+    return Connection(
+        family="unix",
+        type=SOCKET_TYPES.get(sock_type, "other"),  # type: ignore[arg-type]
+        protocol="unix",
+        local_address=path,
+        state="NONE",
+        listening=listening,
+        inode=inode,
+        uid=uid,
+        peer_inode=peer,
+        recv_queue=rq,
+        send_queue=wq,
+    )
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def _from_files(base: str, tables: Iterable[str]) -> list[Connection]:
+    """Parse the text tables in directory ``base`` (``/proc/net`` or ``/proc/PID/net``)."""
+    out: list[Connection] = []
+    for name in tables:
+        if name == "unix":
+            path = os.path.join(base, "unix")
+            data = fs.read_optional(path)
+            if data is not None:
+                for u in parse_unix_table(data, path):
+                    out.append(_unix(u.type, u.listening, u.inode, u.path))
+            continue
+        table = _TABLES[name]
+        path = os.path.join(base, table.file)
+        data = fs.read_optional(path)
+        if data is None:
+            continue
+        for r in parse_inet_table(data, path, ipv6=table.af == socket.AF_INET6):
+            out.append(
+                _inet(
+                    table,
+                    r.local_address,
+                    r.local_port,
+                    r.remote_address,
+                    r.remote_port,
+                    r.state,
+                    r.recv_queue,
+                    r.send_queue,
+                    r.uid,
+                    r.inode,
+                )
+            )
+    return out
+
+
+def _from_netlink(tables: Iterable[str]) -> list[Connection]:
+    """Dump the tables through ``NETLINK_SOCK_DIAG``; ``OSError`` when that is unavailable."""
+    from darwin_metrics.linux.netlink import NetlinkSocket, next_seq, raw_dump
+
+    out: list[Connection] = []
+    source = "sock_diag"
+    with NetlinkSocket(sockdiag.NETLINK_SOCK_DIAG) as sock:
+        for name in tables:
+            result = sockdiag.DumpResult()
+            if name == "unix":
+                unix_rows: list[sockdiag.UnixDiagRow] = []
+
+                def take_unix(data: bytes, rows: list[sockdiag.UnixDiagRow] = unix_rows) -> bool:
+                    rows.extend(sockdiag.parse_unix_dump(data, source, result))
+                    return result.done
+
+                raw_dump(sock, sockdiag.unix_request(next_seq()), source, take_unix)
+                if result.errno:
+                    raise OSError(result.errno, os.strerror(result.errno))
+                for u in unix_rows:
+                    out.append(
+                        _unix(
+                            u.type,
+                            u.state == TCP_LISTEN,
+                            u.inode,
+                            u.path,
+                            u.uid,
+                            u.peer_inode,
+                            u.recv_queue,
+                            u.send_queue,
+                        )
+                    )
+                continue
+            table = _TABLES[name]
+            inet_rows: list[sockdiag.InetDiagRow] = []
+
+            def take_inet(data: bytes, rows: list[sockdiag.InetDiagRow] = inet_rows) -> bool:
+                rows.extend(sockdiag.parse_inet_dump(data, source, result))
+                return result.done
+
+            request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
+            raw_dump(sock, request, source, take_inet)
+            if result.errno:
+                raise OSError(result.errno, os.strerror(result.errno))
+            for r in inet_rows:
+                out.append(
+                    _inet(
+                        table,
+                        r.local_address,
+                        r.local_port,
+                        r.remote_address,
+                        r.remote_port,
+                        r.state,
+                        r.recv_queue,
+                        r.send_queue,
+                        r.uid,
+                        r.inode,
+                    )
+                )
+    return out
+
+
+def is_live(roots: Roots) -> bool:
+    """Whether ``roots`` is this machine's own ``/proc`` (so netlink describes the same system)."""
+    return os.path.realpath(roots.procfs) == "/proc"
+
+
+def read_tables(roots: Roots, tables: Sequence[str]) -> list[Connection]:
+    """The sockets of ``tables`` in this namespace, without owners."""
+    if is_live(roots):
+        try:
+            return _from_netlink(tables)
+        except (OSError, ParseError):
+            pass  # sock_diag not built in, or refused: the text tables say the same
+    return _from_files(roots.proc("net"), tables)
+
+
+# --- owners ----------------------------------------------------------------------------------
+
+
+_FD_COUNT_SUPPORT: dict[str, bool] = {}
+_FD_NAMES = [str(i) for i in range(1024)]
+
+
+def _fd_count_supported(procfs: str) -> bool:
+    """Whether ``stat(/proc/PID/fd).st_size`` is the number of open descriptors (Linux 6.2+).
+
+    Probed once per procfs root on this process's own descriptors: a captured tree or an older
+    kernel reports a directory size instead.
+    """
+    known = _FD_COUNT_SUPPORT.get(procfs)
+    if known is not None:
+        return known
+    path = os.path.join(procfs, "self", "fd")
+    try:
+        before = os.stat(path).st_size
+        listed = len(os.listdir(path))
+    except OSError:
+        return False
+    # listdir holds one more descriptor open (the directory) while it reads
+    supported = before > 0 and before in (listed - 1, listed)
+    _FD_COUNT_SUPPORT[procfs] = supported
+    return supported
+
+
+def _socket_inode(target: str) -> int | None:
+    if target.startswith("socket:["):
+        try:
+            return int(target[8:-1])
+        except ValueError:
+            return None
+    return None
+
+
+def socket_owners(roots: Roots) -> dict[int, list[int]]:
+    """Map socket inode -> pids holding it, from one scan of ``/proc/*/fd``.
+
+    Processes that vanish or may not be inspected are skipped. Where the kernel gives the
+    descriptor count as the size of ``/proc/PID/fd``, each process costs one ``O_PATH`` open and
+    ``fstat`` of that directory, then links ``0..n-1`` are read relative to it (no getdents, and a
+    one-component path walk per link); the directory is listed only for a process whose
+    descriptors have gaps.
+    """
+    owners: dict[int, list[int]] = {}
+    procfs = roots.procfs
+    try:
+        proc_fd = os.open(procfs, _DIR_FLAGS)
+    except OSError:
+        return owners
+    by_count = _fd_count_supported(procfs)
+    readlink = os.readlink
+    fstat = os.fstat
+    open_ = os.open
+    close = os.close
+    fd_names = _FD_NAMES
+    named = len(fd_names)
+    try:
+        for name in os.listdir(proc_fd):
+            if not name.isdigit():
+                continue
+            if not by_count:
+                _scan_listed(procfs, proc_fd, name, 0, owners)
+                continue
+            try:
+                fd_dir = open_(name + "/fd", _PATH_FLAGS, dir_fd=proc_fd)
+            except OSError:
+                continue
+            try:
+                count = fstat(fd_dir).st_size
+                found = 0
+                for i in range(count):
+                    try:
+                        target = readlink(fd_names[i] if i < named else str(i), dir_fd=fd_dir)
+                    except OSError as exc:
+                        if exc.errno == errno.ENOENT:
+                            continue
+                        found = count  # denied or gone: nothing more to learn here
+                        break
+                    found += 1
+                    if target[:8] == "socket:[":
+                        inode = _socket_inode(target)
+                        if inode is not None:
+                            owners.setdefault(inode, []).append(int(name))
+            except OSError:
+                continue
+            finally:
+                close(fd_dir)
+            if found < count:
+                _scan_listed(procfs, proc_fd, name, count, owners)
+    finally:
+        os.close(proc_fd)
+    return owners
+
+
+def _scan_listed(
+    procfs: str, proc_fd: int, name: str, above: int, owners: dict[int, list[int]]
+) -> None:
+    """List process ``name``'s descriptors and read the links numbered ``above`` or higher."""
+    prefix = name + "/fd/"
+    try:
+        listed = os.listdir(os.path.join(procfs, prefix))
+    except OSError:
+        return
+    pid = int(name)
+    for fd in listed:
+        if above and (not fd.isdigit() or int(fd) < above):
+            continue
+        try:
+            target = os.readlink(prefix + fd, dir_fd=proc_fd)
+        except OSError:
+            continue
+        inode = _socket_inode(target)
+        if inode is not None:
+            owners.setdefault(inode, []).append(pid)
+
+
+# --- public collectors -----------------------------------------------------------------------
+
+
+def _with_owners(conns: list[Connection], owners: dict[int, list[int]]) -> tuple[Connection, ...]:
+    from dataclasses import replace
+
+    empty: tuple[int, ...] = ()
+    out = []
+    for c in conns:
+        held = owners.get(c.inode) if c.inode else None
+        out.append(replace(c, pids=tuple(sorted(set(held))) if held else empty))
+    return tuple(out)
+
+
+def read_connections(roots: Roots, kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
+    """The sockets of ``kind`` in the caller's network namespace.
+
+    With ``pids=True`` each record carries the processes holding the socket (one scan of
+    ``/proc/*/fd``); with ``pids=False`` its ``pids`` is ``None``.
+    """
+    conns = read_tables(roots, tables_for(kind))
+    if not pids:
+        return tuple(conns)
+    return _with_owners(conns, socket_owners(roots))
+
+
+def process_socket_inodes(roots: Roots, pid: int) -> set[int]:
+    """The socket inodes process ``pid`` holds open.
+
+    Raises :class:`NoSuchProcess` if it does not exist and :class:`AccessDenied` if its
+    descriptors may not be read.
+    """
+    fd_dir = roots.proc(str(pid), "fd")
+    try:
+        names = os.listdir(fd_dir)
+    except OSError as exc:
+        if exc.errno in fs.DENIED_ERRNOS:
+            raise AccessDenied(f"cannot read the descriptors of process {pid}", path=fd_dir) from None
+        raise NoSuchProcess(pid) from None
+    inodes: set[int] = set()
+    for fd in names:
+        try:
+            inode = _socket_inode(os.readlink(os.path.join(fd_dir, fd)))
+        except OSError:
+            continue
+        if inode is not None:
+            inodes.add(inode)
+    return inodes
+
+
+def read_process_connections(roots: Roots, pid: int, kind: str = "inet") -> tuple[Connection, ...]:
+    """The sockets of ``kind`` that process ``pid`` holds, from the tables of its own network
+    namespace (``/proc/PID/net``). ``pids`` of each record is ``(pid,)``."""
+    tables = tables_for(kind)
+    inodes = process_socket_inodes(roots, pid)
+    if not inodes:
+        return ()
+    base = roots.proc(str(pid), "net")
+    if is_live(roots) and _same_netns(roots, pid):
+        try:
+            conns = _from_netlink(tables)
+        except (OSError, ParseError):
+            conns = _from_files(base, tables)
+    else:
+        conns = _from_files(base, tables)
+    from dataclasses import replace
+
+    mine = (pid,)
+    return tuple(replace(c, pids=mine) for c in conns if c.inode in inodes)
+
+
+def _same_netns(roots: Roots, pid: int) -> bool:
+    try:
+        return os.readlink(roots.proc(str(pid), "ns", "net")) == os.readlink(
+            roots.proc("self", "ns", "net")
+        )
+    except OSError:
+        return False
+
+
+def _comm(roots: Roots, pid: int) -> str:
+    text = fs.read_attr(roots.proc(str(pid), "comm"))
+    return text if text is not None else ""
+
+
+def read_connection_counts(roots: Roots, pids: bool = True) -> ConnectionCounts:
+    """Counts per protocol, family and state over all sockets, and the listening ports.
+
+    With ``pids=True`` the listening ports carry their processes (one scan of ``/proc/*/fd``).
+    """
+    conns = read_tables(roots, KINDS["all"])
+    counts: dict[tuple[str, str, str], int] = {}
+    for c in conns:
+        key = (c.protocol, c.family, c.state)
+        counts[key] = counts.get(key, 0) + 1
+    owners = socket_owners(roots) if pids else None
+    names: dict[int, str] = {}
+    listening = []
+    for c in conns:
+        if not c.listening or c.protocol == "unix" or c.local_port is None:
+            continue
+        held: tuple[int, ...] | None = None
+        procs: tuple[str, ...] | None = None
+        if owners is not None:
+            held = tuple(sorted(set(owners.get(c.inode or -1, ()))))
+            for p in held:
+                if p not in names:
+                    names[p] = _comm(roots, p)
+            procs = tuple(names[p] for p in held)
+        listening.append(
+            ListeningPort(
+                protocol=c.protocol,  # type: ignore[arg-type]
+                family=c.family,  # type: ignore[arg-type]
+                address=c.local_address or "",
+                port=c.local_port,
+                uid=c.uid,
+                pids=held,
+                names=procs,
+            )
+        )
+    listening.sort(key=lambda p: (p.protocol, p.port, p.family, p.address))
+    return ConnectionCounts(
+        counts=tuple(
+            ConnectionCount(protocol=k[0], family=k[1], state=k[2], count=v)  # type: ignore[arg-type]
+            for k, v in sorted(counts.items())
+        ),
+        listening=tuple(listening),
+        total=len(conns),
+    )

@@ -1,0 +1,102 @@
+"""``disks()`` on Linux: I/O counters per block device, partitions told apart from whole disks.
+
+Counters come from ``/proc/diskstats``; when that file is missing, from ``/sys/block/<disk>/stat``
+and ``/sys/block/<disk>/<partition>/stat``.
+
+Whole disk or partition, in this order:
+
+1. ``/sys/block/<name>`` exists: a whole disk (that directory lists only disks).
+2. ``/sys/class/block/<name>`` exists: a partition if it holds a ``partition`` attribute; its
+   ``parent`` is the directory above it in the resolved sysfs path (``…/block/sda/sda1`` → ``sda``).
+3. No sysfs entry (a captured or partial tree): the *name rule*. Strip the trailing digits of the
+   name, and then a ``p`` that follows a digit (``nvme0n1p2`` → ``nvme0n1``, ``mmcblk0p1`` →
+   ``mmcblk0``, ``sda3`` → ``sda``). If what is left is the name of another device in the same
+   listing, the device is a partition of it; otherwise it is a whole disk (``ram10``, ``loop0``,
+   ``dm-3``, ``md1``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parsers.diskstats import (
+    DiskStat,
+    disk_io,
+    parse_block_stat,
+    parse_dev_numbers,
+    parse_diskstats,
+)
+from darwin_metrics.records.disk import DiskIO
+
+
+def name_rule_parent(name: str, names: set[str] | frozenset[str]) -> str | None:
+    """The disk that ``name`` is a partition of by the name rule, or ``None`` (a whole disk)."""
+    stem = name.rstrip("0123456789")
+    if stem == name or not stem:
+        return None
+    if len(stem) > 1 and stem[-1] == "p" and stem[-2].isdigit() and stem[:-1] in names:
+        return stem[:-1]
+    return stem if stem in names else None
+
+
+def classify(
+    roots: Roots, name: str, names: set[str] | frozenset[str], disks: set[str]
+) -> tuple[bool, str | None]:
+    """``(is_partition, parent)`` for one device name, by the rules in the module docstring."""
+    if name in disks:
+        return False, None
+    entry = roots.sys("class", "block", name)
+    if os.path.exists(entry):
+        if not os.path.exists(os.path.join(entry, "partition")):
+            return False, None
+        holder = os.path.basename(os.path.dirname(os.path.realpath(entry)))
+        return True, holder or None
+    parent = name_rule_parent(name, names)
+    return parent is not None, parent
+
+
+def _read_sysfs_stats(roots: Roots) -> list[DiskStat]:
+    """``/sys/block/*/stat`` and the partitions' ``stat`` below each disk."""
+    stats: list[DiskStat] = []
+    for disk in fs.listdir(roots.sys("block")):
+        base = roots.sys("block", disk)
+        candidates = [(disk, base)]
+        for sub in fs.listdir(base):
+            path = os.path.join(base, sub)
+            if os.path.exists(os.path.join(path, "partition")):
+                candidates.append((sub, path))
+        for name, path in candidates:
+            stat_path = os.path.join(path, "stat")
+            data = fs.read_optional(stat_path)
+            if data is None:
+                continue
+            stat = parse_block_stat(data, name, stat_path)
+            dev = fs.read_attr(os.path.join(path, "dev"))
+            if dev:
+                major, minor = parse_dev_numbers(dev, os.path.join(path, "dev"))
+                stat = DiskStat(major=major, minor=minor, name=name, counters=stat.counters)
+            stats.append(stat)
+    return stats
+
+
+def read_disk_stats(roots: Roots) -> list[DiskStat]:
+    """Raw counters from ``/proc/diskstats``, or from sysfs when that file is missing."""
+    path = roots.proc("diskstats")
+    data = fs.read_optional(path)
+    if data is not None:
+        return list(parse_diskstats(data, path))
+    return _read_sysfs_stats(roots)
+
+
+def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
+    """Every block device's cumulative I/O counters, in the kernel's order."""
+    stats = read_disk_stats(roots)
+    names = frozenset(s.name for s in stats)
+    disks = set(fs.listdir(roots.sys("block")))
+    result = []
+    for stat in stats:
+        is_partition, parent = classify(roots, stat.name, names, disks)
+        result.append(disk_io(stat, is_partition=is_partition, parent=parent))
+    return tuple(result)

@@ -1,0 +1,145 @@
+"""Discovery of hwmon chips (``/sys/class/hwmon/hwmonN``) shared by temperatures, fans and control.
+
+A chip's attributes usually live in ``hwmonN/``; older drivers (applesmc) put them in
+``hwmonN/device/``. Both are merged, the hwmon directory winning. ``hwmonN`` numbers change across
+boots, so each chip gets a stable id from its device (see
+:func:`darwin_metrics.linux.parsers.sensors.chip_id`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from darwin_metrics.errors import ParseError
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parsers.sensors import chip_id, split_attribute
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_NUMBER = re.compile(r"([0-9]+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders ``hwmon2`` before ``hwmon10``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _NUMBER.split(name) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class HwmonChip:
+    """One hwmon chip: where it is, what it is called, and its temp/fan/pwm attribute files.
+
+    ``attributes`` maps ``(type, index)`` (``("temp", 1)``) to ``{property: path}``, where the
+    property is the part after the underscore (``input``, ``crit``; ``""`` for a bare ``pwm1``).
+    """
+
+    directory: str
+    ident: str
+    name: str | None
+    device: str | None
+    attributes: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+
+    def channels(self, kind: str) -> list[int]:
+        """The indices of ``kind`` (``temp``, ``fan``, ``pwm``) attributes, ascending."""
+        return sorted(i for (t, i) in self.attributes if t == kind)
+
+    def files(self, kind: str, index: int) -> dict[str, str]:
+        """``{property: path}`` of one channel (empty when it has none)."""
+        return self.attributes.get((kind, index), {})
+
+
+def read_value(path: str | None, parse: Callable[[str, str], T]) -> T | None:
+    """Read and parse one attribute; ``None`` when absent, unreadable or malformed.
+
+    One bad attribute never spoils its sensor or chip: faults are logged at debug level.
+    """
+    if path is None:
+        return None
+    try:
+        text = fs.read_attr(path)
+    except OSError as exc:
+        log.debug("cannot read %s: %s", path, exc)
+        return None
+    if text is None or text == "":
+        return None
+    try:
+        return parse(text, path)
+    except ParseError as exc:
+        log.debug("%s", exc)
+        return None
+
+
+def read_text(path: str | None) -> str | None:
+    """An attribute's stripped text, ``None`` when absent, empty or unreadable."""
+    if path is None:
+        return None
+    try:
+        text = fs.read_attr(path)
+    except OSError as exc:
+        log.debug("cannot read %s: %s", path, exc)
+        return None
+    return text or None
+
+
+def _collect(
+    directory: str, into: dict[tuple[str, int], dict[str, str]], *, files_only: bool = False
+) -> None:
+    for entry in fs.listdir(directory):
+        parts = split_attribute(entry)
+        if parts is None:
+            continue
+        path = os.path.join(directory, entry)
+        if files_only and os.path.isdir(path):
+            continue
+        kind, index, prop = parts
+        into.setdefault((kind, index), {}).setdefault(prop, path)
+
+
+def collect_attributes(directory: str, device: str | None) -> dict[tuple[str, int], dict[str, str]]:
+    """The temp/fan/pwm attribute files of a chip directory and of its device directory (old
+    layout), keyed by ``(type, index)``; the chip directory wins."""
+    attributes: dict[tuple[str, int], dict[str, str]] = {}
+    _collect(directory, attributes)
+    if device is not None:
+        _collect(device, attributes, files_only=True)
+    return attributes
+
+
+def real_device(directory: str) -> str | None:
+    """The real path of ``directory/device``; ``None`` when there is no (working) link."""
+    link = os.path.join(directory, "device")
+    if not os.path.exists(link):
+        return None
+    return os.path.realpath(link)
+
+
+def list_chips(roots: Roots) -> list[HwmonChip]:
+    """Every hwmon chip under ``class/hwmon``, in ``hwmonN`` order, each listed once."""
+    base = roots.sys("class", "hwmon")
+    found: list[tuple[str, str | None, str | None]] = []
+    seen: set[str] = set()
+    for entry in sorted(fs.listdir(base), key=natural_key):
+        directory = os.path.realpath(os.path.join(base, entry))
+        if directory in seen or not os.path.isdir(directory):
+            continue
+        seen.add(directory)
+        device = real_device(directory)
+        name = read_text(os.path.join(directory, "name"))
+        if name is None and device is not None:
+            name = read_text(os.path.join(device, "name"))
+        found.append((directory, device, name))
+    per_device = Counter(device for _, device, _ in found if device is not None)
+    chips = []
+    for directory, device, name in found:
+        attributes = collect_attributes(directory, device)
+        shared = device is not None and per_device[device] > 1
+        ident = chip_id(device, name, directory, shared=shared)
+        chips.append(HwmonChip(directory, ident, name, device, attributes))
+    return chips

@@ -1,0 +1,332 @@
+"""``interfaces()`` on Linux: ``/sys/class/net``, ``/proc/net/dev`` and ``getifaddrs``.
+
+The interfaces are those of ``/sys/class/net`` plus any that only ``/proc/net/dev`` lists, ordered by
+index (then name). Per interface:
+
+* the flag word (``is_up`` = ``IFF_UP`` 0x1, ``is_running`` = ``IFF_RUNNING`` 0x40) from
+  getifaddrs on the live system, else from sysfs ``flags`` with ``IFF_RUNNING`` derived from
+  ``operstate`` (:func:`running_from`);
+* from sysfs: ``carrier`` (``None`` while the interface is down: the kernel answers EINVAL),
+  ``operstate``, ``mtu``, ``speed`` (Mb/s in sysfs, bits/s here; -1 or EINVAL → ``None``),
+  ``duplex``, ``address`` (the MAC);
+* counters from ``/proc/net/dev`` (one read for all interfaces, 64-bit on every current kernel),
+  else from ``statistics/*`` in sysfs, combined the way the kernel combines them for
+  ``/proc/net/dev`` (see :mod:`darwin_metrics.linux.parsers.netdev`) so that both sources agree;
+* addresses from ``getifaddrs(3)``, only when the roots are the live ``/proc`` and ``/sys`` (a
+  captured tree has no addresses, so they are ``()`` there). On the live system, an interface
+  missing from sysfs takes its flags and index from getifaddrs too.
+
+``kind`` (:func:`classify_kind`), first match wins:
+
+=========  =================================================================================
+loopback   ``type`` 772 (ARPHRD_LOOPBACK) or ``IFF_LOOPBACK``
+wifi       a ``wireless/`` directory or ``phy80211`` link, ``DEVTYPE=wlan`` in ``uevent``, or
+           ``type`` 801-803 (802.11 monitor modes)
+bridge     a ``bridge/`` directory or ``DEVTYPE=bridge``
+bond       a ``bonding/`` directory or ``DEVTYPE=bond``
+vlan       ``DEVTYPE=vlan``
+cellular   ``DEVTYPE=wwan`` or ``type`` 519 (ARPHRD_RAWIP, used by WWAN modems)
+tunnel     ``tun_flags`` (tun/tap), ``DEVTYPE`` wireguard/vxlan/geneve/gre/ip6gre/ipip/sit/…,
+           or ``type`` 768/769 (ipip, ip6tnl), 776 (sit), 778 (gre), 823 (ip6gre), 512 (ppp),
+           65534 (ARPHRD_NONE: tun, wireguard)
+virtual    no ``device`` link and the sysfs directory does not resolve under ``devices/`` outside
+           ``devices/virtual/`` (veth, dummy, ifb, macvlan …)
+ethernet   ``type`` 1 with a ``device`` link or a physical sysfs path
+other      everything else (InfiniBand, CAN, …), and interfaces with no sysfs entry
+=========  =================================================================================
+
+An interface seen only in ``/proc/net/dev`` is ``loopback`` when named ``lo``, else ``other``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parsers.ifaddrs import InterfaceAddrs
+from darwin_metrics.linux.parsers.netclass import (
+    IFF_LOOPBACK,
+    IFF_RUNNING,
+    IFF_UP,
+    parse_carrier,
+    parse_duplex,
+    parse_flags,
+    parse_speed,
+    parse_uevent,
+)
+from darwin_metrics.linux.parsers.netdev import parse_net_dev
+from darwin_metrics.records.net import Interface, InterfaceCounters, InterfaceKind
+
+ARPHRD_ETHER = 1
+ARPHRD_RAWIP = 519
+ARPHRD_LOOPBACK = 772
+_WIFI_TYPES = frozenset({801, 802, 803})  # ARPHRD_IEEE80211, _PRISM, _RADIOTAP
+_TUNNEL_TYPES = frozenset({512, 768, 769, 776, 778, 823, 65534})
+_TUNNEL_DEVTYPES = frozenset(
+    {
+        "wireguard",
+        "vxlan",
+        "geneve",
+        "gre",
+        "gretap",
+        "ip6gre",
+        "ip6gretap",
+        "ipip",
+        "ip6tnl",
+        "sit",
+        "vti",
+        "vti6",
+        "erspan",
+        "bareudp",
+        "tun",
+        "tap",
+    }
+)
+
+
+def classify_kind(
+    *,
+    arphrd: int | None,
+    flags: int | None,
+    entries: frozenset[str],
+    devtype: str | None,
+    physical: bool,
+) -> InterfaceKind:
+    """The interface kind from sysfs facts (rules in the module docstring).
+
+    ``entries`` are the names inside ``/sys/class/net/<if>/``; ``physical`` says that the interface
+    has a ``device`` link or a sysfs path under ``devices/`` outside ``devices/virtual/``.
+    """
+    if arphrd == ARPHRD_LOOPBACK or (flags is not None and flags & IFF_LOOPBACK):
+        return "loopback"
+    if "wireless" in entries or "phy80211" in entries or devtype == "wlan" or arphrd in _WIFI_TYPES:
+        return "wifi"
+    if "bridge" in entries or devtype == "bridge":
+        return "bridge"
+    if "bonding" in entries or devtype == "bond":
+        return "bond"
+    if devtype == "vlan":
+        return "vlan"
+    if devtype == "wwan" or arphrd == ARPHRD_RAWIP:
+        return "cellular"
+    if "tun_flags" in entries or devtype in _TUNNEL_DEVTYPES or arphrd in _TUNNEL_TYPES:
+        return "tunnel"
+    if not physical:
+        return "virtual"
+    if arphrd == ARPHRD_ETHER:
+        return "ethernet"
+    return "other"
+
+
+_OPER_UP = frozenset({"up", "unknown"})
+
+
+def running_from(flags: int | None, operstate: str | None) -> bool | None:
+    """``IFF_RUNNING``, from the flag word or, failing that, derived like the kernel does.
+
+    The sysfs ``flags`` attribute is the device's administrative flag word, which never holds
+    ``IFF_RUNNING``: the kernel adds that bit (in ``dev_get_flags``, which getifaddrs and ``ip link``
+    see) when the device is up and its operational state is ``up`` or ``unknown``.
+    """
+    if flags is None:
+        return None
+    if flags & IFF_RUNNING:
+        return True
+    return bool(flags & IFF_UP) and operstate in _OPER_UP
+
+
+def is_live(roots: Roots) -> bool:
+    """True when the roots are this machine's own ``/proc`` and ``/sys``."""
+    return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
+
+
+def _is_physical(base: str, entries: frozenset[str], sysfs: str) -> bool:
+    if "device" in entries:
+        return True
+    real = os.path.realpath(base)
+    devices = os.path.join(os.path.realpath(sysfs), "devices") + os.sep
+    return real.startswith(devices) and not real.startswith(devices + "virtual" + os.sep)
+
+
+_CORE_COUNTERS = (
+    "rx_bytes",
+    "rx_packets",
+    "rx_errors",
+    "rx_dropped",
+    "tx_bytes",
+    "tx_packets",
+    "tx_errors",
+    "tx_dropped",
+)
+
+
+def _sum(values: list[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def sysfs_counters(base: str) -> InterfaceCounters | None:
+    """Counters from ``<base>/statistics/*``, folded like ``/proc/net/dev``; ``None`` if absent."""
+    stats = os.path.join(base, "statistics")
+
+    def get(name: str) -> int | None:
+        return fs.read_attr_int(os.path.join(stats, name))
+
+    core = [get(n) for n in _CORE_COUNTERS]
+    known = [v for v in core if v is not None]
+    if len(known) != len(core):
+        return None
+    rx_bytes, rx_packets, rx_errors, rx_dropped, tx_bytes, tx_packets, tx_errors, tx_dropped = known
+    return InterfaceCounters(
+        rx_bytes=rx_bytes,
+        rx_packets=rx_packets,
+        rx_errors=rx_errors,
+        rx_drops=rx_dropped + (get("rx_missed_errors") or 0),
+        rx_fifo=get("rx_fifo_errors"),
+        rx_frame=_sum(
+            [
+                get("rx_length_errors"),
+                get("rx_over_errors"),
+                get("rx_crc_errors"),
+                get("rx_frame_errors"),
+            ]
+        ),
+        rx_compressed=get("rx_compressed"),
+        rx_multicast=get("multicast"),
+        tx_bytes=tx_bytes,
+        tx_packets=tx_packets,
+        tx_errors=tx_errors,
+        tx_drops=tx_dropped,
+        tx_fifo=get("tx_fifo_errors"),
+        tx_collisions=get("collisions"),
+        tx_carrier=_sum(
+            [
+                get("tx_carrier_errors"),
+                get("tx_aborted_errors"),
+                get("tx_window_errors"),
+                get("tx_heartbeat_errors"),
+            ]
+        ),
+        tx_compressed=get("tx_compressed"),
+    )
+
+
+def _entries(base: str) -> frozenset[str] | None:
+    try:
+        return frozenset(os.listdir(base))
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        if exc.errno in fs.MISSING_ERRNOS or exc.errno in fs.DENIED_ERRNOS:
+            return None
+        raise
+
+
+def _without_sysfs(
+    name: str, counters: Mapping[str, InterfaceCounters], addrs: InterfaceAddrs | None
+) -> Interface:
+    """An interface that ``/proc/net/dev`` or getifaddrs lists but sysfs does not."""
+    flags = addrs.flags if addrs is not None else None
+    loopback = name == "lo" or (flags is not None and bool(flags & IFF_LOOPBACK))
+    return Interface(
+        name=name,
+        index=addrs.index if addrs is not None else None,
+        kind="loopback" if loopback else "other",
+        is_up=bool(flags & IFF_UP) if flags is not None else None,
+        is_running=running_from(flags, None),
+        addresses=addrs.addresses if addrs is not None else (),
+        counters=counters.get(name),
+        flags=flags,
+    )
+
+
+def read_interface(
+    roots: Roots,
+    name: str,
+    counters: Mapping[str, InterfaceCounters],
+    live: Mapping[str, InterfaceAddrs] | None,
+) -> Interface | None:
+    """One interface; ``None`` if it has vanished from every source."""
+    base = roots.sys("class", "net", name)
+    entries = _entries(base)
+    addrs = live.get(name) if live is not None else None
+    if entries is None:
+        if name not in counters and addrs is None:
+            return None
+        return _without_sysfs(name, counters, addrs)
+
+    def attr(attr_name: str) -> str | None:
+        return fs.read_attr(os.path.join(base, attr_name))
+
+    def attr_int(attr_name: str) -> int | None:
+        return fs.read_attr_int(os.path.join(base, attr_name))
+
+    operstate = attr("operstate") or None
+    if addrs is not None:
+        flags: int | None = addrs.flags  # the kernel's dev_get_flags(), IFF_RUNNING included
+    else:
+        flags_text = attr("flags")
+        flags = parse_flags(flags_text, os.path.join(base, "flags")) if flags_text else None
+    index = attr_int("ifindex")
+    if index is None and addrs is not None:
+        index = addrs.index
+    arphrd = attr_int("type")
+    uevent = attr("uevent")
+    devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
+    carrier = attr("carrier")
+    speed = attr("speed")
+    duplex = attr("duplex")
+    mac = attr("address")
+    return Interface(
+        name=name,
+        index=index,
+        kind=classify_kind(
+            arphrd=arphrd,
+            flags=flags,
+            entries=entries,
+            devtype=devtype,
+            physical=_is_physical(base, entries, roots.sysfs),
+        ),
+        is_up=bool(flags & IFF_UP) if flags is not None else None,
+        is_running=running_from(flags, operstate),
+        has_carrier=parse_carrier(carrier, os.path.join(base, "carrier")) if carrier else None,
+        operstate=operstate,
+        mtu=attr_int("mtu"),
+        speed=parse_speed(speed, os.path.join(base, "speed")) if speed else None,
+        duplex=parse_duplex(duplex) if duplex else None,
+        mac=mac or None,
+        addresses=addrs.addresses if addrs is not None else (),
+        counters=counters[name] if name in counters else sysfs_counters(base),
+        flags=flags,
+    )
+
+
+def _live_addresses(roots: Roots) -> dict[str, InterfaceAddrs] | None:
+    if not is_live(roots):
+        return None
+    from darwin_metrics.linux.ifaddrs import interface_addresses
+
+    try:
+        return interface_addresses()
+    except OSError:
+        return None
+
+
+def read_interfaces(roots: Roots) -> tuple[Interface, ...]:
+    """Every network interface, ordered by index then name."""
+    class_net = roots.sys("class", "net")
+    names = {n for n in fs.listdir(class_net) if os.path.isdir(os.path.join(class_net, n))}
+    path = roots.proc("net", "dev")
+    data = fs.read_optional(path)
+    counters = parse_net_dev(data, path) if data is not None else {}
+    live = _live_addresses(roots)
+    names.update(counters)
+    result = []
+    for name in names:
+        iface = read_interface(roots, name, counters, live)
+        if iface is not None:
+            result.append(iface)
+    result.sort(key=lambda i: (i.index is None, i.index or 0, i.name))
+    return tuple(result)

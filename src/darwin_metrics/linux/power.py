@@ -1,0 +1,245 @@
+"""Power rails on Linux: RAPL (powercap), hwmon power and energy, batteries, GPUs.
+
+Counter-based rails (RAPL ``energy_uj``, hwmon ``energyN_input``) give watts from two readings. The
+:class:`EnergyTracker` kept by the backend remembers the previous reading of each counter, so
+repeated calls (a Sampler) average over the time between calls; when no recent reading exists,
+:func:`read_power` takes two readings ``interval`` seconds apart.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from darwin_metrics.errors import ParseError
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.parsers.powercap import counter_delta, parse_microunits, split_zone_name
+from darwin_metrics.records.power import Power, PowerRail
+
+#: A previous counter reading older than this is not used (a RAPL counter can wrap in about a
+#: minute on some parts, and only one wrap between readings can be corrected).
+MAX_READING_AGE = 30.0
+NEEDS_ROOT = "needs root"
+
+
+@dataclass(frozen=True, slots=True)
+class _Counter:
+    """One energy counter reading: microjoules, its wrap range, and when it was read."""
+
+    key: str
+    microjoules: int | None
+    wrap_range: int | None
+    at: float
+    denied: bool = False
+
+
+@dataclass
+class EnergyTracker:
+    """The last reading of each energy counter (per path), shared across calls."""
+
+    last: dict[str, _Counter] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def watts(self, reading: _Counter) -> float | None:
+        """Average watts since the previous reading of the same counter; remembers ``reading``."""
+        with self.lock:
+            prev = self.last.get(reading.key)
+            if reading.microjoules is not None:
+                self.last[reading.key] = reading
+        if prev is None or prev.microjoules is None or reading.microjoules is None:
+            return None
+        elapsed = reading.at - prev.at
+        if elapsed <= 0 or elapsed > MAX_READING_AGE:
+            return None
+        delta = counter_delta(prev.microjoules, reading.microjoules, reading.wrap_range)
+        return None if delta is None else delta / 1e6 / elapsed
+
+    def needs_baseline(self, readings: Iterable[_Counter], now: float) -> bool:
+        """True when some readable counter has no recent previous reading."""
+        with self.lock:
+            for r in readings:
+                prev = self.last.get(r.key)
+                if r.microjoules is not None and (prev is None or now - prev.at > MAX_READING_AGE):
+                    return True
+        return False
+
+
+def _read_energy(path: str) -> tuple[int | None, bool]:
+    """(microjoules, denied) of an energy counter file; missing → (None, False)."""
+    try:
+        text = fs.read_file(path).decode("ascii", "replace")
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return None, True
+        if exc.errno in fs.MISSING_ERRNOS:
+            return None, False
+        raise
+    return parse_microunits(text, path), False
+
+
+def _rapl_zones(roots: fs.Roots) -> list[str]:
+    base = roots.sys("class", "powercap")
+    return [
+        f"{base}/{name}"
+        for name in fs.listdir(base)
+        if name.startswith(("intel-rapl:", "intel-rapl-mmio:"))
+    ]
+
+
+def _rapl_counters(zones: list[str]) -> list[_Counter]:
+    counters = []
+    for zone in zones:
+        try:
+            uj, denied = _read_energy(f"{zone}/energy_uj")
+            wrap = fs.read_attr_int(f"{zone}/max_energy_range_uj")
+        except ParseError:
+            uj, denied, wrap = None, False, None
+        counters.append(_Counter(zone, uj, wrap, time.monotonic(), denied))
+    return counters
+
+
+def _hwmon_energy_files(roots: fs.Roots) -> list[str]:
+    base = roots.sys("class", "hwmon")
+    files = []
+    for chip in fs.listdir(base):
+        for name in fs.listdir(f"{base}/{chip}"):
+            if name.startswith("energy") and name.endswith("_input"):
+                files.append(f"{base}/{chip}/{name}")
+    return files
+
+
+def _hwmon_counters(files: list[str]) -> list[_Counter]:
+    counters = []
+    for path in files:
+        try:
+            uj, denied = _read_energy(path)
+        except ParseError:
+            continue
+        counters.append(_Counter(path, uj, None, time.monotonic(), denied))
+    return counters
+
+
+def _constraint_watts(zone: str, name: str) -> float | None:
+    """The ``long_term`` constraint's ``name`` value (``power_limit_uw``/``max_power_uw``) in W."""
+    for k in range(4):
+        if fs.read_attr(f"{zone}/constraint_{k}_name") == "long_term":
+            value = fs.read_attr_int(f"{zone}/constraint_{k}_{name}")
+            return None if not value else value / 1e6
+    return None
+
+
+def _rapl_rail(counter: _Counter, watts: float | None) -> PowerRail:
+    zone = counter.key
+    zone_name = fs.read_attr(f"{zone}/name") or os.path.basename(zone)
+    domain, index = split_zone_name(zone_name)
+    return PowerRail(
+        name=zone_name,
+        source="rapl",
+        domain=domain,
+        index=index,
+        power=watts,
+        energy=None if counter.microjoules is None else counter.microjoules / 1e6,
+        energy_range=None if counter.wrap_range is None else counter.wrap_range / 1e6,
+        power_limit=_constraint_watts(zone, "power_limit_uw"),
+        max_power=_constraint_watts(zone, "max_power_uw"),
+        unavailable_reason=NEEDS_ROOT if counter.denied else None,
+        path=zone,
+    )
+
+
+def _chip_name(chip_dir: str) -> str:
+    return fs.read_attr(f"{chip_dir}/name") or os.path.basename(chip_dir)
+
+
+def _hwmon_power_rails(roots: fs.Roots) -> list[PowerRail]:
+    """hwmon ``powerN_input``/``powerN_average`` (µW) rails, with ``powerN_cap`` as the limit."""
+    base = roots.sys("class", "hwmon")
+    rails = []
+    for chip in fs.listdir(base):
+        chip_dir = f"{base}/{chip}"
+        names = fs.listdir(chip_dir)
+        sensors = sorted(
+            {n.split("_", 1)[0] for n in names if n.startswith("power") and "_" in n},
+            key=lambda s: (len(s), s),
+        )
+        for sensor in sensors:
+            try:
+                value = fs.read_attr_int(f"{chip_dir}/{sensor}_input")
+                if value is None:
+                    value = fs.read_attr_int(f"{chip_dir}/{sensor}_average")
+                cap = fs.read_attr_int(f"{chip_dir}/{sensor}_cap")
+                cap_max = fs.read_attr_int(f"{chip_dir}/{sensor}_cap_max")
+            except ParseError:
+                continue
+            if value is None:
+                continue
+            label = fs.read_attr(f"{chip_dir}/{sensor}_label")
+            rails.append(
+                PowerRail(
+                    name=f"{_chip_name(chip_dir)}/{label or sensor}",
+                    source="hwmon",
+                    domain=label or sensor,
+                    power=value / 1e6,
+                    power_limit=None if not cap else cap / 1e6,
+                    max_power=None if not cap_max else cap_max / 1e6,
+                    path=f"{chip_dir}/{sensor}",
+                )
+            )
+    return rails
+
+
+def _hwmon_energy_rail(counter: _Counter, watts: float | None) -> PowerRail:
+    chip_dir, filename = os.path.split(counter.key)
+    sensor = filename.split("_", 1)[0]
+    label = fs.read_attr(f"{chip_dir}/{sensor}_label")
+    return PowerRail(
+        name=f"{_chip_name(chip_dir)}/{label or sensor}",
+        source="hwmon",
+        domain=label or sensor,
+        power=watts,
+        energy=None if counter.microjoules is None else counter.microjoules / 1e6,
+        unavailable_reason=NEEDS_ROOT if counter.denied else None,
+        path=counter.key,
+    )
+
+
+def read_power(
+    roots: fs.Roots,
+    tracker: EnergyTracker,
+    *,
+    interval: float = 0.1,
+    extra_rails: Callable[[], Iterable[PowerRail]] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Power:
+    """Every power rail this machine exposes.
+
+    ``extra_rails`` supplies rails from other families (batteries, GPUs). When a readable energy
+    counter has no reading younger than :data:`MAX_READING_AGE`, a baseline is read and the call
+    sleeps ``interval`` seconds before the measured reading.
+    """
+    zones = _rapl_zones(roots)
+    energy_files = _hwmon_energy_files(roots)
+    rapl = _rapl_counters(zones)
+    hwmon = _hwmon_counters(energy_files)
+    measured_over: float | None = None
+    if tracker.needs_baseline(rapl + hwmon, time.monotonic()) and interval > 0:
+        for c in rapl + hwmon:
+            tracker.watts(c)
+        sleep(interval)
+        rapl = _rapl_counters(zones)
+        hwmon = _hwmon_counters(energy_files)
+    rails: list[PowerRail] = []
+    for c in rapl:
+        prev = tracker.last.get(c.key)
+        if prev is not None and measured_over is None and c.microjoules is not None:
+            measured_over = c.at - prev.at
+        rails.append(_rapl_rail(c, tracker.watts(c)))
+    rails.extend(_hwmon_energy_rail(c, tracker.watts(c)) for c in hwmon)
+    rails.extend(_hwmon_power_rails(roots))
+    if extra_rails is not None:
+        rails.extend(extra_rails())
+    return Power(rails=tuple(rails), interval=measured_over)

@@ -1,0 +1,49 @@
+"""Power-management settings on Linux: cpufreq governors and EPP, platform profile, AC state."""
+
+from __future__ import annotations
+
+import re
+
+from darwin_metrics.linux import fs
+from darwin_metrics.linux.battery import read_power_sources
+from darwin_metrics.records.power import CorePowerPolicy, PowerManagement
+
+_CPU_DIR = re.compile(r"cpu(\d+)$")
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split()) if text else ()
+
+
+def read_power_management(roots: fs.Roots) -> PowerManagement:
+    """Per-CPU governor, driver and energy-performance preference; the ACPI platform profile;
+    whether the machine runs on external power."""
+    base = roots.sys("devices", "system", "cpu")
+    cores = []
+    numbered = [(int(m.group(1)), name) for name in fs.listdir(base) if (m := _CPU_DIR.match(name))]
+    for cpu, name in sorted(numbered):
+        freq = f"{base}/{name}/cpufreq"
+        governor = fs.read_attr(f"{freq}/scaling_governor")
+        driver = fs.read_attr(f"{freq}/scaling_driver")
+        epp = fs.read_attr(f"{freq}/energy_performance_preference")
+        if governor is None and driver is None and epp is None:
+            continue
+        cores.append(
+            CorePowerPolicy(
+                cpu=cpu,
+                governor=governor,
+                driver=driver,
+                energy_performance_preference=epp,
+                available_governors=_words(fs.read_attr(f"{freq}/scaling_available_governors")),
+                available_preferences=_words(
+                    fs.read_attr(f"{freq}/energy_performance_available_preferences")
+                ),
+            )
+        )
+    acpi = roots.sys("firmware", "acpi")
+    return PowerManagement(
+        cores=tuple(cores),
+        platform_profile=fs.read_attr(f"{acpi}/platform_profile") or None,
+        platform_profile_choices=_words(fs.read_attr(f"{acpi}/platform_profile_choices")),
+        on_ac=read_power_sources(roots).on_ac,
+    )

@@ -1,0 +1,431 @@
+"""Processes and threads from ``/proc/PID/*``.
+
+Per process the reader opens ``stat`` (identity, state, times, sizes), ``status`` (ids, swap,
+shared memory, context switches), ``io`` and ``cmdline``, reads the ``exe`` link, and counts open
+files with one ``stat`` of ``fd/`` where the kernel reports the count as the directory size
+(Linux 6.2 and later) or one listing of it elsewhere. Nothing is read twice, and user names come
+from :mod:`pwd` through a cache keyed by uid, so ``/etc/passwd`` is not read per process.
+
+A process that vanishes while it is read is skipped; a file the caller may not read gives ``None``
+for its fields; a malformed file raises :class:`ParseError` naming it, and :meth:`processes`
+skips that process and logs a warning.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import pwd
+import threading
+import time
+from collections.abc import Mapping
+
+from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
+from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
+from darwin_metrics.linux.parsers.btime import parse_btime
+from darwin_metrics.linux.parsers.cmdline import parse_cmdline
+from darwin_metrics.linux.parsers.pidio import parse_pid_io
+from darwin_metrics.linux.parsers.pidstat import PF_FORKNOEXEC, PidStat, parse_pid_stat, state_name
+from darwin_metrics.linux.parsers.pidstatus import PidStatus, parse_pid_status
+from darwin_metrics.linux.parsers.statm import parse_statm
+from darwin_metrics.records.process import (
+    Process,
+    ProcessCPUTimes,
+    ProcessIO,
+    ProcessMemory,
+    Thread,
+)
+
+log = logging.getLogger(__name__)
+
+#: errno values that mean the process (or thread) is gone.
+_GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
+#: errno values after which a field is simply absent (gone, denied, or not provided here).
+_ABSENT = _GONE | DENIED_ERRNOS | frozenset({errno.EINVAL, errno.EIO, errno.ENODATA})
+
+_BUFSIZE = 8192
+_O_READ = os.O_RDONLY | os.O_CLOEXEC
+#: How long a uid → user name answer is trusted, in seconds.
+USER_CACHE_TTL = 60.0
+#: How many enumerations a vanished process's parent link is remembered for the tree.
+PARENT_MEMORY = 3
+
+
+def _read(path: str) -> bytes:
+    """One procfs file. A short read is the whole file for procfs, so most files take one read."""
+    fd = os.open(path, _O_READ)
+    try:
+        data = os.read(fd, _BUFSIZE)
+        if len(data) < _BUFSIZE:
+            return data
+        chunks = [data]
+        while True:
+            data = os.read(fd, 65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+    finally:
+        os.close(fd)
+
+
+class _UserNames:
+    """uid → user name through :func:`pwd.getpwuid`, remembered for :data:`USER_CACHE_TTL` s."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, str | None] = {}
+        self._since = time.monotonic()
+
+    def expire(self) -> None:
+        """Forget every answer once they are older than the TTL (called once per enumeration)."""
+        if time.monotonic() - self._since > USER_CACHE_TTL:
+            self._names = {}
+            self._since = time.monotonic()
+
+    def name(self, uid: int) -> str | None:
+        try:
+            return self._names[uid]
+        except KeyError:
+            pass
+        try:
+            found: str | None = pwd.getpwuid(uid).pw_name
+        except (KeyError, OverflowError):
+            found = None
+        self._names[uid] = found
+        return found
+
+
+class ProcessReader:
+    """Reads processes and threads under ``roots.procfs``; one per backend, safe across threads.
+
+    It keeps three small caches: the boot time (read once, so a process's ``create_time`` is stable
+    from call to call), uid → user name (:data:`USER_CACHE_TTL`), the executable path of each
+    process keyed by (pid, start time, name, exec state) so it is re-read after an exec, and the
+    pid → ppid links of the last :data:`PARENT_MEMORY` enumerations for :meth:`known_parents`.
+    """
+
+    def __init__(self, roots: Roots) -> None:
+        self.roots = roots
+        self._proc = roots.procfs
+        self._clk_tck = float(os.sysconf("SC_CLK_TCK"))
+        self._page_size = os.sysconf("SC_PAGE_SIZE")
+        self._btime: int | None = None
+        self._users = _UserNames()
+        self._exe: dict[int, tuple[tuple[int, str, bool], str | None]] = {}
+        self._fd_count_by_size: bool | None = None
+        self._lock = threading.Lock()
+        self._parents: dict[int, tuple[int, int]] = {}
+        self._generation = 0
+
+    # -- public API ------------------------------------------------------------------------
+
+    def processes(self) -> tuple[Process, ...]:
+        """Every process visible in the process table, sorted by pid.
+
+        Processes that vanish while being read are left out; one whose files are malformed is
+        left out and logged (warning); one whose ``stat`` the caller may not read is left out and
+        logged (debug).
+        """
+        try:
+            names = os.listdir(self._proc)
+        except FileNotFoundError:
+            raise NotSupported(f"no process table at {self._proc}") from None
+        self._prepare()
+        pids = sorted(int(n) for n in names if n.isdigit() and n.isascii())
+        found: list[Process] = []
+        collect = self._collect
+        for pid in pids:
+            try:
+                proc = collect(pid, False)
+            except ParseError as exc:
+                log.warning("skipping process %d: %s", pid, exc)
+                continue
+            except AccessDenied as exc:
+                log.debug("skipping process %d: %s", pid, exc)
+                continue
+            if proc is not None:
+                found.append(proc)
+        self._remember(found)
+        return tuple(found)
+
+    def process(self, pid: int) -> Process:
+        """One process by pid. Raises :class:`NoSuchProcess` when there is none (a thread id is
+        not a process), :class:`AccessDenied` when its ``stat`` may not be read, and
+        :class:`ParseError` when one of its files is malformed."""
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+            raise NoSuchProcess(pid if isinstance(pid, int) else -1, f"invalid pid {pid!r}")
+        self._prepare()
+        proc = self._collect(pid, True)
+        if proc is None:
+            raise NoSuchProcess(pid)
+        return proc
+
+    def threads(self, pid: int) -> tuple[Thread, ...]:
+        """The threads of process ``pid`` from ``/proc/PID/task/TID/stat``, sorted by thread id.
+
+        Raises :class:`NoSuchProcess` when ``pid`` is not a process. Threads that end while being
+        read are left out; one with a malformed ``stat`` is left out and logged.
+        """
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+            raise NoSuchProcess(pid if isinstance(pid, int) else -1, f"invalid pid {pid!r}")
+        if not self._is_process(pid):
+            raise NoSuchProcess(pid)
+        task_dir = f"{self._proc}/{pid}/task"
+        try:
+            names = os.listdir(task_dir)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                raise NoSuchProcess(pid) from None
+            if exc.errno in DENIED_ERRNOS:
+                raise AccessDenied(f"cannot list {task_dir}", path=task_dir) from None
+            raise
+        tick = self._clk_tck
+        found: list[Thread] = []
+        for tid in sorted(int(n) for n in names if n.isdigit() and n.isascii()):
+            path = f"{task_dir}/{tid}/stat"
+            try:
+                stat = parse_pid_stat(_read(path), path)
+            except OSError as exc:
+                if exc.errno in _ABSENT:
+                    continue
+                raise
+            except ParseError as exc:
+                log.warning("skipping thread %d of %d: %s", tid, pid, exc)
+                continue
+            found.append(
+                Thread(
+                    tid=tid,
+                    name=stat.comm,
+                    status=state_name(stat.state),
+                    user=stat.utime / tick,
+                    system=stat.stime / tick,
+                )
+            )
+        if not found and not os.path.isdir(f"{self._proc}/{pid}"):
+            raise NoSuchProcess(pid)
+        return tuple(found)
+
+    def known_parents(self) -> Mapping[int, int]:
+        """pid → ppid for every process seen in the last :data:`PARENT_MEMORY` enumerations."""
+        with self._lock:
+            return {pid: ppid for pid, (ppid, _) in self._parents.items()}
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        """Per-call set-up: boot time, user-name expiry, the fd-counting method."""
+        self._users.expire()
+        if self._btime is None:
+            path = f"{self._proc}/stat"
+            try:
+                self._btime = parse_btime(_read(path), path)
+            except (OSError, ParseError) as exc:
+                log.debug("no boot time, create_time will be None: %s", exc)
+        if self._fd_count_by_size is None:
+            self._fd_count_by_size = self._detect_fd_count_by_size()
+
+    def _detect_fd_count_by_size(self) -> bool:
+        """True when ``stat("/proc/PID/fd").st_size`` is the number of open files (Linux >= 6.2).
+
+        Only trusted for the live procfs of this process's pid namespace: the check holds an fd
+        open, so a kernel that reports the count gives at least 1 where an older one gives 0.
+        """
+        self_fd = f"{self._proc}/self/fd"
+        try:
+            if os.readlink(f"{self._proc}/self") != str(os.getpid()):
+                return False
+            fd = os.open(self_fd, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                size = os.stat(self_fd).st_size
+                return 0 < size == len(os.listdir(self_fd)) - 1
+            finally:
+                os.close(fd)
+        except OSError:
+            return False
+
+    def _remember(self, found: list[Process]) -> None:
+        with self._lock:
+            self._generation += 1
+            gen = self._generation
+            parents = self._parents
+            for proc in found:
+                parents[proc.pid] = (proc.ppid, gen)
+            oldest = gen - PARENT_MEMORY
+            for pid in [p for p, (_, g) in parents.items() if g <= oldest]:
+                del parents[pid]
+            alive = {proc.pid for proc in found}
+            for pid in [p for p in self._exe if p not in alive]:
+                self._exe.pop(pid, None)
+
+    def _is_process(self, pid: int) -> bool:
+        """Whether ``pid`` names a process (not a thread of one) now."""
+        path = f"{self._proc}/{pid}/status"
+        try:
+            return parse_pid_status(_read(path), path).tgid == pid
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+        except ParseError:
+            pass
+        return os.path.exists(f"{self._proc}/{pid}/stat")
+
+    def _gone(self, base: str) -> bool:
+        """Whether the process directory ``base`` has disappeared."""
+        try:
+            os.stat(base)
+        except OSError as exc:
+            return exc.errno in _GONE
+        return False
+
+    def _collect(self, pid: int, check_tgid: bool) -> Process | None:
+        """One process, or ``None`` when it is gone (or, with ``check_tgid``, is a thread)."""
+        base = f"{self._proc}/{pid}/"
+        path = base + "stat"
+        try:
+            stat = parse_pid_stat(_read(path), path)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                return None
+            if exc.errno in DENIED_ERRNOS:
+                raise AccessDenied(f"cannot read {path}", path=path) from None
+            raise
+
+        status: PidStatus | None = None
+        path = base + "status"
+        try:
+            status = parse_pid_status(_read(path), path)
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            if exc.errno in _GONE and self._gone(base):
+                return None
+        if check_tgid and status is not None and status.tgid != pid:
+            return None
+
+        io: ProcessIO | None = None
+        path = base + "io"
+        try:
+            counters = parse_pid_io(_read(path), path)
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+        else:
+            io = ProcessIO(
+                read_bytes=counters.read_bytes,
+                write_bytes=counters.write_bytes,
+                read_chars=counters.rchar,
+                write_chars=counters.wchar,
+                read_syscalls=counters.syscr,
+                write_syscalls=counters.syscw,
+                cancelled_write_bytes=(
+                    counters.cancelled_write_bytes if counters.cancelled_write_bytes >= 0 else None
+                ),
+            )
+
+        cmdline: tuple[str, ...] | None
+        try:
+            cmdline = parse_cmdline(_read(base + "cmdline"))
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            cmdline = None
+
+        num_fds: int | None
+        try:
+            if self._fd_count_by_size:
+                num_fds = os.stat(base + "fd").st_size
+            else:
+                num_fds = len(os.listdir(base + "fd"))
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            num_fds = None
+
+        tick = self._clk_tck
+        page = self._page_size
+        uid = gid = None
+        username = None
+        swap = shared = voluntary = involuntary = None
+        if status is not None:
+            uid = status.uid
+            gid = status.gid
+            username = self._users.name(uid)
+            voluntary = status.voluntary_ctxt_switches
+            involuntary = status.nonvoluntary_ctxt_switches
+            if status.vm_size is None:
+                # No address space (kernel thread, zombie): nothing shared, nothing swapped.
+                shared = swap = 0
+            else:
+                swap = status.vm_swap
+                if status.rss_file is not None:
+                    shared = status.rss_file + (status.rss_shmem or 0)
+        if shared is None and (status is None or status.vm_size is not None):
+            shared = self._statm_shared(base)
+
+        btime = self._btime
+        return Process(
+            pid=pid,
+            ppid=stat.ppid,
+            name=stat.comm,
+            exe=self._exe_path(pid, base, stat),
+            cmdline=cmdline,
+            status=state_name(stat.state),
+            username=username,
+            uid=uid,
+            gid=gid,
+            create_time=None if btime is None else btime + stat.starttime / tick,
+            nice=stat.nice,
+            terminal=_terminal(stat.tty_nr),
+            cpu_times=ProcessCPUTimes(
+                user=stat.utime / tick,
+                system=stat.stime / tick,
+                children_user=stat.cutime / tick if stat.cutime >= 0 else None,
+                children_system=stat.cstime / tick if stat.cstime >= 0 else None,
+            ),
+            memory=ProcessMemory(
+                rss=stat.rss * page if stat.rss > 0 else 0,
+                vms=stat.vsize,
+                shared=shared,
+                swap=swap,
+            ),
+            num_threads=stat.num_threads,
+            num_fds=num_fds,
+            io=io,
+            voluntary_ctx_switches=voluntary,
+            involuntary_ctx_switches=involuntary,
+            last_cpu=stat.processor if stat.processor is None or stat.processor >= 0 else None,
+        )
+
+    def _exe_path(self, pid: int, base: str, stat: PidStat) -> str | None:
+        """The ``exe`` link, re-read whenever the process may have called exec since last time."""
+        key = (stat.starttime, stat.comm, bool(stat.flags & PF_FORKNOEXEC))
+        cached = self._exe.get(pid)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            exe: str | None = os.readlink(base + "exe")
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            exe = None
+        self._exe[pid] = (key, exe)
+        return exe
+
+    def _statm_shared(self, base: str) -> int | None:
+        """Resident shared bytes from ``statm``, for kernels whose ``status`` lacks ``RssFile``."""
+        path = base + "statm"
+        try:
+            statm = parse_statm(_read(path), path)
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            return None
+        # A shared count above the total size is a kernel counter that went below zero.
+        return statm.shared * self._page_size if statm.shared <= statm.size else None
+
+
+def _terminal(tty_nr: int) -> int | None:
+    """The controlling terminal's device number, ``None`` without one (printed as a signed int)."""
+    if tty_nr == 0:
+        return None
+    return tty_nr if tty_nr > 0 else tty_nr + (1 << 32)

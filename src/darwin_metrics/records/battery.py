@@ -1,0 +1,84 @@
+"""Battery and power-source records (the same records on Linux and macOS).
+
+Units: energy in joules (1 Wh = 3600 J), charge in coulombs (1 mAh = 3.6 C), voltage in volts,
+current in amperes, power in watts, temperature in °C, times in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+BatteryStatus = Literal["charging", "discharging", "full", "not-charging", "unknown"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Battery:
+    """One battery.
+
+    ``percent`` is the state of charge (0-100). ``time_to_empty``/``time_to_full`` are seconds, taken
+    from the platform when it reports them and otherwise computed from energy (or charge) and the
+    present power (or current); ``None`` when unknown (e.g. not discharging, no power reading).
+    ``health_percent`` is full capacity over design capacity (0-100, can exceed 100 on a new pack).
+    ``current`` is signed: positive while charging, negative while discharging (normalised with
+    ``status``, because drivers disagree on the sign); ``power`` is the magnitude in watts.
+    ``charge_start_threshold``/``charge_stop_threshold`` are percents where the firmware limits
+    charging. ``scope`` is ``system`` for batteries that power the machine and ``device`` for a
+    peripheral's (mouse, headset).
+    """
+
+    name: str
+    scope: Literal["system", "device"] = "system"
+    present: bool | None = None
+    percent: float | None = None
+    status: BatteryStatus = "unknown"
+    plugged_in: bool | None = None
+    time_to_empty: float | None = None
+    time_to_full: float | None = None
+    energy_now: float | None = None
+    energy_full: float | None = None
+    energy_full_design: float | None = None
+    charge_now: float | None = None
+    charge_full: float | None = None
+    charge_full_design: float | None = None
+    health_percent: float | None = None
+    cycle_count: int | None = None
+    voltage: float | None = None
+    voltage_min_design: float | None = None
+    current: float | None = None
+    power: float | None = None
+    temperature: float | None = None
+    technology: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    capacity_level: str | None = None
+    charge_start_threshold: int | None = None
+    charge_stop_threshold: int | None = None
+    #: macOS: the connected adapter's rating in watts.
+    adapter_watts: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerAdapter:
+    """An external power source (AC adapter, USB power delivery port). ``online`` means supplying."""
+
+    name: str
+    kind: Literal["mains", "usb", "wireless", "ups", "other"]
+    online: bool | None = None
+    #: Rated or negotiated power in watts where known.
+    watts: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerSources:
+    """Everything that powers the machine: system batteries, peripherals' batteries, adapters.
+
+    ``on_ac`` is True when an adapter is online (or, lacking adapters, no battery discharges);
+    ``None`` when the machine reports no power sources at all.
+    """
+
+    batteries: tuple[Battery, ...]
+    peripherals: tuple[Battery, ...] = ()
+    adapters: tuple[PowerAdapter, ...] = ()
+    on_ac: bool | None = None

@@ -1,0 +1,76 @@
+"""Thermal throttling records: CPU throttle counters, GPU clock-event reasons and a summary.
+
+Counts are events since boot; times are seconds; ``since`` is seconds since the Unix epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoreThrottle:
+    """Thermal throttling of one physical core (Linux ``cpuN/thermal_throttle/core_*``).
+
+    ``count`` is the number of times the core crossed its thermal limit since boot;
+    ``total_time`` and ``max_time`` are the time spent throttled in all and in the longest episode,
+    in seconds (``None`` on kernels without ``*_time_ms``). ``cpus`` are the logical CPUs (SMT
+    siblings) that share the core and report the same counters.
+    """
+
+    package: int
+    core: int
+    count: int
+    total_time: float | None = None
+    max_time: float | None = None
+    cpus: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackageThrottle:
+    """Thermal throttling of one CPU package (socket), as :class:`CoreThrottle` for the package."""
+
+    package: int
+    count: int
+    total_time: float | None = None
+    max_time: float | None = None
+    cpus: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GPUThrottle:
+    """Why one GPU runs below its maximum clocks (NVIDIA clock-event reasons, decoded).
+
+    ``reasons`` are every active reason (``gpu_idle``, ``sw_power_cap``, ``hw_thermal_slowdown``,
+    …); ``throttling`` is True when one of them is a slowdown (power cap, thermal, hardware
+    slowdown or power brake) rather than idling or a clock setting.
+    """
+
+    index: int
+    name: str | None = None
+    reasons: tuple[str, ...] = ()
+    throttling: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Thermal:
+    """Whether the machine is throttling for heat or power, which sources say so, and since when.
+
+    ``throttling`` is True when a CPU throttle counter (count or time) rose since the previous
+    reading by the same backend, or a GPU reports an active slowdown reason. ``sources`` names each
+    (``cpu-package0``, ``cpu-core0.1`` for package 0 core 1, ``gpu0:hw_thermal_slowdown``).
+    ``since`` is when the current throttling episode was first observed (seconds since the Unix
+    epoch); ``None`` while not throttling. The first reading has no previous counters, so counters
+    alone cannot report throttling until the second (a Sampler provides that).
+    ``packages``/``cores`` are ``None`` where the CPU has no throttle counters (AMD, ARM, VMs);
+    ``gpus`` is empty without GPUs that report reasons. ``pressure_level`` is the operating
+    system's thermal pressure level where it has one (macOS); ``None`` on Linux.
+    """
+
+    throttling: bool
+    sources: tuple[str, ...] = ()
+    since: float | None = None
+    packages: tuple[PackageThrottle, ...] | None = None
+    cores: tuple[CoreThrottle, ...] | None = None
+    gpus: tuple[GPUThrottle, ...] = ()
+    pressure_level: str | None = None

@@ -1,0 +1,220 @@
+"""RAPL, hwmon power and energy, and power-management settings."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from darwin_metrics.linux import fs, power
+from darwin_metrics.linux.backend import LinuxBackend
+from darwin_metrics.linux.parsers.powercap import counter_delta, split_zone_name
+from darwin_metrics.linux.power import EnergyTracker, read_power
+from tests.conftest import Tree
+
+
+def _zone(sys_root: Path, name: str, attrs: dict[str, str]) -> Path:
+    d = sys_root / "class" / "powercap" / name
+    d.mkdir(parents=True, exist_ok=True)
+    for key, value in attrs.items():
+        (d / key).write_text(value + "\n")
+    return d
+
+
+class FakeClock:
+    """Replaces time.monotonic and time.sleep so intervals are exact."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_rapl_on_node_exporter_tree_matches_oracle(ne_tree: Tree) -> None:
+    tracker = EnergyTracker()
+    result = read_power(ne_tree.roots, tracker, interval=0.0)
+    package = result.rail("package-0")
+    core = result.rail("core")
+    assert package is not None and core is not None
+    # e2e-output.txt: node_rapl_package_joules_total 240422.366267, core 118821.284256.
+    assert package.energy == pytest.approx(240422.366267)
+    assert core.energy == pytest.approx(118821.284256)
+    assert package.energy_range == pytest.approx(262143.32885)
+    assert (package.domain, package.index) == ("package", 0)
+    assert package.power_limit == pytest.approx(4090.0)
+    assert package.max_power == pytest.approx(95.0)
+    assert core.power_limit is None  # constraint_0_power_limit_uw is 0: no limit set
+    # One reading only (interval 0): no watts yet, and never a fake zero.
+    assert package.power is None
+    assert result.package is None
+
+
+def test_procfs_tree_splits_package_10(pf_tree: Tree) -> None:
+    result = read_power(pf_tree.roots, EnergyTracker(), interval=0.0)
+    rail = result.rail("package-10")
+    assert rail is not None
+    assert (rail.domain, rail.index) == ("package", 10)
+
+
+def test_rapl_watts_across_a_wrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+    zone = _zone(
+        tmp_path,
+        "intel-rapl:0",
+        {"name": "package-0", "energy_uj": "262143000000", "max_energy_range_uj": "262143328850"},
+    )
+    roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
+    tracker = EnergyTracker()
+    first = read_power(roots, tracker, interval=0.0)
+    assert first.rail("package-0").power is None  # type: ignore[union-attr]
+    # 2 s later the counter wrapped: 328850 µJ to the top, then 19671150 µJ more = 20 J in 2 s.
+    clock.now += 2.0
+    (zone / "energy_uj").write_text("19671150\n")
+    second = read_power(roots, tracker, interval=0.0)
+    assert second.rail("package-0").power == pytest.approx(10.0)  # type: ignore[union-attr]
+    assert second.package == pytest.approx(10.0)
+    assert second.interval == pytest.approx(2.0)
+
+
+def test_first_call_measures_over_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+    zone = _zone(
+        tmp_path,
+        "intel-rapl:0",
+        {"name": "package-0", "energy_uj": "1000000", "max_energy_range_uj": "262143328850"},
+    )
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        (zone / "energy_uj").write_text("1500000\n")  # +0.5 J during the wait
+
+    roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
+    result = read_power(roots, EnergyTracker(), interval=0.25, sleep=sleep)
+    assert result.rail("package-0").power == pytest.approx(2.0)  # type: ignore[union-attr]
+    assert result.interval == pytest.approx(0.25)
+
+
+def test_unreadable_energy_reports_needs_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _zone(
+        tmp_path,
+        "intel-rapl:0",
+        {"name": "package-0", "energy_uj": "5", "max_energy_range_uj": "262143328850"},
+    )
+    real = fs.read_file
+
+    def denied(path: str) -> bytes:
+        if path.endswith("energy_uj"):
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(power.fs, "read_file", denied)
+    roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
+    rail = read_power(roots, EnergyTracker(), interval=0.01).rail("package-0")
+    assert rail is not None
+    assert rail.power is None and rail.energy is None
+    assert rail.unavailable_reason == "needs root"
+
+
+def test_hwmon_power_and_energy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+    gpu = tmp_path / "class" / "hwmon" / "hwmon2"
+    gpu.mkdir(parents=True)
+    (gpu / "name").write_text("amdgpu\n")
+    (gpu / "power1_average").write_text("35000000\n")
+    (gpu / "power1_cap").write_text("150000000\n")
+    (gpu / "power1_label").write_text("PPT\n")
+    cpu = tmp_path / "class" / "hwmon" / "hwmon3"
+    cpu.mkdir(parents=True)
+    (cpu / "name").write_text("amd_energy\n")
+    (cpu / "energy1_input").write_text("1000000\n")
+    (cpu / "energy1_label").write_text("Esocket0\n")
+    roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
+    tracker = EnergyTracker()
+    read_power(roots, tracker, interval=0.0)
+    clock.now += 4.0
+    (cpu / "energy1_input").write_text("101000000\n")  # +100 J in 4 s
+    result = read_power(roots, tracker, interval=0.0)
+    ppt = result.rail("amdgpu/PPT")
+    sock = result.rail("amd_energy/Esocket0")
+    assert ppt is not None and sock is not None
+    assert ppt.power == pytest.approx(35.0)
+    assert ppt.power_limit == pytest.approx(150.0)
+    assert sock.power == pytest.approx(25.0)
+    assert sock.energy == pytest.approx(101.0)
+
+
+def test_battery_power_is_a_rail(ne_tree: Tree) -> None:
+    backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
+    rail = backend.power(interval=0.0).rail("BAT0")
+    assert rail is not None and rail.source == "battery"
+    assert rail.power == pytest.approx(5.002)
+
+
+def test_power_management_on_captured_trees(ne_tree: Tree, pf_tree: Tree) -> None:
+    ne = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs).power_management()
+    assert [c.cpu for c in ne.cores] == [0, 1, 2, 3]
+    assert ne.on_ac is False
+    pf = LinuxBackend(procfs=pf_tree.roots.procfs, sysfs=pf_tree.roots.sysfs).power_management()
+    assert [(c.cpu, c.governor, c.driver) for c in pf.cores] == [
+        (0, "powersave", "intel_pstate"),
+        (1, "powersave", "intel_pstate"),
+    ]
+    assert pf.cores[0].available_governors == ("performance", "powersave")
+
+
+def test_platform_profile_and_epp(tmp_path: Path) -> None:
+    acpi = tmp_path / "firmware" / "acpi"
+    acpi.mkdir(parents=True)
+    (acpi / "platform_profile").write_text("balanced\n")
+    (acpi / "platform_profile_choices").write_text("low-power balanced performance\n")
+    freq = tmp_path / "devices" / "system" / "cpu" / "cpu0" / "cpufreq"
+    freq.mkdir(parents=True)
+    (freq / "scaling_governor").write_text("powersave\n")
+    (freq / "energy_performance_preference").write_text("balance_power\n")
+    (freq / "energy_performance_available_preferences").write_text(
+        "default performance balance_performance balance_power power\n"
+    )
+    pm = LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path)).power_management()
+    assert pm.platform_profile == "balanced"
+    assert pm.platform_profile_choices == ("low-power", "balanced", "performance")
+    assert pm.cores[0].energy_performance_preference == "balance_power"
+    assert "balance_power" in pm.cores[0].available_preferences
+    assert pm.on_ac is None
+
+
+def test_counter_delta_and_zone_names() -> None:
+    assert counter_delta(10, 15, 100) == 5
+    assert counter_delta(90, 5, 100) == 15
+    assert counter_delta(90, 5, None) is None
+    assert split_zone_name("package-10") == ("package", 10)
+    assert split_zone_name("core") == ("core", None)
+    assert split_zone_name("psys") == ("psys", None)
+
+
+@given(st.integers(0, 2**40), st.integers(0, 2**40), st.one_of(st.none(), st.integers(1, 2**40)))
+def test_counter_delta_never_negative(prev: int, cur: int, wrap: int | None) -> None:
+    delta = counter_delta(prev, cur, wrap)
+    assert delta is None or delta >= 0
+
+
+@given(st.binary(max_size=40))
+def test_energy_file_fuzz(data: bytes) -> None:
+    from darwin_metrics.errors import ParseError
+    from darwin_metrics.linux.parsers.powercap import parse_microunits
+
+    try:
+        assert parse_microunits(data.decode("latin-1"), "energy_uj") >= 0
+    except ParseError:
+        pass

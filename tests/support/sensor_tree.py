@@ -1,0 +1,68 @@
+"""Lay the hand-made sensor fixtures (``tests/data/sensors/overlay``) over a copy of a captured tree.
+
+The overlay adds what the captured node_exporter tree lacks (a plain ``pwm1`` on nct6779, trip
+points, amdgpu / pwm-fan / faulty hwmon chips, throttle times); this module adds the symlinks the
+kernel would create for them. See ``tests/data/sensors/README.md``: all of it is synthetic.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from tests.conftest import HANDMADE, Tree
+
+OVERLAY = HANDMADE / "sensors" / "overlay"
+NCT_DIR = "devices/platform/nct6775.656/hwmon/hwmon3"
+PWMFAN_DIR = "devices/platform/pwm-fan/hwmon/hwmon12"
+AMDGPU_DIR = "devices/pci0000:00/0000:00:03.1/0000:0a:00.0/hwmon/hwmon13"
+BROKEN_DIR = "devices/platform/broken.0/hwmon/hwmon14"
+NVME_DIR = "devices/pci0000:00/0000:00:02.1/0000:01:00.0/nvme/nvme0/hwmon3"
+
+#: ``class/hwmon`` entries added beside the captured hwmon0..10.
+HWMON_LINKS = {
+    "hwmon11": f"../../{NVME_DIR}",
+    "hwmon12": f"../../{PWMFAN_DIR}",
+    "hwmon13": f"../../{AMDGPU_DIR}",
+    "hwmon14": f"../../{BROKEN_DIR}",
+}
+#: ``device`` links of the hand-made chips (relative to their hwmon directory).
+DEVICE_LINKS = {PWMFAN_DIR: "../../../pwm-fan", AMDGPU_DIR: "../../../0000:0a:00.0"}
+
+
+def install(tree: Tree) -> Tree:
+    """Copy the overlay into ``tree`` (a writable copy) and create the kernel's links; returns it."""
+    shutil.copytree(OVERLAY / "sys", tree.sys, dirs_exist_ok=True, symlinks=True)
+    for name, target in HWMON_LINKS.items():
+        os.symlink(target, tree.sys / "class" / "hwmon" / name)
+    for directory, target in DEVICE_LINKS.items():
+        os.symlink(target, tree.sys / directory / "device")
+    os.symlink(
+        "../../devices/virtual/thermal/thermal_zone1", tree.sys / "class" / "thermal" / "thermal_zone1"
+    )
+    return tree
+
+
+def copy_tree(source: Tree, base: Path) -> Tree:
+    """A writable copy of ``source`` under ``base`` (directories made writable, links kept)."""
+    shutil.copytree(source.base, base, symlinks=True)
+    for dirpath, dirnames, _ in os.walk(base):
+        for d in dirnames:
+            p = Path(dirpath) / d
+            if not p.is_symlink():
+                p.chmod(0o755)
+    return Tree(
+        base=base,
+        roots=type(source.roots)(procfs=str(base / "proc"), sysfs=str(base / "sys")),
+    )
+
+
+def write(path: Path, value: object) -> None:
+    """Write one sysfs-style attribute (value and a newline)."""
+    path.write_text(f"{value}\n")
+
+
+def read(path: Path) -> str:
+    """One attribute's stripped text."""
+    return path.read_text().strip()

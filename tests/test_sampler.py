@@ -1,0 +1,257 @@
+"""The Sampler: first sample without rates, rates from the previous snapshot, thread use."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+import darwin_metrics
+from darwin_metrics import sampler as sampler_module
+from darwin_metrics.backend import Backend
+from darwin_metrics.errors import NotSupported
+from darwin_metrics.records import (
+    CPU,
+    DiskIO,
+    Interface,
+    Memory,
+    Process,
+    Sample,
+    Volume,
+)
+from darwin_metrics.sampler import Sampler
+from darwin_metrics.snapshot import take_snapshot
+from tests.conftest import Tree
+from tests.support import make
+
+
+class FakeBackend(Backend):
+    """Counters that grow by a fixed step per reading; ``step`` counts readings (cpu() is first)."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.step = -1
+        self.process_calls = 0
+
+    def cpu(self) -> CPU:
+        self.step += 1
+        n = self.step
+        # per reading, core 0: 1 s user + 3 s idle (25 %); core 1: 2 s user + 2 s idle (50 %)
+        return make.cpu(
+            [make.core(0, user=1.0 * n, idle=3.0 * n), make.core(1, user=2.0 * n, idle=2.0 * n)]
+        )
+
+    def memory(self) -> Memory:
+        return make.memory()
+
+    def disks(self) -> tuple[DiskIO, ...]:
+        n = self.step
+        return (make.disk("sda", reads=100 * n, read_bytes=4096 * 100 * n, busy_time=0.5 * n),)
+
+    def volumes(self, all: bool = False) -> tuple[Volume, ...]:
+        return (make.volume(),)
+
+    def interfaces(self) -> tuple[Interface, ...]:
+        n = self.step
+        # eth0 is re-created (new index) at reading 2
+        return (
+            make.iface("eth0", index=2 if n < 2 else 3, rx_bytes=1000 * n, tx_bytes=10 * n),
+            make.iface("lo", index=1, rx_bytes=(WRAP_NEAR + 500 * n) % 2**32),
+        )
+
+    def processes(self) -> tuple[Process, ...]:
+        self.process_calls += 1
+        n = self.step
+        # pid 10 is replaced by a new process with the same pid at reading 2
+        create = 1000.0 if n < 2 else 5000.0
+        return (
+            make.proc(1, user=0.5 * n, read_bytes=2048 * n),
+            make.proc(10, user=3.0 * n, create_time=create),
+        )
+
+
+WRAP_NEAR = 2**32 - 700  # lo's 32-bit rx counter wraps between readings 1 and 2
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """A monotonic clock the test controls: each sample() reads the next value."""
+    ticks = [100.0, 102.0, 104.0, 105.0, 106.0, 107.0]
+    monkeypatch.setattr(sampler_module.time, "monotonic", lambda: ticks.pop(0))
+    yield ticks
+
+
+def test_first_sample_has_no_rates(clock: list[float]) -> None:
+    sample = Sampler(FakeBackend()).sample()
+    assert isinstance(sample, Sample)
+    assert sample.rates is None
+    assert sample.elapsed is None
+    assert sample.snapshot.memory == make.memory()
+    assert sample.timestamp == sample.snapshot.timestamp
+
+
+def test_second_sample_rates(clock: list[float]) -> None:
+    sampler = Sampler(FakeBackend())
+    sampler.sample()
+    sample = sampler.sample()
+    rates = sample.rates
+    assert rates is not None
+    assert sample.elapsed == rates.elapsed == 2.0
+    assert rates.cpu is not None
+    assert rates.cpu.percent == pytest.approx(37.5)  # 3 s user of 8 s accounted
+    assert rates.cpu.per_core_percent == (pytest.approx(25.0), pytest.approx(50.0))
+    assert rates.disk("sda") is not None
+    assert rates.disk("sda").reads_per_second == 50.0  # type: ignore[union-attr]
+    assert rates.disk("sda").read_bytes_per_second == 4096 * 50.0  # type: ignore[union-attr]
+    assert rates.disk("sda").busy_percent == pytest.approx(25.0)  # type: ignore[union-attr]
+    assert rates.interface("eth0").rx_bytes_per_second == 500.0  # type: ignore[union-attr]
+    assert rates.interface("eth0").tx_bytes_per_second == 5.0  # type: ignore[union-attr]
+    assert rates.interface("lo").rx_bytes_per_second == 250.0  # type: ignore[union-attr]
+    assert rates.process(1).cpu_percent == pytest.approx(25.0)  # type: ignore[union-attr]
+    assert rates.process(1).read_bytes_per_second == 1024.0  # type: ignore[union-attr]
+    assert rates.process(10).cpu_percent == pytest.approx(150.0)  # type: ignore[union-attr]
+
+
+def test_only_previous_snapshot_is_used(clock: list[float]) -> None:
+    sampler = Sampler(FakeBackend())
+    sampler.sample()
+    sampler.sample()
+    third = sampler.sample()  # reading 2, 2 s after reading 1
+    rates = third.rates
+    assert rates is not None
+    assert rates.elapsed == 2.0
+    # lo's 32-bit counter wrapped (2**32 - 200 -> 300): still 500 bytes in 2 s
+    assert rates.interface("lo").rx_bytes_per_second == 250.0  # type: ignore[union-attr]
+    # eth0 was re-created and pid 10 was reused: no rates for them this time
+    assert rates.interface("eth0") is None
+    assert rates.process(10) is None
+    assert rates.process(1) is not None
+
+
+def test_reset_forgets_previous(clock: list[float]) -> None:
+    sampler = Sampler(FakeBackend())
+    sampler.sample()
+    sampler.reset()
+    assert sampler.sample().rates is None
+    assert sampler.sample().rates is not None
+
+
+def test_without_processes(clock: list[float]) -> None:
+    backend = FakeBackend()
+    sampler = Sampler(backend, processes=False)
+    sampler.sample()
+    sample = sampler.sample()
+    assert sample.snapshot.processes is None
+    assert sample.rates is not None
+    assert sample.rates.processes is None
+    assert sample.rates.cpu is not None
+    assert backend.process_calls == 0
+
+
+class NoDisks(FakeBackend):
+    def disks(self) -> tuple[DiskIO, ...]:
+        raise NotSupported("no disks here")
+
+
+def test_unsupported_family_has_no_rates(clock: list[float]) -> None:
+    sampler = Sampler(NoDisks())
+    sampler.sample()
+    sample = sampler.sample()
+    assert sample.snapshot.disks is None
+    assert sample.rates is not None
+    assert sample.rates.disks is None
+    assert sample.rates.interfaces is not None
+
+
+def test_threads_share_one_sampler() -> None:
+    sampler = Sampler(FakeBackend())
+    samples: list[Sample] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                samples.append(sampler.sample())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(samples) == 20
+    assert sum(s.rates is None for s in samples) == 1
+    for s in samples:
+        if s.rates is not None:
+            assert s.rates.elapsed >= 0
+            assert s.rates.cpu is not None
+            assert s.rates.cpu.percent == pytest.approx(37.5)
+
+
+def test_public_names() -> None:
+    assert darwin_metrics.Sampler is Sampler
+    assert darwin_metrics.Sample is Sample
+
+
+def test_linux_backend_on_captured_tree(ne_tree: Tree) -> None:
+    from darwin_metrics.linux.backend import LinuxBackend
+
+    sampler = Sampler(LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs))
+    first = sampler.sample()
+    second = sampler.sample()
+    assert first.rates is None
+    rates = second.rates
+    assert rates is not None
+    snap = second.snapshot
+    assert snap.memory is not None
+    assert snap.memory.total == 3831959552  # MemTotal: 3742148 kB
+    # A captured tree does not move: no CPU time accounted (percent None), every rate 0.
+    assert rates.cpu is not None
+    assert rates.cpu.percent is None
+    assert [c.index for c in rates.cpu.cores] == list(range(8))  # cpu0..cpu7 in proc/stat
+    assert rates.disks is not None
+    assert len(rates.disks) == 51
+    sda = rates.disk("sda")
+    assert sda is not None
+    assert (sda.reads_per_second, sda.read_bytes_per_second, sda.busy_percent) == (0.0, 0.0, 0.0)
+    assert rates.processes is not None
+    assert {(p.pid, p.create_time): p.cpu_percent for p in rates.processes} == {
+        (1, 1418183276.29): 0.0,
+        (10, 1418183276.24): 0.0,
+        (11, 1418183276.32): 0.0,
+    }
+
+
+def test_rates_on_captured_records(ne_tree: Tree) -> None:
+    """Real records from the captured tree, with a later reading made by hand from them."""
+    from darwin_metrics.linux.backend import LinuxBackend
+    from darwin_metrics.rates import compute_rates
+
+    backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
+    before = take_snapshot(backend)
+    assert before.cpu is not None
+    core0 = before.cpu.cores[0]
+    # proc/stat: cpu0 44490 19 21045 1087069 220 1 3410 0 (USER_HZ 100)
+    assert (core0.times.user, core0.times.idle) == (444.90, 10870.69)
+    later_core0 = replace(
+        core0, times=replace(core0.times, user=core0.times.user + 1.5, idle=core0.times.idle + 0.5)
+    )
+    later_cpu = replace(before.cpu, cores=(later_core0, *before.cpu.cores[1:]))
+    systemd = next(p for p in before.processes or () if p.pid == 1)
+    # proc/1/stat: utime 36, stime 98 ticks
+    assert (systemd.cpu_times.user, systemd.cpu_times.system) == (0.36, 0.98)
+    busy_systemd = replace(
+        systemd, cpu_times=replace(systemd.cpu_times, user=systemd.cpu_times.user + 0.25)
+    )
+    after = replace(before, cpu=later_cpu, processes=(busy_systemd,))
+    rates = compute_rates(before, after, 0.5)
+    assert rates.cpu is not None
+    assert rates.cpu.cores[0].percent == pytest.approx(75.0)
+    assert rates.cpu.cores[1].percent is None
+    assert rates.process(1) is not None
+    assert rates.process(1).cpu_percent == pytest.approx(50.0)  # type: ignore[union-attr]
