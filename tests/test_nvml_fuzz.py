@@ -33,5 +33,13 @@ def test_fuzz_normalize_pci_bus_id(text: str) -> None:
 
 @given(st.one_of(st.none(), st.integers(), st.text(), st.binary(), st.floats()))
 def test_fuzz_scalar_conversions(value: Any) -> None:
-    assert cuda_version_text(value) is None or isinstance(cuda_version_text(value), str)
-    assert pstate_name(value) is None or pstate_name(value).startswith("P")  # type: ignore[union-attr]
+    cuda = cuda_version_text(value)
+    assert cuda is None or isinstance(cuda, str)
+    pstate = pstate_name(value)
+    assert pstate is None or pstate.startswith("P")
+
+
+def test_non_integers_are_no_value() -> None:
+    for value in (float("inf"), float("nan"), 1e300, "12040", b"12040", True, None):
+        assert cuda_version_text(value) is None
+        assert pstate_name(value) is None

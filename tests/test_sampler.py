@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -9,7 +10,6 @@ from dataclasses import replace
 import pytest
 
 import darwin_metrics
-from darwin_metrics import sampler as sampler_module
 from darwin_metrics.backend import Backend
 from darwin_metrics.errors import NotSupported
 from darwin_metrics.records import (
@@ -25,6 +25,9 @@ from darwin_metrics.sampler import Sampler
 from darwin_metrics.snapshot import take_snapshot
 from tests.conftest import Tree
 from tests.support import make
+
+# darwin_metrics.snapshot is also the name of a function in the package: fetch the module itself
+snapshot_module = importlib.import_module("darwin_metrics.snapshot")
 
 
 class FakeBackend(Backend):
@@ -76,15 +79,36 @@ class FakeBackend(Backend):
 WRAP_NEAR = 2**32 - 700  # lo's 32-bit rx counter wraps between readings 1 and 2
 
 
+class FakeTime:
+    """Stands in for the ``time`` module in darwin_metrics.snapshot: a monotonic clock the test
+    moves by hand (every family read in one snapshot sees the same time unless a read moves it)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1_700_000_000.0 + self.now
+
+
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """A monotonic clock the test controls: each sample() reads the next value."""
-    ticks = [100.0, 102.0, 104.0, 105.0, 106.0, 107.0]
-    monkeypatch.setattr(sampler_module.time, "monotonic", lambda: ticks.pop(0))
-    yield ticks
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTime]:
+    fake = FakeTime()
+    monkeypatch.setattr(snapshot_module, "time", fake)
+    yield fake
 
 
-def test_first_sample_has_no_rates(clock: list[float]) -> None:
+def two_seconds_apart(sampler: Sampler, clock: FakeTime, count: int) -> list[Sample]:
+    samples = []
+    for _ in range(count):
+        samples.append(sampler.sample())
+        clock.now += 2.0
+    return samples
+
+
+def test_first_sample_has_no_rates(clock: FakeTime) -> None:
     sample = Sampler(FakeBackend()).sample()
     assert isinstance(sample, Sample)
     assert sample.rates is None
@@ -93,13 +117,13 @@ def test_first_sample_has_no_rates(clock: list[float]) -> None:
     assert sample.timestamp == sample.snapshot.timestamp
 
 
-def test_second_sample_rates(clock: list[float]) -> None:
+def test_second_sample_rates(clock: FakeTime) -> None:
     sampler = Sampler(FakeBackend())
-    sampler.sample()
-    sample = sampler.sample()
+    _, sample = two_seconds_apart(sampler, clock, 2)
     rates = sample.rates
     assert rates is not None
     assert sample.elapsed == rates.elapsed == 2.0
+    assert sample.timestamp == 1_700_000_102.0
     assert rates.cpu is not None
     assert rates.cpu.percent == pytest.approx(37.5)  # 3 s user of 8 s accounted
     assert rates.cpu.per_core_percent == (pytest.approx(25.0), pytest.approx(50.0))
@@ -115,11 +139,9 @@ def test_second_sample_rates(clock: list[float]) -> None:
     assert rates.process(10).cpu_percent == pytest.approx(150.0)  # type: ignore[union-attr]
 
 
-def test_only_previous_snapshot_is_used(clock: list[float]) -> None:
+def test_only_previous_snapshot_is_used(clock: FakeTime) -> None:
     sampler = Sampler(FakeBackend())
-    sampler.sample()
-    sampler.sample()
-    third = sampler.sample()  # reading 2, 2 s after reading 1
+    third = two_seconds_apart(sampler, clock, 3)[2]  # reading 2, 2 s after reading 1
     rates = third.rates
     assert rates is not None
     assert rates.elapsed == 2.0
@@ -131,19 +153,22 @@ def test_only_previous_snapshot_is_used(clock: list[float]) -> None:
     assert rates.process(1) is not None
 
 
-def test_reset_forgets_previous(clock: list[float]) -> None:
+def test_reset_forgets_previous(clock: FakeTime) -> None:
     sampler = Sampler(FakeBackend())
     sampler.sample()
     sampler.reset()
+    clock.now += 1.0
     assert sampler.sample().rates is None
-    assert sampler.sample().rates is not None
+    clock.now += 1.0
+    later = sampler.sample()
+    assert later.rates is not None
+    assert later.elapsed == 1.0
 
 
-def test_without_processes(clock: list[float]) -> None:
+def test_without_processes(clock: FakeTime) -> None:
     backend = FakeBackend()
     sampler = Sampler(backend, processes=False)
-    sampler.sample()
-    sample = sampler.sample()
+    _, sample = two_seconds_apart(sampler, clock, 2)
     assert sample.snapshot.processes is None
     assert sample.rates is not None
     assert sample.rates.processes is None
@@ -156,14 +181,40 @@ class NoDisks(FakeBackend):
         raise NotSupported("no disks here")
 
 
-def test_unsupported_family_has_no_rates(clock: list[float]) -> None:
+def test_unsupported_family_has_no_rates(clock: FakeTime) -> None:
     sampler = Sampler(NoDisks())
-    sampler.sample()
-    sample = sampler.sample()
+    _, sample = two_seconds_apart(sampler, clock, 2)
     assert sample.snapshot.disks is None
     assert sample.rates is not None
     assert sample.rates.disks is None
     assert sample.rates.interfaces is not None
+
+
+class SlowDisksOnce(FakeBackend):
+    """The first disks() read takes 1.5 s (a slow device), so later families start late once."""
+
+    def __init__(self, clock: FakeTime) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def disks(self) -> tuple[DiskIO, ...]:
+        if self.step == 0:
+            self.clock.now += 1.5
+        return super().disks()
+
+
+def test_each_family_over_its_own_interval(clock: FakeTime) -> None:
+    sampler = Sampler(SlowDisksOnce(clock))
+    _, sample = two_seconds_apart(sampler, clock, 2)
+    rates = sample.rates
+    assert rates is not None
+    # snapshot 1: disks read at 100 (taking 1.5 s), interfaces and processes at 101.5;
+    # snapshot 2: everything at 103.5
+    assert sample.elapsed == 3.5  # start of snapshot to start of snapshot
+    assert rates.disk("sda").reads_per_second == pytest.approx(100 / 3.5)  # type: ignore[union-attr]
+    # over 2 s, not 3.5 s: 1000 bytes and 3 CPU seconds per reading
+    assert rates.interface("eth0").rx_bytes_per_second == 500.0  # type: ignore[union-attr]
+    assert rates.process(10).cpu_percent == pytest.approx(150.0)  # type: ignore[union-attr]
 
 
 def test_threads_share_one_sampler() -> None:
@@ -255,3 +306,31 @@ def test_rates_on_captured_records(ne_tree: Tree) -> None:
     assert rates.cpu.cores[1].percent is None
     assert rates.process(1) is not None
     assert rates.process(1).cpu_percent == pytest.approx(50.0)  # type: ignore[union-attr]
+
+
+def test_estimated_process_power_follows_cpu_and_package_power() -> None:
+    """The Sampler's estimated per-process power: share of CPU time x measured package power."""
+    from darwin_metrics.rates import compute_rates
+    from darwin_metrics.records.power import Power, PowerRail
+    from darwin_metrics.records.snapshot import Snapshot
+    from tests.support import make
+
+    def snap(t: float, proc_user: float, watts: float | None) -> Snapshot:
+        # Each core is half busy: per second of wall time, 0.5 s user and 0.5 s idle.
+        cpu = make.cpu([make.core(i, user=t / 2, idle=t / 2) for i in (0, 1)])
+        proc = make.proc(42, name="burner", user=proc_user, create_time=5.0)
+        rail = PowerRail(name="package-0", source="rapl", domain="package", power=watts)
+        return Snapshot(
+            timestamp=0.0,
+            platform="linux",
+            cpu=cpu,
+            processes=(proc,),
+            power=Power(rails=(rail,), interval=1.0),
+        )
+
+    # Over 1 s the two CPUs were busy 1.0 CPU-second in all (50 %); the process used 0.5 of it.
+    rates = compute_rates(snap(10.0, 1.0, None), snap(11.0, 1.5, 20.0), elapsed=1.0)
+    (estimate,) = rates.estimated_process_power or ()
+    assert (estimate.pid, estimate.name) == (42, "burner")
+    assert estimate.estimated_share_percent == pytest.approx(50.0)
+    assert estimate.estimated_watts == pytest.approx(10.0)

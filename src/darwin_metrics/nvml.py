@@ -488,12 +488,10 @@ def _text(value: Any) -> str | None:
 
 
 def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """NVML answers integers; anything else (including a bool) is no value."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
 
 
 def _float(value: Any) -> float | None:

@@ -13,12 +13,14 @@ for instance) is one field and one row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from darwin_metrics.power_estimate import estimate_process_power
 from darwin_metrics.records.cpu import Core, CPUTimes
 from darwin_metrics.records.disk import DiskIO
 from darwin_metrics.records.net import Interface
+from darwin_metrics.records.power import ProcessPowerEstimate
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import (
     CoreRates,
@@ -331,12 +333,22 @@ def _present(mapping: Mapping[Any, Any]) -> tuple[Any, ...]:
 class RateInputs:
     """What a rate family is computed from: two snapshots, the seconds between them, and the
     families computed so far (earlier rows of :data:`RATE_FAMILIES`, by Rates field name), so a
-    derived family (per-process power estimates from CPU rates, say) can build on them."""
+    derived family (per-process power estimates from CPU rates, say) can build on them.
+
+    ``family_elapsed`` holds, where known, the seconds between the two reads of one family (each
+    family is read at its own moment within a snapshot); :meth:`elapsed_for` falls back to
+    ``elapsed``.
+    """
 
     previous: Snapshot
     current: Snapshot
     elapsed: float
     computed: Mapping[str, Any]
+    family_elapsed: Mapping[str, float] = field(default_factory=dict)
+
+    def elapsed_for(self, family: str) -> float:
+        """Seconds between the two reads of ``family``."""
+        return self.family_elapsed.get(family, self.elapsed)
 
 
 def _cpu_family(inputs: RateInputs) -> CPURates | None:
@@ -350,36 +362,68 @@ def _disks_family(inputs: RateInputs) -> tuple[DiskRates, ...] | None:
     before, after = inputs.previous.disks, inputs.current.disks
     if before is None or after is None:
         return None
-    return _present(disk_rates(before, after, inputs.elapsed))
+    return _present(disk_rates(before, after, inputs.elapsed_for("disks")))
 
 
 def _interfaces_family(inputs: RateInputs) -> tuple[InterfaceRates, ...] | None:
     before, after = inputs.previous.interfaces, inputs.current.interfaces
     if before is None or after is None:
         return None
-    return _present(interface_rates(before, after, inputs.elapsed))
+    return _present(interface_rates(before, after, inputs.elapsed_for("interfaces")))
 
 
 def _processes_family(inputs: RateInputs) -> tuple[ProcessRates, ...] | None:
     before, after = inputs.previous.processes, inputs.current.processes
     if before is None or after is None:
         return None
-    return tuple(process_rates(before, after, inputs.elapsed).values())
+    return tuple(process_rates(before, after, inputs.elapsed_for("processes")).values())
 
 
 #: (Rates field, how to compute it). Rows run in order; each sees the earlier rows' results in
 #: ``RateInputs.computed``. A new family adds a ``Rates`` field (default ``None``) and a row here.
+def _estimated_power_family(inputs: RateInputs) -> tuple[ProcessPowerEstimate, ...] | None:
+    """Per-process share of package power, estimated from CPU time (see power_estimate)."""
+    cpu: CPURates | None = inputs.computed.get("cpu")
+    procs: tuple[ProcessRates, ...] | None = inputs.computed.get("processes")
+    current = inputs.current
+    if cpu is None or cpu.percent is None or procs is None or current.cpu is None:
+        return None
+    names = {(p.pid, p.create_time): p.name for p in current.processes or ()}
+    package = current.power.package if current.power is not None else None
+    return estimate_process_power(
+        (
+            (r.pid, names.get((r.pid, r.create_time), ""), r.cpu_percent)
+            for r in procs
+            if r.cpu_percent is not None
+        ),
+        system_busy_percent=cpu.percent,
+        logical_count=current.cpu.logical_count,
+        package_watts=package,
+    )
+
+
 RATE_FAMILIES: tuple[tuple[str, Callable[[RateInputs], Any]], ...] = (
     ("cpu", _cpu_family),
     ("disks", _disks_family),
     ("interfaces", _interfaces_family),
     ("processes", _processes_family),
+    ("estimated_process_power", _estimated_power_family),
 )
 
 
-def compute_rates(previous: Snapshot, current: Snapshot, elapsed: float) -> Rates:
-    """Every rate family between two snapshots taken ``elapsed`` seconds apart."""
+def compute_rates(
+    previous: Snapshot,
+    current: Snapshot,
+    elapsed: float,
+    family_elapsed: Mapping[str, float] | None = None,
+) -> Rates:
+    """Every rate family between two snapshots taken ``elapsed`` seconds apart.
+
+    ``family_elapsed`` gives, per family, the seconds between its two reads where they differ from
+    ``elapsed`` (a family read later in one snapshot than in the other).
+    """
     computed: dict[str, Any] = {}
+    per_family = dict(family_elapsed or {})
     for name, compute in RATE_FAMILIES:
-        computed[name] = compute(RateInputs(previous, current, elapsed, computed))
+        computed[name] = compute(RateInputs(previous, current, elapsed, computed, per_family))
     return Rates(elapsed=elapsed, **computed)

@@ -14,7 +14,6 @@ serialised and each sees the one before it; rates are meant for one caller sampl
 from __future__ import annotations
 
 import threading
-import time
 
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.rates import compute_rates
@@ -29,27 +28,37 @@ class Sampler:
     """Takes snapshots from ``backend`` (this platform's by default) and computes rates.
 
     ``processes=False`` leaves processes out of every snapshot (cheaper; no per-process rates).
-    Elapsed time is measured on the monotonic clock at the start of each snapshot.
+    Time is measured on the monotonic clock when each family's read begins: ``Sample.elapsed`` is
+    from the start of the previous snapshot to the start of this one, and each family's rates are
+    over the time between its own two reads.
     """
 
     def __init__(self, backend: Backend | None = None, *, processes: bool = True) -> None:
         self.backend = backend if backend is not None else default_backend()
         self.processes = processes
         self._lock = threading.Lock()
-        self._previous: tuple[float, Snapshot] | None = None
+        self._previous: tuple[dict[str, float], Snapshot] | None = None
 
     def sample(self) -> Sample:
         """Read a snapshot; ``rates`` and ``elapsed`` are ``None`` on the first call (and after
         :meth:`reset`)."""
         with self._lock:
-            started = time.monotonic()
-            snapshot = take_snapshot(self.backend, include_processes=self.processes)
+            read_times: dict[str, float] = {}
+            snapshot = take_snapshot(
+                self.backend, include_processes=self.processes, read_times=read_times
+            )
             previous = self._previous
-            self._previous = (started, snapshot)
-            if previous is None:
+            self._previous = (read_times, snapshot)
+            if previous is None or not read_times:
                 return Sample(timestamp=snapshot.timestamp, snapshot=snapshot)
-            elapsed = started - previous[0]
-            rates: Rates = compute_rates(previous[1], snapshot, elapsed)
+            before_times, before = previous
+            family_elapsed = {
+                name: at - before_times[name]
+                for name, at in read_times.items()
+                if name in before_times
+            }
+            elapsed = min(read_times.values()) - min(before_times.values())
+            rates: Rates = compute_rates(before, snapshot, elapsed, family_elapsed)
             return Sample(
                 timestamp=snapshot.timestamp, snapshot=snapshot, elapsed=elapsed, rates=rates
             )

@@ -48,12 +48,23 @@ def _collect(name: str, read: Callable[[Backend], Any], backend: Backend) -> tup
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def take_snapshot(backend: Backend, *, include_processes: bool = True) -> Snapshot:
-    """Read every family from ``backend``; ``processes`` is skipped when not asked for."""
+def take_snapshot(
+    backend: Backend,
+    *,
+    include_processes: bool = True,
+    read_times: dict[str, float] | None = None,
+) -> Snapshot:
+    """Read every family from ``backend``; ``processes`` is skipped when not asked for.
+
+    ``read_times``, when given, receives the monotonic time at which each family's read began
+    (the Sampler divides each family's counter deltas by its own interval).
+    """
     values: dict[str, Any] = {}
     for name, read in FAMILIES:
         if name == "processes" and not include_processes:
             continue
+        if read_times is not None:
+            read_times[name] = time.monotonic()
         values[name], _ = _collect(name, read, backend)
     return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
 

@@ -101,7 +101,12 @@ def test_pf_diskstats_exact(pf_tree: Tree) -> None:
     sdc = [x for x in disks if x.name == "sdc"]
     # "8 0 sdc 14202 71 579164 21861 2995 1589 180500 40875 0 11628 55200 0 0 0 0 127 182"
     assert len(sdc) == 1
-    assert (sdc[0].major, sdc[0].minor, sdc[0].reads, sdc[0].read_bytes) == (8, 0, 14202, 579164 * 512)
+    assert (sdc[0].major, sdc[0].minor, sdc[0].reads, sdc[0].read_bytes) == (
+        8,
+        0,
+        14202,
+        579164 * 512,
+    )
     assert (sdc[0].flushes, sdc[0].flush_time) == (127, 0.182)
     assert sdc[0].busy_time == pytest.approx(11.628)
     d = by_name(disks)
@@ -165,7 +170,9 @@ def test_partition_parent_from_sysfs_path() -> None:
 
 def test_synthetic_tree_sysfs_fallback_matches_diskstats() -> None:
     with_proc = read_disks(Roots(procfs=str(DATA / "proc"), sysfs=str(DATA / "sys")))
-    fallback = read_disks(Roots(procfs=str(DATA / "proc-without-diskstats"), sysfs=str(DATA / "sys")))
+    fallback = read_disks(
+        Roots(procfs=str(DATA / "proc-without-diskstats"), sysfs=str(DATA / "sys"))
+    )
     assert sorted(with_proc, key=lambda x: x.name) == sorted(fallback, key=lambda x: x.name)
 
 
@@ -218,7 +225,12 @@ def test_edge_old_partition_line() -> None:
     hda, hda1 = parse_diskstats((DATA / "diskstats_old_partition").read_bytes())
     assert len(hda.counters) == 11
     io = disk_io(hda1, is_partition=True, parent="hda")
-    assert (io.reads, io.read_bytes, io.writes, io.write_bytes) == (35486, 38030 * 512, 38030, 38030 * 512)
+    assert (io.reads, io.read_bytes, io.writes, io.write_bytes) == (
+        35486,
+        38030 * 512,
+        38030,
+        38030 * 512,
+    )
     assert io.read_time is None and io.busy_time is None and io.reads_merged is None
 
 

@@ -171,9 +171,7 @@ def test_stat_huge_values() -> None:
     assert (stat.utime, stat.stime, stat.starttime, stat.vsize, stat.rss) == (U64_MAX,) * 5
 
 
-@pytest.mark.parametrize(
-    "name", ["stat_truncated", "stat_garbage", "stat_negative_utime", "empty"]
-)
+@pytest.mark.parametrize("name", ["stat_truncated", "stat_garbage", "stat_negative_utime", "empty"])
 def test_stat_malformed(name: str) -> None:
     with pytest.raises(ParseError) as info:
         parse_pid_stat(_data(name), f"/proc/9/{name}")
@@ -237,7 +235,13 @@ def test_status_pf_26235_spaces_not_tabs(pf_tree: Tree) -> None:
 
 def test_status_thread_without_memory() -> None:
     status = parse_pid_status(_data("status_thread"))
-    assert (status.tgid, status.uid, status.euid, status.gid, status.egid) == (4242, 1000, 0, 100, 100)
+    assert (status.tgid, status.uid, status.euid, status.gid, status.egid) == (
+        4242,
+        1000,
+        0,
+        100,
+        100,
+    )
     assert (status.vm_size, status.rss_file, status.rss_shmem, status.vm_swap) == (None,) * 4
     assert (status.voluntary_ctxt_switches, status.nonvoluntary_ctxt_switches) == (5, 6)
 

@@ -64,10 +64,12 @@ def test_pf_26231_full_record(pf_tree: Tree) -> None:
         username=_user(1000),
         uid=1000,
         gid=1001,
-        create_time=1418183276 + 823.75,
+        create_time=1418183276 + 82375 / 100,
         nice=0,
         terminal=34835,
-        cpu_times=ProcessCPUTimes(user=16.77, system=0.44, children_user=1.58, children_system=0.99),
+        cpu_times=ProcessCPUTimes(
+            user=16.77, system=0.44, children_user=1.58, children_system=0.99
+        ),
         memory=ProcessMemory(
             rss=1981 * PAGE,
             vms=56274944,
@@ -106,7 +108,7 @@ def test_pf_26232_without_status_or_io(pf_tree: Tree) -> None:
     )
     assert proc.memory == ProcessMemory(rss=0, vms=0, shared=None, swap=None)
     assert (proc.nice, proc.num_threads, proc.terminal, proc.num_fds) == (-20, 1, None, 5)
-    assert proc.create_time == 1418183276 + 0.05
+    assert proc.create_time == 1418183276 + 5 / 100
     assert proc.last_cpu == 2**63 - 1
 
 
@@ -114,16 +116,21 @@ def test_pf_27079_and_584(pf_tree: Tree) -> None:
     reader = ProcessReader(pf_tree.roots)
     proc = reader.process(27079)
     # 27079 (pthread_load) S 1 27079 1 34816 ... 58125 15 0 0 20 0 5 0 4289574 36282368 138 ... 17 2
-    assert (proc.name, proc.ppid, proc.status, proc.num_threads) == ("pthread_load", 1, "sleeping", 5)
+    assert (proc.name, proc.ppid, proc.status, proc.num_threads) == (
+        "pthread_load",
+        1,
+        "sleeping",
+        5,
+    )
     assert proc.cpu_times == ProcessCPUTimes(
         user=581.25, system=0.15, children_user=0.0, children_system=0.0
     )
     assert proc.memory.rss == 138 * PAGE and proc.memory.vms == 36282368
-    assert proc.create_time == pytest.approx(1418183276 + 42895.74)
+    assert proc.create_time == 1418183276 + 4289574 / 100
     assert (proc.terminal, proc.last_cpu) == (34816, 2)
     odd = reader.process(584)
     assert (odd.pid, odd.name, odd.ppid, odd.status) == (584, "(a b ) ( c d) ", 28378, "running")
-    assert odd.create_time == pytest.approx(1418183276 + 108391.75)
+    assert odd.create_time == 1418183276 + 10839175 / 100
 
 
 def test_pf_threads(pf_tree: Tree) -> None:
@@ -174,10 +181,12 @@ def test_ne_processes(ne_tree: Tree) -> None:
         exe=None,
         cmdline=None,
         status="sleeping",
-        create_time=1418183276.29,
+        create_time=1418183276 + 29 / 100,
         nice=0,
         terminal=None,
-        cpu_times=ProcessCPUTimes(user=0.36, system=0.98, children_user=544.06, children_system=138.85),
+        cpu_times=ProcessCPUTimes(
+            user=0.36, system=0.98, children_user=544.06, children_system=138.85
+        ),
         memory=ProcessMemory(rss=2507 * PAGE, vms=109604864, shared=None, swap=None),
         num_threads=1,
         num_fds=None,
@@ -191,7 +200,7 @@ def test_ne_processes(ne_tree: Tree) -> None:
         "idle",
         3.46,
     )
-    assert procs[11].create_time == 1418183276.32
+    assert procs[11].create_time == 1418183276 + 32 / 100
 
 
 def test_ne_tree_shape(ne_tree: Tree) -> None:
@@ -263,7 +272,12 @@ def test_malformed_process_is_skipped_and_logged(
 
 
 def test_hand_made_record_values(proc_root: Path) -> None:
-    _add(proc_root, 1, 0, io="rchar: 1\nwchar: 2\nsyscr: 3\nsyscw: 4\nread_bytes: 5\nwrite_bytes: 6\ncancelled_write_bytes: 7\n")
+    _add(
+        proc_root,
+        1,
+        0,
+        io="rchar: 1\nwchar: 2\nsyscr: 3\nsyscw: 4\nread_bytes: 5\nwrite_bytes: 6\ncancelled_write_bytes: 7\n",
+    )
     (proc_root / "1" / "exe").symlink_to("/usr/bin/true")
     for n in range(3):
         (proc_root / "1" / "fd" / str(n)).symlink_to("/dev/null")
@@ -349,7 +363,10 @@ def test_terminal_numbers(proc_root: Path) -> None:
 
 
 def _fail(
-    monkeypatch: pytest.MonkeyPatch, suffixes: tuple[str, ...], code: int, hook: Callable[[str], None] | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    suffixes: tuple[str, ...],
+    code: int,
+    hook: Callable[[str], None] | None = None,
 ) -> None:
     real = process_module._read
 

@@ -56,7 +56,8 @@ _ABSENT = {"", "n/a", "[n/a]", "[not supported]", "not supported", "[unknown err
 
 @dataclass
 class Check:
-    """One comparison: which GPU and field, both values, the rule, and whether it held."""
+    """One comparison: which GPU and field, our value, the reference (nvidia-smi's value or the
+    expected bound), the rule, and whether it held."""
 
     gpu: str
     field: str
@@ -67,7 +68,10 @@ class Check:
 
     def line(self) -> str:
         mark = "ok      " if self.ok else "MISMATCH"
-        return f"{mark} gpu {self.gpu:<4} {self.field:<22} ours={self.ours!s:<28} nvidia-smi={self.theirs!s:<24} ({self.rule})"
+        return (
+            f"{mark} gpu {self.gpu:<4} {self.field:<22} ours={self.ours!s:<28} "
+            f"ref={self.theirs!s:<24} ({self.rule})"
+        )
 
 
 def have_nvidia_smi() -> bool:

@@ -8,10 +8,13 @@ kernel would create for them. See ``tests/data/sensors/README.md``: all of it is
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
-from tests.conftest import HANDMADE, Tree
+import pytest
+
+from tests.conftest import HANDMADE, LINUX_FIXTURES, Tree
 
 OVERLAY = HANDMADE / "sensors" / "overlay"
 NCT_DIR = "devices/platform/nct6775.656/hwmon/hwmon3"
@@ -39,7 +42,8 @@ def install(tree: Tree) -> Tree:
     for directory, target in DEVICE_LINKS.items():
         os.symlink(target, tree.sys / directory / "device")
     os.symlink(
-        "../../devices/virtual/thermal/thermal_zone1", tree.sys / "class" / "thermal" / "thermal_zone1"
+        "../../devices/virtual/thermal/thermal_zone1",
+        tree.sys / "class" / "thermal" / "thermal_zone1",
     )
     return tree
 
@@ -66,3 +70,20 @@ def write(path: Path, value: object) -> None:
 def read(path: Path) -> str:
     """One attribute's stripped text."""
     return path.read_text().strip()
+
+
+ORACLE = LINUX_FIXTURES / "node_exporter" / "e2e-output.txt"
+_LINE = re.compile(r"^(\w+)\{([^}]*)\} (\S+)$")
+
+
+def oracle(metric: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """``{sorted label pairs: value}`` of one metric in node_exporter's e2e output."""
+    if not ORACLE.exists():
+        pytest.skip(f"oracle not found at {ORACLE}")
+    found = {}
+    for line in ORACLE.read_text().splitlines():
+        match = _LINE.match(line)
+        if match and match.group(1) == metric:
+            labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', match.group(2))))
+            found[labels] = float(match.group(3))
+    return found

@@ -302,10 +302,10 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
     """Map socket inode -> pids holding it, from one scan of ``/proc/*/fd``.
 
     Processes that vanish or may not be inspected are skipped. Where the kernel gives the
-    descriptor count as the size of ``/proc/PID/fd``, each process costs one ``O_PATH`` open and
-    ``fstat`` of that directory, then links ``0..n-1`` are read relative to it (no getdents, and a
-    one-component path walk per link); the directory is listed only for a process whose
-    descriptors have gaps.
+    descriptor count as the size of ``/proc/PID/fd``, each process costs one ``O_PATH`` open,
+    ``fstat`` and ``close`` of that directory, then links ``0..n-1`` are read relative to it (no
+    getdents, and a one-component path walk per link); only a process whose descriptors have a
+    gap has its directory listed, from the first gap on.
     """
     owners: dict[int, list[int]] = {}
     procfs = roots.procfs
@@ -313,55 +313,53 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
         proc_fd = os.open(procfs, _DIR_FLAGS)
     except OSError:
         return owners
-    by_count = _fd_count_supported(procfs)
-    readlink = os.readlink
-    fstat = os.fstat
-    open_ = os.open
-    close = os.close
-    fd_names = _FD_NAMES
-    named = len(fd_names)
     try:
+        if not _fd_count_supported(procfs):
+            for name in os.listdir(proc_fd):
+                if name.isdigit():
+                    _scan_listed(procfs, proc_fd, name, 0, owners)
+            return owners
+        readlink = os.readlink
+        fstat = os.fstat
+        open_ = os.open
+        close = os.close
+        names = _FD_NAMES
+        enoent = errno.ENOENT
         for name in os.listdir(proc_fd):
             if not name.isdigit():
-                continue
-            if not by_count:
-                _scan_listed(procfs, proc_fd, name, 0, owners)
                 continue
             try:
                 fd_dir = open_(name + "/fd", _PATH_FLAGS, dir_fd=proc_fd)
             except OSError:
                 continue
+            gap = -1
+            i = 0
             try:
                 count = fstat(fd_dir).st_size
-                found = 0
+                if count > len(names):
+                    names.extend(str(n) for n in range(len(names), count))
                 for i in range(count):
-                    try:
-                        target = readlink(fd_names[i] if i < named else str(i), dir_fd=fd_dir)
-                    except OSError as exc:
-                        if exc.errno == errno.ENOENT:
-                            continue
-                        found = count  # denied or gone: nothing more to learn here
-                        break
-                    found += 1
+                    target = readlink(names[i], dir_fd=fd_dir)
                     if target[:8] == "socket:[":
                         inode = _socket_inode(target)
                         if inode is not None:
                             owners.setdefault(inode, []).append(int(name))
-            except OSError:
-                continue
+            except OSError as exc:
+                if exc.errno == enoent:
+                    gap = i  # descriptors are not 0..n-1: list the rest
             finally:
                 close(fd_dir)
-            if found < count:
-                _scan_listed(procfs, proc_fd, name, count, owners)
+            if gap >= 0:
+                _scan_listed(procfs, proc_fd, name, gap, owners)
     finally:
         os.close(proc_fd)
     return owners
 
 
 def _scan_listed(
-    procfs: str, proc_fd: int, name: str, above: int, owners: dict[int, list[int]]
+    procfs: str, proc_fd: int, name: str, start: int, owners: dict[int, list[int]]
 ) -> None:
-    """List process ``name``'s descriptors and read the links numbered ``above`` or higher."""
+    """List process ``name``'s descriptors and read the links numbered ``start`` or higher."""
     prefix = name + "/fd/"
     try:
         listed = os.listdir(os.path.join(procfs, prefix))
@@ -369,7 +367,7 @@ def _scan_listed(
         return
     pid = int(name)
     for fd in listed:
-        if above and (not fd.isdigit() or int(fd) < above):
+        if start and (not fd.isdigit() or int(fd) < start):
             continue
         try:
             target = os.readlink(prefix + fd, dir_fd=proc_fd)

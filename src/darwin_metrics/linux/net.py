@@ -8,7 +8,9 @@ index (then name). Per interface:
   ``operstate`` (:func:`running_from`);
 * from sysfs: ``carrier`` (``None`` while the interface is down: the kernel answers EINVAL),
   ``operstate``, ``mtu``, ``speed`` (Mb/s in sysfs, bits/s here; -1 or EINVAL → ``None``),
-  ``duplex``, ``address`` (the MAC);
+  ``duplex``, ``address`` (the MAC; on the live system getifaddrs gives it and the index).
+  ``speed`` and ``duplex`` are ``None`` for loopback, virtual, bridge and tunnel kinds, whose
+  figures are not those of a link (veth claims 10000 Mb/s);
 * counters from ``/proc/net/dev`` (one read for all interfaces, 64-bit on every current kernel),
   else from ``statistics/*`` in sysfs, combined the way the kernel combines them for
   ``/proc/net/dev`` (see :mod:`darwin_metrics.linux.parsers.netdev`) so that both sources agree;
@@ -121,6 +123,9 @@ def classify_kind(
 
 
 _OPER_UP = frozenset({"up", "unknown"})
+#: Kinds whose sysfs ``speed``/``duplex`` are not a link's: software devices report a made-up
+#: figure (veth says 10000 Mb/s) or nothing. Their ``speed`` and ``duplex`` are ``None``.
+_NO_LINK_SPEED = frozenset({"loopback", "virtual", "bridge", "tunnel"})
 
 
 def running_from(flags: int | None, operstate: str | None) -> bool | None:
@@ -145,6 +150,13 @@ def is_live(roots: Roots) -> bool:
 def _is_physical(base: str, entries: frozenset[str], sysfs: str) -> bool:
     if "device" in entries:
         return True
+    try:
+        # /sys/class/net/<if> is a symlink such as ../../devices/virtual/net/<if>: one readlink
+        target = os.readlink(base)
+    except OSError:
+        target = ""
+    if target.startswith("../../devices/"):
+        return not target.startswith("../../devices/virtual/")
     real = os.path.realpath(base)
     devices = os.path.join(os.path.realpath(sysfs), "devices") + os.sep
     return real.startswith(devices) and not real.startswith(devices + "virtual" + os.sep)
@@ -224,6 +236,14 @@ def _entries(base: str) -> frozenset[str] | None:
         raise
 
 
+def _link_address(addrs: InterfaceAddrs | None) -> str | None:
+    if addrs is not None:
+        for address in addrs.addresses:
+            if address.family == "link":
+                return address.address
+    return None
+
+
 def _without_sysfs(
     name: str, counters: Mapping[str, InterfaceCounters], addrs: InterfaceAddrs | None
 ) -> Interface:
@@ -269,26 +289,34 @@ def read_interface(
     else:
         flags_text = attr("flags")
         flags = parse_flags(flags_text, os.path.join(base, "flags")) if flags_text else None
-    index = attr_int("ifindex")
-    if index is None and addrs is not None:
-        index = addrs.index
+    # getifaddrs (live only) already holds the index and hardware address the kernel would
+    # print in sysfs; read sysfs only for what it lacks.
+    index = addrs.index if addrs is not None else None
+    if index is None:
+        index = attr_int("ifindex")
     arphrd = attr_int("type")
-    uevent = attr("uevent")
-    devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
+    devtype = None
+    if arphrd != ARPHRD_LOOPBACK:
+        uevent = attr("uevent")
+        devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
+    kind = classify_kind(
+        arphrd=arphrd,
+        flags=flags,
+        entries=entries,
+        devtype=devtype,
+        physical=_is_physical(base, entries, roots.sysfs),
+    )
     carrier = attr("carrier")
-    speed = attr("speed")
-    duplex = attr("duplex")
-    mac = attr("address")
+    speed = duplex = None
+    if kind not in _NO_LINK_SPEED:
+        speed, duplex = attr("speed"), attr("duplex")
+    mac = _link_address(addrs)
+    if mac is None:
+        mac = attr("address")
     return Interface(
         name=name,
         index=index,
-        kind=classify_kind(
-            arphrd=arphrd,
-            flags=flags,
-            entries=entries,
-            devtype=devtype,
-            physical=_is_physical(base, entries, roots.sysfs),
-        ),
+        kind=kind,
         is_up=bool(flags & IFF_UP) if flags is not None else None,
         is_running=running_from(flags, operstate),
         has_carrier=parse_carrier(carrier, os.path.join(base, "carrier")) if carrier else None,

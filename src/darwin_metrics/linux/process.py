@@ -44,6 +44,8 @@ _GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})
 #: errno values after which a field is simply absent (gone, denied, or not provided here).
 _ABSENT = _GONE | DENIED_ERRNOS | frozenset({errno.EINVAL, errno.EIO, errno.ENODATA})
 
+#: Task states whose process has no program image any more (zombie, dead).
+_NO_IMAGE = frozenset({"Z", "X", "x"})
 _BUFSIZE = 8192
 _O_READ = os.O_RDONLY | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
@@ -398,6 +400,8 @@ class ProcessReader:
 
     def _exe_path(self, pid: int, base: str, stat: PidStat) -> str | None:
         """The ``exe`` link, re-read whenever the process may have called exec since last time."""
+        if stat.state in _NO_IMAGE:
+            return None  # a zombie's or dead task's address space, and so its exe, is gone
         key = (stat.starttime, stat.comm, bool(stat.flags & PF_FORKNOEXEC))
         cached = self._exe.get(pid)
         if cached is not None and cached[0] == key:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from darwin_metrics.records.power import ProcessPowerEstimate
 from darwin_metrics.records.snapshot import Snapshot
 
 
@@ -127,6 +128,9 @@ class Rates:
     disks: tuple[DiskRates, ...] | None = None
     interfaces: tuple[InterfaceRates, ...] | None = None
     processes: tuple[ProcessRates, ...] | None = None
+    #: Each process's *estimated* share of CPU package power over the interval (see
+    #: :mod:`darwin_metrics.power_estimate`); ``None`` without CPU or process rates.
+    estimated_process_power: tuple[ProcessPowerEstimate, ...] | None = None
 
     def interface(self, name: str) -> InterfaceRates | None:
         """The rates of interface ``name``, or ``None``."""

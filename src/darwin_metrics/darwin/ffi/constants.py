@@ -104,6 +104,9 @@ ATTR_VOL_INFO = 0x80000000
 
 # Sockets and interfaces (bsd/sys/socket.h, bsd/net/if.h, bsd/net/if_types.h)
 AF_INET = 2
+PF_ROUTE = 17
+NET_RT_IFLIST2 = 6
+RTM_IFINFO2 = 0x12
 AF_LINK = 18
 AF_INET6 = 30
 IFNAMSIZ = 16

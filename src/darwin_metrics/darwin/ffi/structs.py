@@ -407,6 +407,66 @@ Ifaddrs._fields_ = [
 ]
 
 
+class Timeval32(Structure):
+    """``struct timeval32``: two int32 (inside ``if_data64``)."""
+
+    _fields_ = [("tv_sec", c_int32), ("tv_usec", c_int32)]
+
+
+class IfData64(Structure):
+    """``struct if_data64`` (bsd/net/if_var.h, pack 4): 64-bit interface counters."""
+
+    _pack_ = 4
+    _fields_ = [
+        ("ifi_type", c_uint8),
+        ("ifi_typelen", c_uint8),
+        ("ifi_physical", c_uint8),
+        ("ifi_addrlen", c_uint8),
+        ("ifi_hdrlen", c_uint8),
+        ("ifi_recvquota", c_uint8),
+        ("ifi_xmitquota", c_uint8),
+        ("ifi_unused1", c_uint8),
+        ("ifi_mtu", c_uint32),
+        ("ifi_metric", c_uint32),
+        ("ifi_baudrate", c_uint64),
+        ("ifi_ipackets", c_uint64),
+        ("ifi_ierrors", c_uint64),
+        ("ifi_opackets", c_uint64),
+        ("ifi_oerrors", c_uint64),
+        ("ifi_collisions", c_uint64),
+        ("ifi_ibytes", c_uint64),
+        ("ifi_obytes", c_uint64),
+        ("ifi_imcasts", c_uint64),
+        ("ifi_omcasts", c_uint64),
+        ("ifi_iqdrops", c_uint64),
+        ("ifi_noproto", c_uint64),
+        ("ifi_recvtiming", c_uint32),
+        ("ifi_xmittiming", c_uint32),
+        ("ifi_lastchange", Timeval32),
+    ]
+
+
+class IfMsghdr2(Structure):
+    """``struct if_msghdr2`` (bsd/net/if.h): an RTM_IFINFO2 record of ``NET_RT_IFLIST2``.
+
+    A ``struct sockaddr_dl`` (name, then link address) follows it at offset 160.
+    """
+
+    _fields_ = [
+        ("ifm_msglen", c_ushort),
+        ("ifm_version", c_uint8),
+        ("ifm_type", c_uint8),
+        ("ifm_addrs", c_int),
+        ("ifm_flags", c_int),
+        ("ifm_index", c_ushort),
+        ("ifm_snd_len", c_int),
+        ("ifm_snd_maxlen", c_int),
+        ("ifm_snd_drops", c_int),
+        ("ifm_timer", c_int),
+        ("ifm_data", IfData64),
+    ]
+
+
 class _IfrIfru(Union):
     _fields_ = [
         ("ifru_addr", Sockaddr),

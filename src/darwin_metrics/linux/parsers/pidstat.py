@@ -85,17 +85,22 @@ def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
         raise ParseError(source, f"{len(fields) + 2} fields, expected at least {_MIN_FIELDS + 2}")
     try:
         state = fields[0].decode("ascii")
-        stat = PidStat(
-            int(data[:left]),
-            data[left + 1 : right].decode("utf-8", "replace"),
-            state,
-            *map(int, _PICK(fields)),
-            int(fields[_PROCESSOR]) if len(fields) > _PROCESSOR else None,
+        stat = PidStat._make(
+            (
+                int(data[:left]),
+                data[left + 1 : right].decode("utf-8", "replace"),
+                state,
+                *map(int, _PICK(fields)),
+                int(fields[_PROCESSOR]) if len(fields) > _PROCESSOR else None,
+            )
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(source, f"bad field: {exc}") from None
     if len(state) != 1:
         raise ParseError(source, f"bad state {state[:8]!r}")
-    if stat.pid <= 0 or min(stat.ppid, stat.utime, stat.stime, stat.num_threads, stat.starttime, stat.vsize) < 0:
+    if (
+        stat.pid <= 0
+        or min(stat.ppid, stat.utime, stat.stime, stat.num_threads, stat.starttime, stat.vsize) < 0
+    ):
         raise ParseError(source, "negative value where the kernel prints an unsigned one")
     return stat

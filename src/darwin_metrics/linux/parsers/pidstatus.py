@@ -106,14 +106,15 @@ def parse_pid_status(data: bytes, source: str = "/proc/PID/status") -> PidStatus
 
     Raises :class:`ParseError` naming ``source`` for a malformed file.
     """
-    tgid, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = _lines(b"\n" + data)
+    tgid_text, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = _lines(b"\n" + data)
     try:
+        tgid = _count(tgid_text)
         if tgid is None:
             raise ValueError("no Tgid line")
         uid, euid = _ids(uids, "Uid")
         gid, egid = _ids(gids, "Gid")
         return PidStatus(
-            _count(tgid),  # type: ignore[arg-type]
+            tgid,
             uid,
             euid,
             gid,

@@ -7,6 +7,7 @@ current µA, power µW, temperature tenths of °C, times in seconds, capacity an
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter
@@ -137,7 +138,8 @@ def decode_battery(
         start = num("charge_start_threshold")
     if stop is None:
         stop = num("charge_stop_threshold")
-    scope = "device" if (attrs.get("scope") or "").strip().lower() == "device" else "system"
+    is_device = (attrs.get("scope") or "").strip().lower() == "device"
+    scope: Literal["system", "device"] = "device" if is_device else "system"
     return Battery(
         name=name,
         scope=scope,

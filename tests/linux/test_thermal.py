@@ -1,0 +1,176 @@
+"""Thermal throttling: CPU throttle counters on the captured trees (checked against node_exporter's
+oracle), throttle times from the hand-made overlay (synthetic), GPU reasons and the tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from darwin_metrics.linux.backend import LinuxBackend
+from darwin_metrics.linux.thermal import ThrottleTracker, read_cpu_throttle, read_thermal
+from darwin_metrics.records.gpu import GPU
+from tests.conftest import Tree
+from tests.support import sensor_tree
+from tests.support.sensor_tree import oracle, write
+
+THROTTLE = "devices/system/cpu/cpu{}/thermal_throttle/{}"
+
+
+class Clock:
+    """A clock the test moves by hand (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ne_counters_deduplicated(ne_tree: Tree) -> None:
+    packages, cores = read_cpu_throttle(ne_tree.roots)
+    assert packages is not None and cores is not None
+    assert [(p.package, p.count, p.cpus, p.total_time, p.max_time) for p in packages] == [
+        (0, 30, (0, 1), None, None),
+        (1, 6, (2, 3), None, None),
+    ]
+    assert [(c.package, c.core, c.count, c.cpus) for c in cores] == [
+        (0, 0, 5, (0,)),
+        (0, 1, 0, (1,)),
+        (1, 0, 0, (2,)),
+        (1, 1, 9, (3,)),
+    ]
+
+
+def test_ne_counters_match_oracle(ne_tree: Tree) -> None:
+    packages, cores = read_cpu_throttle(ne_tree.roots)
+    assert packages is not None and cores is not None
+    expected_packages = {
+        int(dict(k)["package"]): v for k, v in oracle("node_cpu_package_throttles_total").items()
+    }
+    assert {p.package: p.count for p in packages} == expected_packages
+    expected_cores = {
+        (int(dict(k)["package"]), int(dict(k)["core"])): v
+        for k, v in oracle("node_cpu_core_throttles_total").items()
+    }
+    assert {(c.package, c.core): c.count for c in cores} == expected_cores
+
+
+def test_pf_counters(pf_tree: Tree) -> None:
+    packages, cores = read_cpu_throttle(pf_tree.roots)
+    assert packages is not None and cores is not None
+    assert [(p.package, p.count, p.cpus) for p in packages] == [(0, 34818, (0, 1))]
+    assert [(c.package, c.core, c.count) for c in cores] == [(0, 0, 10084), (0, 1, 523)]
+
+
+def test_throttle_times(ne_tree: Tree, tmp_path: Path) -> None:
+    tree = sensor_tree.install(sensor_tree.copy_tree(ne_tree, tmp_path / "ne"))
+    packages, cores = read_cpu_throttle(tree.roots)
+    assert packages is not None and cores is not None
+    assert (packages[0].total_time, packages[0].max_time) == (7.0, 0.9)
+    assert (packages[1].total_time, packages[1].max_time) == (None, None)
+    assert (cores[0].total_time, cores[0].max_time) == (1.25, 0.2)
+
+
+def test_no_throttle_interface(tmp_path: Path) -> None:
+    (tmp_path / "devices/system/cpu/cpu0/topology").mkdir(parents=True)
+    backend = LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path))
+    thermal = backend.thermal()
+    assert (thermal.packages, thermal.cores, thermal.throttling, thermal.since) == (
+        None,
+        None,
+        False,
+        None,
+    )
+
+
+def test_tracker_counters_rising(writable_ne_tree: Tree) -> None:
+    clock = Clock()
+    tracker = ThrottleTracker(clock=clock)
+    sys_root = writable_ne_tree.sys
+
+    first = read_thermal(writable_ne_tree.roots, tracker)
+    assert (first.throttling, first.sources, first.since) == (False, (), None)
+
+    clock.now += 1
+    write(sys_root / THROTTLE.format(0, "package_throttle_count"), 31)
+    write(sys_root / THROTTLE.format(3, "core_throttle_count"), 10)
+    second = read_thermal(writable_ne_tree.roots, tracker)
+    assert second.throttling
+    assert second.sources == ("cpu-package0", "cpu-core1.1")
+    assert second.since == 1_700_000_001.0
+
+    clock.now += 1
+    write(sys_root / THROTTLE.format(0, "package_throttle_count"), 32)
+    third = read_thermal(writable_ne_tree.roots, tracker)
+    assert third.sources == ("cpu-package0",)
+    assert third.since == 1_700_000_001.0  # the same episode
+
+    clock.now += 1
+    fourth = read_thermal(writable_ne_tree.roots, tracker)
+    assert (fourth.throttling, fourth.sources, fourth.since) == (False, (), None)
+
+    clock.now += 1
+    write(sys_root / THROTTLE.format(0, "package_throttle_count"), 0)  # reset: not throttling
+    fifth = read_thermal(writable_ne_tree.roots, tracker)
+    assert not fifth.throttling
+
+
+def test_tracker_time_rising(ne_tree: Tree, tmp_path: Path) -> None:
+    tree = sensor_tree.install(sensor_tree.copy_tree(ne_tree, tmp_path / "ne"))
+    tracker = ThrottleTracker(clock=Clock())
+    read_thermal(tree.roots, tracker)
+    write(tree.sys / THROTTLE.format(0, "core_throttle_total_time_ms"), 1300)
+    thermal = read_thermal(tree.roots, tracker)
+    assert thermal.sources == ("cpu-core0.0",)
+
+
+def test_gpu_reasons(ne_tree: Tree) -> None:
+    clock = Clock()
+    tracker = ThrottleTracker(clock=clock)
+    gpus = [
+        GPU(index=0, vendor="nvidia", name="A", throttle_reasons=("gpu_idle",)),
+        GPU(index=1, vendor="amd", name="B"),  # amdgpu: no reasons
+    ]
+    thermal = read_thermal(ne_tree.roots, tracker, lambda: gpus)
+    assert [(g.index, g.name, g.reasons, g.throttling) for g in thermal.gpus] == [
+        (0, "A", ("gpu_idle",), False)
+    ]
+    assert not thermal.throttling
+
+    clock.now += 2
+    gpus[0] = GPU(
+        index=0, vendor="nvidia", throttle_reasons=("sw_power_cap", "hw_thermal_slowdown")
+    )
+    thermal = read_thermal(ne_tree.roots, tracker, lambda: gpus)
+    assert thermal.throttling
+    assert thermal.sources == ("gpu0:sw_power_cap", "gpu0:hw_thermal_slowdown")
+    assert thermal.since == 1_700_000_002.0
+    assert thermal.gpus[0].throttling
+
+
+def test_backend_keeps_history(writable_ne_tree: Tree) -> None:
+    backend = LinuxBackend(procfs=writable_ne_tree.roots.procfs, sysfs=writable_ne_tree.roots.sysfs)
+    assert not backend.thermal().throttling
+    write(writable_ne_tree.sys / THROTTLE.format(2, "package_throttle_count"), 7)
+    thermal = backend.thermal()
+    assert thermal.throttling and thermal.sources == ("cpu-package1",)
+    assert thermal.since is not None
+
+
+def test_snapshot_field(ne_tree: Tree) -> None:
+    from darwin_metrics.snapshot import take_snapshot
+
+    backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
+    snap = take_snapshot(backend, include_processes=False)
+    assert snap.thermal is not None
+    assert snap.thermal.packages is not None and len(snap.thermal.packages) == 2
+
+
+@pytest.mark.live
+def test_live_thermal_reads() -> None:
+    """This machine: thermal() answers; where counters exist they are de-duplicated per package."""
+    thermal = LinuxBackend().thermal()
+    if thermal.packages is not None:
+        ids = [p.package for p in thermal.packages]
+        assert ids == sorted(set(ids))
