@@ -345,3 +345,18 @@ def test_json_doc_lists_every_record_field() -> None:
         body = body.split("\n## ")[0]
         fields = [f.name for f in dataclasses.fields(getattr(records, name))]
         assert _table_keys(body) == fields, name
+
+
+def test_summary_shows_power_and_batteries(ne_tree: Tree) -> None:
+    out = ok(run("--interval", "0.05", "--no-processes", tree=ne_tree))
+    assert "Power" in out and "package-0" in out and "4090.0 W" in out
+    assert "Batteries" in out and "BAT0" in out and "81%" in out and "discharging" in out
+
+
+def test_snapshot_json_power_and_batteries(ne_tree: Tree) -> None:
+    data = as_json(run("snapshot", "--json", "--no-processes", tree=ne_tree))
+    (bat,) = data["batteries"]
+    assert bat["percent"] == 81.0 and bat["energy_now"] == pytest.approx(36.58 * 3600)
+    rails = {r["name"]: r for r in data["power"]["rails"]}
+    assert rails["package-0"]["energy"] == pytest.approx(240422.366267)
+    assert [c["governor"] for c in data["power_management"]["cores"]] == ["powersave"] * 4

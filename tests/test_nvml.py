@@ -64,7 +64,7 @@ class FakeNvml:
         self,
         gpus: list[dict[Any, Any]],
         *,
-        system: dict[str, Any] | None = None,
+        system: dict[Any, Any] | None = None,
         init_error: int | None = None,
         missing: frozenset[str] = frozenset(),
     ) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from darwin_metrics.cli import fmt, proctable
+from darwin_metrics.cli.summary_power import batteries_section, power_section
+from darwin_metrics.cli.widgets import NONE_HERE, bar, none_here, panel
 from darwin_metrics.records.memory import Memory
 from darwin_metrics.records.net import Interface
 from darwin_metrics.records.rates import InterfaceRates, Sample
@@ -28,27 +28,7 @@ MAX_VOLUMES = 8
 MAX_INTERFACES = 8
 TOP_PROCESSES = 10
 
-NONE_HERE = "none on this machine"
 _LEVEL_STYLE = {"normal": "green", "warning": "yellow", "critical": "bold red"}
-
-
-def panel(title: str, body: RenderableType) -> Panel:
-    """The frame every section uses."""
-    return Panel(body, title=f"[bold]{title}[/]", title_align="left", padding=(0, 1))
-
-
-def none_here(title: str) -> Panel:
-    """A section whose family this machine does not give."""
-    return panel(title, Text(NONE_HERE, style="dim"))
-
-
-def bar(percent: float | None, width: int = 20) -> RenderableType:
-    """A 0-100 bar coloured by level (green, yellow above 70, red above 90); blank without value."""
-    if percent is None:
-        return Text(" " * width)
-    value = min(100.0, max(0.0, percent))
-    style = "red" if value > 90 else "yellow" if value > 70 else "green"
-    return ProgressBar(total=100.0, completed=value, width=width, complete_style=style)
 
 
 def _more(shown: int, total: int, what: str) -> Text | None:
@@ -259,6 +239,8 @@ SECTIONS: list[Section] = [
     volumes_section,
     interfaces_section,
     processes_section,
+    power_section,
+    batteries_section,
 ]
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux._files import attr_bytes, parse_optional, read_required
+from darwin_metrics.linux.cgroup import container_cpu_limit
 from darwin_metrics.linux.parsers.cpufreq import parse_khz
 from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpuinfo
 from darwin_metrics.linux.parsers.cpulist import parse_cpulist
@@ -296,7 +297,9 @@ def read_cpu(roots: fs.Roots) -> CPU:
     Raises :class:`~darwin_metrics.errors.NotSupported` when ``/proc/stat`` is absent,
     :class:`~darwin_metrics.errors.AccessDenied` when it is unreadable, and
     :class:`~darwin_metrics.errors.ParseError` (naming the file) for a malformed file.
-    ``effective_cpus`` is left ``None`` here (the container collector fills it).
+    ``effective_cpus`` is the cgroup v2 CPU quota in CPUs (smallest ``cpu.max`` quota/period on this
+    process's cgroup path; ``None`` when unlimited or on cgroup v1), from
+    :mod:`darwin_metrics.linux.cgroup`.
     """
     stat_path = roots.proc("stat")
     stat = parse_stat(read_required(stat_path), stat_path, ticks_per_second=user_hz())
@@ -343,4 +346,5 @@ def read_cpu(roots: fs.Roots) -> CPU:
         procs_running=stat.procs_running,
         procs_blocked=stat.procs_blocked,
         boot_time=float(stat.boot_time) if stat.boot_time is not None else None,
+        effective_cpus=container_cpu_limit(roots),
     )

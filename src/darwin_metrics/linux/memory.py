@@ -15,7 +15,8 @@ Field sources (``/proc/meminfo`` values are KiB, reported here in bytes):
 - pressure: PSI from ``/proc/pressure/{memory,cpu,io,irq}``; a file that is missing or refuses
   reads (``psi=0`` gives EOPNOTSUPP) gives ``None``. The level rule is :func:`pressure_level`.
 
-``limit_bytes`` is left ``None`` here (the container collector fills it).
+``limit_bytes`` is the cgroup v2 memory limit of this process (the smallest ``memory.max`` on its
+cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metrics.linux.cgroup`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import os
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux._files import parse_optional, read_required
+from darwin_metrics.linux.cgroup import container_memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
 from darwin_metrics.linux.parsers.vmstat import parse_vmstat
@@ -168,4 +170,5 @@ def read_memory(roots: fs.Roots) -> Memory:
             io=psi["io"],
             irq=psi["irq"],
         ),
+        limit_bytes=container_memory_limit(roots),
     )

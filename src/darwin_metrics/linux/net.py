@@ -236,6 +236,13 @@ def _entries(base: str) -> frozenset[str] | None:
         raise
 
 
+#: Kinds of live interfaces by (name, ifindex). A device never changes kind, and a re-created
+#: device gets a new ifindex, so the pair identifies it; only live readings (index from getifaddrs)
+#: use this cache.
+_KIND_CACHE: dict[tuple[str, int], InterfaceKind] = {}
+_KIND_CACHE_SIZE = 4096
+
+
 def _link_address(addrs: InterfaceAddrs | None) -> str | None:
     if addrs is not None:
         for address in addrs.addresses:
@@ -270,12 +277,17 @@ def read_interface(
 ) -> Interface | None:
     """One interface; ``None`` if it has vanished from every source."""
     base = roots.sys("class", "net", name)
-    entries = _entries(base)
     addrs = live.get(name) if live is not None else None
-    if entries is None:
-        if name not in counters and addrs is None:
-            return None
-        return _without_sysfs(name, counters, addrs)
+    known = addrs is not None and addrs.index is not None
+    cached = _KIND_CACHE.get((name, addrs.index)) if known and addrs is not None else None
+    entries: frozenset[str] = frozenset()
+    if cached is None:
+        listed = _entries(base)
+        if listed is None:
+            if name not in counters and addrs is None:
+                return None
+            return _without_sysfs(name, counters, addrs)
+        entries = listed
 
     def attr(attr_name: str) -> str | None:
         return fs.read_attr(os.path.join(base, attr_name))
@@ -294,18 +306,24 @@ def read_interface(
     index = addrs.index if addrs is not None else None
     if index is None:
         index = attr_int("ifindex")
-    arphrd = attr_int("type")
-    devtype = None
-    if arphrd != ARPHRD_LOOPBACK:
-        uevent = attr("uevent")
-        devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
-    kind = classify_kind(
-        arphrd=arphrd,
-        flags=flags,
-        entries=entries,
-        devtype=devtype,
-        physical=_is_physical(base, entries, roots.sysfs),
-    )
+    kind = cached
+    if kind is None:
+        arphrd = attr_int("type")
+        devtype = None
+        if arphrd != ARPHRD_LOOPBACK:
+            uevent = attr("uevent")
+            devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
+        kind = classify_kind(
+            arphrd=arphrd,
+            flags=flags,
+            entries=entries,
+            devtype=devtype,
+            physical=_is_physical(base, entries, roots.sysfs),
+        )
+        if addrs is not None and index is not None:
+            if len(_KIND_CACHE) >= _KIND_CACHE_SIZE:
+                _KIND_CACHE.clear()
+            _KIND_CACHE[name, index] = kind
     carrier = attr("carrier")
     speed = duplex = None
     if kind not in _NO_LINK_SPEED:

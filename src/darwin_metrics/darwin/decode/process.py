@@ -187,9 +187,12 @@ def process(
     """
     pid = int(basic["pid"])
     cmdline = basic.get("cmdline")
+    ppid = basic.get("ppid")
+    if ppid is None:
+        ppid = info.ppid if info else 0
     return Process(
         pid=pid,
-        ppid=int(basic.get("ppid") if basic.get("ppid") is not None else (info.ppid if info else 0)),
+        ppid=int(ppid),
         name=str(basic.get("name") or (info.name if info else "")),
         exe=basic.get("exe") or None,
         cmdline=tuple(cmdline) if cmdline is not None else None,

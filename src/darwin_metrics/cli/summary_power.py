@@ -1,0 +1,63 @@
+"""Summary sections for batteries and power rails (see :mod:`darwin_metrics.cli.summary`)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from darwin_metrics.cli import fmt
+from darwin_metrics.cli.widgets import bar, none_here, panel
+from darwin_metrics.records.rates import Sample
+
+#: Power rails shown at most, to keep the summary on one screen.
+MAX_RAILS = 8
+
+
+def watts(value: float | None) -> str:
+    """``12.3 W``, or the missing marker."""
+    return fmt.MISSING if value is None else f"{value:.1f} W"
+
+
+def batteries_section(sample: Sample) -> RenderableType:
+    """Each system battery: charge bar, status, time left, power draw and health."""
+    batteries = sample.snapshot.batteries
+    if not batteries:
+        return none_here("Batteries")
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("NAME", "CHARGE", "", "STATUS", "TIME LEFT", "POWER", "HEALTH", "CYCLES"):
+        table.add_column(column, justify="left" if column in ("NAME", "STATUS") else "right")
+    for b in batteries:
+        left = b.time_to_empty if b.status == "discharging" else b.time_to_full
+        table.add_row(
+            fmt.clean(b.name),
+            bar(b.percent, width=12),
+            fmt.percent(b.percent, 0),
+            b.status + (" (plugged in)" if b.plugged_in and b.status != "charging" else ""),
+            fmt.duration(left),
+            watts(b.power),
+            fmt.percent(b.health_percent, 0),
+            fmt.MISSING if b.cycle_count is None else str(b.cycle_count),
+        )
+    return panel("Batteries", table)
+
+
+def power_section(sample: Sample) -> RenderableType:
+    """Measured power rails in watts (RAPL, hwmon, battery, GPU); unreadable rails say why."""
+    power = sample.snapshot.power
+    if power is None or not power.rails:
+        return none_here("Power")
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("RAIL", "SOURCE", "POWER", "LIMIT"):
+        table.add_column(column, justify="left" if column in ("RAIL", "SOURCE") else "right")
+    for rail in power.rails[:MAX_RAILS]:
+        reading = watts(rail.power) if rail.unavailable_reason is None else rail.unavailable_reason
+        table.add_row(fmt.clean(rail.name), rail.source, reading, watts(rail.power_limit))
+    parts: list[RenderableType] = [table]
+    estimates = sample.rates.estimated_process_power if sample.rates else None
+    if estimates and power.package is not None:
+        top = ", ".join(
+            f"{fmt.clean(e.name)} ~{e.estimated_watts or 0.0:.1f} W" for e in estimates[:3]
+        )
+        parts.append(Text(f"estimated top consumers: {top}", style="dim"))
+    return panel("Power", Group(*parts))
