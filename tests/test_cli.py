@@ -268,13 +268,13 @@ def test_runtime_error_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: Any)
 # -- summary sections (in-process, on hand-made records) ----------------------------------------
 
 
-def _render(sample: Sample) -> str:
+def _render(sample: Sample, sections: Any = None) -> str:
     from rich.console import Console
 
-    from darwin_metrics.cli.summary import render
+    from darwin_metrics.cli.summary import SECTIONS, render
 
     console = Console(width=100, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
-    console.print(render(sample))
+    console.print(render(sample, SECTIONS if sections is None else sections))
     return console.export_text()
 
 
@@ -300,7 +300,16 @@ def test_sections_on_hand_made_sample() -> None:
     sample = Sample(
         timestamp=2.0, snapshot=after, elapsed=1.0, rates=compute_rates(before, after, 1.0)
     )
-    text = _render(sample)
+    from darwin_metrics.cli import summary
+
+    core = [
+        summary.cpu_section,
+        summary.memory_section,
+        summary.volumes_section,
+        summary.interfaces_section,
+        summary.processes_section,
+    ]
+    text = _render(sample, core)
     assert "Fake 9000" in text
     assert "50.0%" in text  # total: 4 s busy of 8 s
     assert "25%" in text and "75%" in text  # cores 0 and 1
@@ -309,8 +318,44 @@ def test_sections_on_hand_made_sample() -> None:
     assert "/data" in text
     assert "2.0 MiB/s" in text and "1.0 KiB/s" in text
     assert "busyloop" in text and "50.0%" in text
-    # disks are not in the summary, and every other family was given
+    # disks are not in the summary, and every family these sections show was given
     assert "none on this machine" not in text
+
+
+def test_hardware_sections_on_hand_made_sample() -> None:
+    from darwin_metrics.cli.summary_gpu import gpus_section
+    from darwin_metrics.cli.summary_power import batteries_section, power_section
+    from darwin_metrics.records import GPU, Battery, Power, PowerRail
+
+    gpu = GPU(
+        index=0,
+        vendor="nvidia",
+        name="NVIDIA H100",
+        utilization_percent=87.0,
+        memory_total=80 << 30,
+        memory_used=20 << 30,
+        temperature=61.0,
+        power_draw=512.4,
+        power_limit=700.0,
+        clock_graphics=1_980_000_000,
+        throttle_reasons=("sw_power_cap",),
+    )
+    battery = Battery(name="BAT0", percent=64.0, status="discharging", time_to_empty=5400.0)
+    rails = (
+        PowerRail(name="package-0", source="rapl", domain="package", power=14.25),
+        PowerRail(name="dram", source="rapl", unavailable_reason="needs root"),
+    )
+    snap = Snapshot(
+        timestamp=1.0, platform="linux", gpus=(gpu,), batteries=(battery,), power=Power(rails=rails)
+    )
+    text = _render(
+        Sample(timestamp=1.0, snapshot=snap), [gpus_section, power_section, batteries_section]
+    )
+    assert "NVIDIA H100" in text and "87%" in text
+    assert "20.0 GiB / 80.0 GiB" in text and "61 °C" in text and "512/700 W" in text
+    assert "sw_power_cap" in text
+    assert "14.2 W" in text and "needs root" in text
+    assert "BAT0" in text and "64%" in text and "1:30:00" in text
 
 
 def test_sections_say_none_on_this_machine() -> None:

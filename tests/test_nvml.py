@@ -1,4 +1,4 @@
-# ruff: noqa: N802  (FakeNvml mirrors the camelCase function names of pynvml)
+# ruff: noqa: N802, N815  (FakeNvml mirrors the camelCase function names of pynvml)
 """NVML → GPU record mapping, with NVML replaced at the binding's boundary.
 
 Stdlib, pytest and nvidia-ml-py only (``scripts/gpu-check`` runs it with a bare system Python against
@@ -59,6 +59,7 @@ class FakeNvml:
     """A stand-in for the ``pynvml`` module (see the module docstring)."""
 
     NVMLError = pynvml.NVMLError
+    nvmlMemory_v2 = pynvml.nvmlMemory_v2
 
     def __init__(
         self,
@@ -100,6 +101,11 @@ class FakeNvml:
         if isinstance(answer, Err):
             raise pynvml.NVMLError(answer.code)
         return answer
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in object.__getattribute__(self, "missing"):
+            raise AttributeError(name)
+        return object.__getattribute__(self, name)
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("nvml") or name in self.missing:
@@ -469,6 +475,17 @@ def test_memory_v2_missing_falls_back_to_v1() -> None:
     assert gpu.memory_reserved is None
     asked = [c for c in fake.calls if c[0] == "nvmlDeviceGetMemoryInfo"]
     assert len(asked) == 2
+
+
+def test_old_binding_without_memory_v2_asks_v1_only() -> None:
+    v1 = pynvml.c_nvmlMemory_t(total=17179869184, free=16000000000, used=1179869184)
+    fake = FakeNvml([h100(nvmlDeviceGetMemoryInfo=v1)], missing=frozenset({"nvmlMemory_v2"}))
+    (gpu,) = read(fake, Roots())
+    assert gpu.memory_total == 17179869184
+    assert gpu.memory_reserved is None
+    assert [c for c in fake.calls if c[0] == "nvmlDeviceGetMemoryInfo"] == [
+        ("nvmlDeviceGetMemoryInfo", 0)
+    ]
 
 
 def test_throttle_reasons_fall_back_to_old_names() -> None:

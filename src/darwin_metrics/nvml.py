@@ -1,4 +1,4 @@
-# ruff: noqa: N802  (NvmlBinding mirrors the camelCase function names of pynvml)
+# ruff: noqa: N802, N815  (NvmlBinding mirrors the camelCase function names of pynvml)
 """NVIDIA GPUs through NVML, using NVIDIA's own binding ``nvidia-ml-py`` (module ``pynvml``).
 
 Every NVML call goes through an :class:`NvmlBinding`: by default the ``pynvml`` module itself;
@@ -48,7 +48,6 @@ _ECC_CORRECTED = 0
 _ECC_UNCORRECTED = 1
 _ECC_VOLATILE = 0
 _ECC_AGGREGATE = 1
-_MEMORY_V2 = 0x02000028  # nvmlMemory_v2: sizeof(nvmlMemory_v2_t) | 2 << 24
 _PSTATE_MAX = 15
 
 #: NVML clock-event (throttle) reason bits and their names in :attr:`GPU.throttle_reasons`.
@@ -76,6 +75,8 @@ class NvmlBinding(Protocol):
     """
 
     NVMLError: type[Exception]
+    #: The version tag of ``nvmlMemory_v2_t`` (absent from bindings older than the v2 call).
+    nvmlMemory_v2: int
 
     def nvmlInit(self) -> None: ...
     def nvmlShutdown(self) -> None: ...
@@ -297,7 +298,9 @@ def _read_live(call: _Calls, h: Any, f: dict[str, Any]) -> None:
     f["encoder_utilization_percent"] = _first(call("nvmlDeviceGetEncoderUtilization", h))
     f["decoder_utilization_percent"] = _first(call("nvmlDeviceGetDecoderUtilization", h))
 
-    mem = call("nvmlDeviceGetMemoryInfo", h, version=_MEMORY_V2)
+    # A binding without the nvmlMemory_v2 constant predates the ``version`` argument: ask v1 only.
+    v2 = getattr(call.binding, "nvmlMemory_v2", None)
+    mem = call("nvmlDeviceGetMemoryInfo", h, version=v2) if isinstance(v2, int) else None
     if mem is not None:
         f["memory_reserved"] = _int(getattr(mem, "reserved", None))
     else:

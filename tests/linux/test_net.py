@@ -631,3 +631,34 @@ def test_live_interfaces_match_netdev_names() -> None:
     assert set(socket.if_nameindex()) and {n for _, n in socket.if_nameindex()} <= names
     for index, name in socket.if_nameindex():
         assert by_name(read_interfaces(Roots()))[name].index == index
+
+
+def test_ifaddrs_struct_layout() -> None:
+    """``struct ifaddrs`` on LP64 Linux: seven pointer-sized fields (flags padded), 56 bytes."""
+    import ctypes
+
+    from darwin_metrics.linux.ifaddrs import _Ifaddrs
+
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        pytest.skip("layout checked for 64-bit only")
+    offsets = {name: getattr(_Ifaddrs, name).offset for name, _ in _Ifaddrs._fields_}
+    assert offsets == {
+        "ifa_next": 0,
+        "ifa_name": 8,
+        "ifa_flags": 16,
+        "ifa_addr": 24,
+        "ifa_netmask": 32,
+        "ifa_ifu": 40,
+        "ifa_data": 48,
+    }
+    assert ctypes.sizeof(_Ifaddrs) == 56
+
+
+@pytest.mark.live
+def test_live_raw_ifaddrs_names() -> None:
+    from darwin_metrics.linux.ifaddrs import interface_addresses
+
+    grouped = interface_addresses()
+    assert {n for _, n in socket.if_nameindex()} <= set(grouped)
+    for index, name in socket.if_nameindex():
+        assert grouped[name].index == index

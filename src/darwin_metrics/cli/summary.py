@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from darwin_metrics.cli import fmt, proctable
+from darwin_metrics.cli.summary_gpu import gpus_section
 from darwin_metrics.cli.summary_power import batteries_section, power_section
 from darwin_metrics.cli.widgets import NONE_HERE, bar, none_here, panel
 from darwin_metrics.records.memory import Memory
@@ -239,6 +240,7 @@ SECTIONS: list[Section] = [
     volumes_section,
     interfaces_section,
     processes_section,
+    gpus_section,
     power_section,
     batteries_section,
 ]

@@ -146,22 +146,21 @@ class LinuxBackend(Backend):
             if b.power is not None
         ]
         try:
-            gpus = self.gpus()  # type: ignore[attr-defined]
-        except (AttributeError, DarwinMetricsError):
+            gpus = self.gpus()
+        except DarwinMetricsError:
             gpus = ()
-        for gpu in gpus:
-            watts = getattr(gpu, "power_draw", None)
-            if watts is not None:
-                rails.append(
-                    PowerRail(
-                        name=f"gpu{gpu.index}",
-                        source="gpu",
-                        domain="gpu",
-                        index=gpu.index,
-                        power=watts,
-                        power_limit=getattr(gpu, "power_limit", None),
-                    )
-                )
+        rails.extend(
+            PowerRail(
+                name=f"gpu{gpu.index}",
+                source="gpu",
+                domain="gpu",
+                index=gpu.index,
+                power=gpu.power_draw,
+                power_limit=gpu.power_limit,
+            )
+            for gpu in gpus
+            if gpu.power_draw is not None
+        )
         return rails
 
     def power_management(self) -> PowerManagement:

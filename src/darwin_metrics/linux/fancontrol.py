@@ -390,6 +390,7 @@ class FanController:
             )
         if not os.access(self._pwm_path, os.W_OK):
             raise AccessDenied(f"{self._pwm_path} is not writable", path=self._pwm_path)
+        self._check_not_controlled_here()
         restore_pending(self._state_dir, procfs=self._procfs)
         data = fs.read_optional(self._state_file)
         if data is not None:
@@ -397,8 +398,7 @@ class FanController:
                 owner = parse_state(data, self._state_file).pid
                 raise FanControlError(f"fan {self.fan.id} is controlled by process {owner}")
         with _registry_lock:
-            if self._pwm_path in _active:
-                raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
+            self._check_not_controlled_here()
             _active[self._pwm_path] = self
             _install_handlers()
         self._active = True
@@ -523,6 +523,11 @@ class FanController:
             if os.path.exists(path):
                 return path
         return None
+
+    def _check_not_controlled_here(self) -> None:
+        with _registry_lock:
+            if self._pwm_path in _active:
+                raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
 
     def _require_active(self) -> None:
         if not self._active:

@@ -278,8 +278,9 @@ def read_interface(
     """One interface; ``None`` if it has vanished from every source."""
     base = roots.sys("class", "net", name)
     addrs = live.get(name) if live is not None else None
-    known = addrs is not None and addrs.index is not None
-    cached = _KIND_CACHE.get((name, addrs.index)) if known and addrs is not None else None
+    cached: InterfaceKind | None = None
+    if addrs is not None and addrs.index is not None:
+        cached = _KIND_CACHE.get((name, addrs.index))
     entries: frozenset[str] = frozenset()
     if cached is None:
         listed = _entries(base)
@@ -362,8 +363,9 @@ def _live_addresses(roots: Roots) -> dict[str, InterfaceAddrs] | None:
 
 def read_interfaces(roots: Roots) -> tuple[Interface, ...]:
     """Every network interface, ordered by index then name."""
-    class_net = roots.sys("class", "net")
-    names = {n for n in fs.listdir(class_net) if os.path.isdir(os.path.join(class_net, n))}
+    # class/net also holds plain files (bonding_masters): read_interface drops what is not a
+    # directory and appears in no other source.
+    names = set(fs.listdir(roots.sys("class", "net")))
     path = roots.proc("net", "dev")
     data = fs.read_optional(path)
     counters = parse_net_dev(data, path) if data is not None else {}

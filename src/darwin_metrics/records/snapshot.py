@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from darwin_metrics.records.battery import Battery
+from darwin_metrics.records.cgroup import CGroup
+from darwin_metrics.records.connections import ConnectionCounts
 from darwin_metrics.records.cpu import CPU
 from darwin_metrics.records.disk import DiskIO, Volume
 from darwin_metrics.records.gpu import GPU
 from darwin_metrics.records.memory import Memory
 from darwin_metrics.records.net import Interface
+from darwin_metrics.records.netstats import NetworkStats
 from darwin_metrics.records.power import Power, PowerManagement
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.sensors import Fan, Temperatures
 from darwin_metrics.records.thermal import Thermal
+from darwin_metrics.records.wifi import WiFi
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +33,11 @@ class Snapshot:
     volumes: tuple[Volume, ...] | None = None
     interfaces: tuple[Interface, ...] | None = None
     processes: tuple[Process, ...] | None = None
+    #: socket counts per protocol and state; listening ports without owners (``pids=False``)
+    connection_counts: ConnectionCounts | None = None
+    network_stats: NetworkStats | None = None
+    wifi: tuple[WiFi, ...] | None = None
+    cgroup: CGroup | None = None
     gpus: tuple[GPU, ...] | None = None
     temperatures: Temperatures | None = None
     fans: tuple[Fan, ...] | None = None

@@ -8,7 +8,9 @@ The figures follow Activity Monitor:
 - ``used`` = app + wired + compressed ("Memory Used"); ``available`` = total - used;
 - ``cached`` = (external + purgeable) pages ("Cached Files": file-backed and purgeable memory the
   system can reclaim); ``purgeable`` alone too;
-- ``free`` = (free - speculative) pages, the kernel's truly unused list, as ``vm_stat`` shows it.
+- ``free`` = (free - speculative) pages, the kernel's truly unused list, as ``vm_stat`` shows it;
+- ``swap.swapped_in``/``swapped_out`` = ``swapins``/``swapouts`` (pages of compressor segments
+  moved between memory and the swap files) times the page size.
 
 Pressure: ``kern.memorystatus_vm_pressure_level`` is 1 normal, 2 warning, 4 critical;
 ``kern.memorystatus_level`` is the percentage of memory the kernel considers available.
@@ -41,8 +43,19 @@ def pressure(level: int | None, available_percent: int | None) -> Pressure:
     return Pressure(level=_LEVELS.get(level) if level is not None else None, free_percent=free)
 
 
-def memory(raw: bytes, *, page_size: int, total: int, swap: Swap, pressure: Pressure) -> Memory:
-    """Decode ``vm_statistics64`` bytes (the full 152-byte revision) into a Memory record."""
+def memory(
+    raw: bytes,
+    *,
+    page_size: int,
+    total: int,
+    swap_usage: tuple[int, int, int],
+    pressure: Pressure,
+) -> Memory:
+    """Decode ``vm_statistics64`` bytes (the full 152-byte revision) into a Memory record.
+
+    ``swap_usage`` is ``vm.swapusage``'s (total, used, free) in bytes; the bytes swapped in and
+    out since boot are the ``swapins``/``swapouts`` page counts times the page size.
+    """
     if page_size <= 0 or page_size & (page_size - 1):
         raise ParseError("vm_kernel_page_size", f"{page_size} is not a power of two")
     if total <= 0:
@@ -66,6 +79,12 @@ def memory(raw: bytes, *, page_size: int, total: int, swap: Swap, pressure: Pres
         compressed=compressed,
         purgeable=purgeable,
         app=app,
-        swap=swap,
+        swap=Swap(
+            total=swap_usage[0],
+            used=swap_usage[1],
+            free=swap_usage[2],
+            swapped_in=vm.swapins * page,
+            swapped_out=vm.swapouts * page,
+        ),
         pressure=pressure,
     )

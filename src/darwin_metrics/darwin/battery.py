@@ -1,0 +1,37 @@
+"""Batteries on macOS: IOPS power sources joined with the ``AppleSmartBattery`` registry entry,
+and the external adapter's details (``IOPSCopyExternalPowerAdapterDetails``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from darwin_metrics.darwin.decode import battery as decode
+from darwin_metrics.darwin.ffi import iokit
+from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.records.battery import Battery, PowerSources
+
+log = logging.getLogger(__name__)
+
+
+def _optional(read: Any, what: str) -> Any:
+    try:
+        return read()
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("%s unavailable: %s", what, exc)
+        return None
+
+
+def read_power_sources() -> PowerSources:
+    """Batteries and the adapter; a desktop Mac gives no batteries."""
+    descriptions = _optional(iokit.power_sources, "IOPS power sources") or []
+    smart = _optional(
+        lambda: iokit.first_service_properties("AppleSmartBattery"), "AppleSmartBattery"
+    )
+    adapter = _optional(iokit.external_power_adapter, "external power adapter")
+    return decode.power_sources(descriptions, smart, adapter)
+
+
+def read_batteries() -> tuple[Battery, ...]:
+    """The internal batteries (``()`` on a Mac without one)."""
+    return read_power_sources().batteries

@@ -1,0 +1,103 @@
+"""CPU on macOS: sysctl identity, device-tree clusters and ``pmgr`` frequency tables (read once),
+``host_processor_info`` per-core ticks, psutil's counters since boot, and the load average."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from darwin_metrics.darwin.decode import cpu as decode
+from darwin_metrics.darwin.decode.common import c_string, integer
+from darwin_metrics.darwin.ffi import iokit, libc
+from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.records.cpu import CPU
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_static: tuple[dict[str, Any], decode.Topology] | None = None
+
+
+def read_sysctl_values() -> dict[str, Any]:
+    """The CPU sysctls of :mod:`darwin_metrics.darwin.decode.cpu`, absent names left out."""
+    values: dict[str, Any] = {}
+    for name in decode.SYSCTL_INTEGERS:
+        raw = libc.sysctl_optional(name)
+        number = integer(raw) if raw is not None else None
+        if number is not None:
+            values[name] = number
+    for name in decode.SYSCTL_STRINGS:
+        raw = libc.sysctl_optional(name)
+        if raw is not None:
+            values[name] = c_string(raw)
+    for level in range(min(int(values.get("hw.nperflevels") or 0), 16)):
+        for key in decode.PERFLEVEL_INTEGERS:
+            raw = libc.sysctl_optional(f"hw.perflevel{level}.{key}")
+            number = integer(raw) if raw is not None else None
+            if number is not None:
+                values[f"hw.perflevel{level}.{key}"] = number
+        for key in decode.PERFLEVEL_STRINGS:
+            raw = libc.sysctl_optional(f"hw.perflevel{level}.{key}")
+            if raw is not None:
+                values[f"hw.perflevel{level}.{key}"] = c_string(raw)
+    return values
+
+
+def _pmgr() -> Mapping[str, Any] | None:
+    found = iokit.each_service(
+        "AppleARMIODevice",
+        lambda entry: iokit.properties(entry) if iokit.name(entry) == "pmgr" else None,
+    )
+    return found[0] if found else None
+
+
+def read_registry() -> tuple[
+    Mapping[str, Any] | None, list[dict[str, Any]], Mapping[str, Any] | None
+]:
+    """The ``cpus`` node, its ``cpuN`` children and the ``pmgr`` node (Apple Silicon only).
+
+    Missing nodes (Intel Macs, virtual machines) give ``None``/``[]``.
+    """
+    try:
+        cpus = iokit.path_properties("IODeviceTree:/cpus")
+        children = iokit.children_properties("IODeviceTree:/cpus") if cpus is not None else []
+        return cpus, children, _pmgr()
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("CPU registry nodes unavailable: %s", exc)
+        return None, [], None
+
+
+def static_info() -> tuple[dict[str, Any], decode.Topology]:
+    """Identity and topology, which do not change while the machine runs: read once."""
+    global _static
+    if _static is None:
+        with _lock:
+            if _static is None:
+                values = read_sysctl_values()
+                cpus, children, pmgr = (
+                    read_registry() if decode.architecture(values) == "arm64" else (None, [], None)
+                )
+                _static = (values, decode.topology(values, cpus, children, pmgr))
+    return _static
+
+
+def read_cpu() -> CPU:
+    """The CPU record: per-core times from ``host_processor_info``, the rest as described above."""
+    import psutil
+
+    values, topology = static_info()
+    times = decode.tick_times(libc.cpu_load_ticks())
+    stats = psutil.cpu_stats()
+    return decode.build_cpu(
+        values,
+        times,
+        topology,
+        load=os.getloadavg(),
+        context_switches=int(stats.ctx_switches),
+        interrupts=int(stats.interrupts),
+        soft_interrupts=int(stats.soft_interrupts),
+        boot_time=float(psutil.boot_time()),
+    )

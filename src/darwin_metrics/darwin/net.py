@@ -1,0 +1,169 @@
+"""Network on macOS: interfaces and system-wide TCP/UDP connections.
+
+Interfaces: ``sysctl NET_RT_IFLIST2`` (identity, flags, MTU, IFT type, link address and 64-bit
+counters, including send-queue drops, which psutil reports as 0), psutil's ``net_if_addrs`` for
+IPv4/IPv6 addresses, and two ioctls per interface: SIOCGIFFUNCTIONALTYPE (kind) and
+SIOCGIFXMEDIA/SIOCGIFMEDIA (carrier, speed, duplex).
+
+Connections: ``net.inet.tcp.pcblist_n`` and ``net.inet.udp.pcblist_n``, the tables ``netstat``
+reads, which need no root. The owner shown is the socket's last user (``so_last_pid``).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import replace
+from typing import Any
+
+from darwin_metrics.darwin.decode import net as decode
+from darwin_metrics.darwin.decode.process import kinfo
+from darwin_metrics.darwin.ffi import constants as k
+from darwin_metrics.darwin.ffi import libc, libproc, netio
+from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.records.connections import (
+    Connection,
+    ConnectionCount,
+    ConnectionCounts,
+    ListeningPort,
+)
+from darwin_metrics.records.net import Address, AddressFamily, Interface
+
+log = logging.getLogger(__name__)
+
+#: kind → (protocols, families) for :func:`read_connections`. ``all`` is TCP and UDP: unix-domain
+#: sockets are not read on macOS.
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "inet": (("tcp", "udp"), ("ipv4", "ipv6")),
+    "inet4": (("tcp", "udp"), ("ipv4",)),
+    "inet6": (("tcp", "udp"), ("ipv6",)),
+    "tcp": (("tcp",), ("ipv4", "ipv6")),
+    "tcp4": (("tcp",), ("ipv4",)),
+    "tcp6": (("tcp",), ("ipv6",)),
+    "udp": (("udp",), ("ipv4", "ipv6")),
+    "udp4": (("udp",), ("ipv4",)),
+    "udp6": (("udp",), ("ipv6",)),
+    "all": (("tcp", "udp"), ("ipv4", "ipv6")),
+}
+
+
+def _addresses(entries: list[Any], mac: str | None) -> tuple[Address, ...]:
+    result = []
+    for entry in entries:
+        family = entry.family
+        fam: AddressFamily
+        if family == socket.AF_INET:
+            fam = "ipv4"
+        elif family == socket.AF_INET6:
+            fam = "ipv6"
+        else:
+            continue
+        result.append(decode.address(fam, entry.address, entry.netmask, entry.broadcast, entry.ptp))
+    if mac:
+        result.append(decode.address("link", mac))
+    return tuple(result)
+
+
+def read_interfaces() -> tuple[Interface, ...]:
+    """Every interface with its kind, link state, addresses and counters."""
+    import psutil
+
+    raw = libc.sysctl((k.CTL_NET, k.PF_ROUTE, 0, 0, k.NET_RT_IFLIST2, 0))
+    links = decode.iflist2(raw)
+    addresses = psutil.net_if_addrs()
+    result = []
+    with netio.datagram_socket() as sock:
+        for link in links:
+            functional = netio.functional_type(sock, link.name)
+            raw_media = netio.media(sock, link.name)
+            media = decode.media(raw_media) if raw_media is not None else None
+            result.append(
+                Interface(
+                    name=link.name,
+                    index=link.index,
+                    kind=decode.interface_kind(link.name, functional, link.ift_type),
+                    is_up=bool(link.flags & k.IFF_UP),
+                    is_running=bool(link.flags & k.IFF_RUNNING),
+                    has_carrier=media.has_carrier if media else None,
+                    mtu=link.mtu,
+                    speed=media.speed if media else None,
+                    duplex=media.duplex if media else None,
+                    mac=link.mac,
+                    addresses=_addresses(list(addresses.get(link.name, ())), link.mac),
+                    counters=link.counters,
+                    flags=link.flags,
+                )
+            )
+    return tuple(result)
+
+
+def _tables(protocols: tuple[str, ...]) -> list[Connection]:
+    found: list[Connection] = []
+    for protocol in protocols:
+        raw = libc.sysctlbyname(f"net.inet.{protocol}.pcblist_n")
+        found.extend(decode.pcblist(raw, "tcp" if protocol == "tcp" else "udp"))
+    return found
+
+
+def read_connections(kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
+    """TCP and UDP sockets of ``kind``; ``pids=False`` leaves owners unlooked (``pids=None``)."""
+    if kind == "unix":
+        raise NotSupported("unix-domain sockets are not listed on macOS")
+    if kind not in KINDS:
+        raise ValueError(f"unknown connection kind {kind!r}; one of {sorted(KINDS)} or 'unix'")
+    protocols, families = KINDS[kind]
+    found = [c for c in _tables(protocols) if c.family in families]
+    if not pids:
+        found = [replace(c, pids=None) for c in found]
+    return decode.connections_sorted(found)
+
+
+def read_process_connections(pid: int, kind: str = "inet") -> tuple[Connection, ...]:
+    """The sockets whose last user is ``pid``."""
+    return tuple(c for c in read_connections(kind) if c.pids and pid in c.pids)
+
+
+def _name(pid: int) -> str:
+    try:
+        return kinfo(libproc.kinfo_proc(pid)).name
+    except (OSError, DarwinMetricsError):
+        return ""
+
+
+def read_connection_counts(pids: bool = True) -> ConnectionCounts:
+    """Counts per protocol, family and state, and the listening ports with their processes."""
+    conns = read_connections("inet", pids=pids)
+    counts: dict[tuple[str, str, str], int] = {}
+    for c in conns:
+        key = (c.protocol, c.family, c.state)
+        counts[key] = counts.get(key, 0) + 1
+    listening = []
+    names: dict[int, str] = {}
+    for c in conns:
+        if not c.listening or c.local_port is None or c.protocol not in ("tcp", "udp"):
+            continue
+        procs = None
+        if c.pids is not None:
+            for p in c.pids:
+                names.setdefault(p, _name(p))
+            procs = tuple(names[p] for p in c.pids)
+        listening.append(
+            ListeningPort(
+                protocol="tcp" if c.protocol == "tcp" else "udp",
+                family="ipv4" if c.family == "ipv4" else "ipv6",
+                address=c.local_address or "",
+                port=c.local_port,
+                uid=c.uid,
+                pids=c.pids,
+                names=procs,
+            )
+        )
+    listening.sort(key=lambda p: (p.protocol, p.port, p.family, p.address))
+    return ConnectionCounts(
+        counts=tuple(
+            ConnectionCount(protocol=p, family=f, state=s, count=n)  # type: ignore[arg-type]
+            for (p, f, s), n in sorted(counts.items())
+        ),
+        listening=tuple(listening),
+        total=len(conns),
+    )
