@@ -20,6 +20,7 @@ from darwin_metrics.power_estimate import estimate_process_power
 from darwin_metrics.records.cpu import Core, CPUTimes
 from darwin_metrics.records.disk import DiskIO
 from darwin_metrics.records.net import Interface
+from darwin_metrics.records.netstats import InterfaceLoss, NetworkStatsRates
 from darwin_metrics.records.power import ProcessPowerEstimate
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import (
@@ -402,12 +403,34 @@ def _estimated_power_family(inputs: RateInputs) -> tuple[ProcessPowerEstimate, .
     )
 
 
+def _network_stats_family(inputs: RateInputs) -> NetworkStatsRates | None:
+    """Protocol counter rates and the retransmission ratio (see :mod:`darwin_metrics.netrates`)."""
+    from darwin_metrics.netrates import network_stats_rates
+
+    before, after = inputs.previous.network_stats, inputs.current.network_stats
+    if before is None or after is None:
+        return None
+    return network_stats_rates(before, after, inputs.elapsed_for("network_stats"))
+
+
+def _interface_loss_family(inputs: RateInputs) -> tuple[InterfaceLoss, ...] | None:
+    """Per-interface drop and error percentages (see :mod:`darwin_metrics.netrates`)."""
+    from darwin_metrics.netrates import interfaces_loss
+
+    before, after = inputs.previous.interfaces, inputs.current.interfaces
+    if before is None or after is None:
+        return None
+    return interfaces_loss(before, after, inputs.elapsed_for("interfaces"))
+
+
 RATE_FAMILIES: tuple[tuple[str, Callable[[RateInputs], Any]], ...] = (
     ("cpu", _cpu_family),
     ("disks", _disks_family),
     ("interfaces", _interfaces_family),
     ("processes", _processes_family),
     ("estimated_process_power", _estimated_power_family),
+    ("network_stats", _network_stats_family),
+    ("interface_loss", _interface_loss_family),
 )
 
 

@@ -33,8 +33,9 @@ FAST = {"spin_check": 0.0, "watchdog_interval": 0.0}
 
 
 @pytest.fixture
-def tree(writable_ne_tree: Tree) -> Tree:
-    return sensor_tree.install(writable_ne_tree)
+def tree(ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Tree:
+    """A small writable copy (hwmon class and platform chips) of the overlaid tree."""
+    return sensor_tree.fan_subset(sensor_tree.template(ne_tree, tmp_path_factory), tmp_path / "t")
 
 
 @pytest.fixture
@@ -97,6 +98,17 @@ def test_set_duty_and_restore_on_exit(backend: LinuxBackend, state_dir: Path, nc
         assert read(nct / "pwm1") == "191"
         assert ctl.snapshot.pwm == 153  # the snapshot is taken once, before the first write
     # the original mode was automatic: only the enable value is written back
+    assert read(nct / "pwm1_enable") == "5"
+    assert state_files(state_dir) == []
+
+
+def test_on_the_full_writable_tree(writable_ne_tree: Tree, state_dir: Path) -> None:
+    tree = sensor_tree.install(writable_ne_tree)
+    nct = tree.sys / NCT_DIR
+    backend = LinuxBackend(procfs=tree.roots.procfs, sysfs=tree.roots.sysfs)
+    with control(backend, state_dir) as ctl:
+        ctl.set_duty(40)
+        assert (read(nct / "pwm1_enable"), read(nct / "pwm1")) == ("1", "102")
     assert read(nct / "pwm1_enable") == "5"
     assert state_files(state_dir) == []
 

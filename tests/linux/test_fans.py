@@ -18,8 +18,7 @@ from tests.support.sensor_tree import oracle
 
 @pytest.fixture(scope="module")
 def synthetic(ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tree]:
-    base = tmp_path_factory.mktemp("fans") / "ne"
-    yield sensor_tree.install(sensor_tree.copy_tree(ne_tree, base))
+    yield sensor_tree.template(ne_tree, tmp_path_factory)
 
 
 def by_id(fans: tuple[Fan, ...]) -> dict[str, Fan]:

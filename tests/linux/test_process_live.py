@@ -191,7 +191,7 @@ def test_threads_of_a_process_with_several(worker_threads: list[threading.Thread
 
 
 def test_process_tree_has_every_process_once() -> None:
-    roots = darwin_metrics.process_tree()
+    roots = LinuxBackend().process_tree()
     seen: list[int] = []
     edges: list[tuple[int, Process]] = []
 
@@ -210,6 +210,18 @@ def test_process_tree_has_every_process_once() -> None:
     present = set(seen)
     for parent, child in edges:
         assert child.ppid == parent or child.ppid not in present
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="importing the submodule darwin_metrics.process_tree replaces the public function "
+    "darwin_metrics.process_tree on the package; the module needs another name",
+)
+def test_public_process_tree_survives_its_module_import() -> None:
+    import darwin_metrics.process_tree  # what every backend's process_tree() does on first use
+
+    assert callable(darwin_metrics.process_tree)
+    assert darwin_metrics.process_tree()
 
 
 def _check(proc: Process, now: float, boot: float) -> None:

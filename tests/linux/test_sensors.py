@@ -20,8 +20,7 @@ from tests.support.sensor_tree import oracle
 @pytest.fixture(scope="module")
 def synthetic(ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tree]:
     """The node_exporter tree with the hand-made overlay (read-only use)."""
-    base = tmp_path_factory.mktemp("sensors") / "ne"
-    yield sensor_tree.install(sensor_tree.copy_tree(ne_tree, base))
+    yield sensor_tree.template(ne_tree, tmp_path_factory)
 
 
 def by_id(temps: Temperatures) -> dict[str, TemperatureSensor]:
@@ -369,3 +368,26 @@ def test_chip_id(
     device: str | None, name: str | None, directory: str, shared: bool, ident: str
 ) -> None:
     assert chip_id(device, name, directory, shared=shared) == ident
+
+
+@pytest.mark.live
+def test_live_against_psutil() -> None:
+    """This machine: every hwmon temperature psutil sees, we see too, within 5 °C (live drift);
+    fans within 10 % of their speed. (On a VM without hwmon both sides are empty.)"""
+    psutil = pytest.importorskip("psutil")
+    backend = LinuxBackend()
+    ours = backend.temperatures().sensors
+    theirs = psutil.sensors_temperatures()
+    for chip_name, entries in theirs.items():
+        mine = [s for s in ours if s.chip_name == chip_name]
+        if not mine:
+            continue  # psutil's thermal-zone fallback or its coretemp platform scan
+        assert len(mine) >= len(entries)
+        for entry in entries:
+            candidates = [s.current for s in mine if (s.label or "") == entry.label]
+            assert candidates and min(abs(c - entry.current) for c in candidates) <= 5.0
+    fans = backend.fans()
+    for chip_name, entries in psutil.sensors_fans().items():
+        speeds = [f.rpm for f in fans if f.chip_name == chip_name and f.rpm is not None]
+        for entry in entries:
+            assert any(abs(rpm - entry.current) <= 0.1 * entry.current + 50 for rpm in speeds)

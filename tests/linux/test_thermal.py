@@ -63,8 +63,8 @@ def test_pf_counters(pf_tree: Tree) -> None:
     assert [(c.package, c.core, c.count) for c in cores] == [(0, 0, 10084), (0, 1, 523)]
 
 
-def test_throttle_times(ne_tree: Tree, tmp_path: Path) -> None:
-    tree = sensor_tree.install(sensor_tree.copy_tree(ne_tree, tmp_path / "ne"))
+def test_throttle_times(ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory) -> None:
+    tree = sensor_tree.template(ne_tree, tmp_path_factory)
     packages, cores = read_cpu_throttle(tree.roots)
     assert packages is not None and cores is not None
     assert (packages[0].total_time, packages[0].max_time) == (7.0, 0.9)
@@ -116,8 +116,11 @@ def test_tracker_counters_rising(writable_ne_tree: Tree) -> None:
     assert not fifth.throttling
 
 
-def test_tracker_time_rising(ne_tree: Tree, tmp_path: Path) -> None:
-    tree = sensor_tree.install(sensor_tree.copy_tree(ne_tree, tmp_path / "ne"))
+def test_tracker_time_rising(
+    ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    template = sensor_tree.template(ne_tree, tmp_path_factory)
+    tree = sensor_tree.fan_subset(template, tmp_path / "t", ("sys/devices/system/cpu",))
     tracker = ThrottleTracker(clock=Clock())
     read_thermal(tree.roots, tracker)
     write(tree.sys / THROTTLE.format(0, "core_throttle_total_time_ms"), 1300)

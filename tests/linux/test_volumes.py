@@ -228,9 +228,13 @@ def test_backend_volumes(pf_tree: Tree) -> None:
     assert len(backend.volumes(all=True)) == 8
 
 
-def test_ne_tree_as_extracted_has_no_self_dir(ne_tree: Tree) -> None:
-    """With ``proc/self`` a plain file there is no mount table: an empty tuple, not an error."""
-    assert read_volumes(ne_tree.roots) == ()
+def test_proc_self_as_plain_file_gives_no_mount_table(tmp_path: Path) -> None:
+    """With ``proc/self`` a plain file (as in one copy of the captured tree) there is no mount
+    table: an empty tuple, not an error."""
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "self").write_text("10")
+    roots = Roots(procfs=str(tmp_path / "proc"), sysfs=str(tmp_path / "sys"))
+    assert read_volumes(roots) == ()
 
 
 # --- hand-made files ------------------------------------------------------------------------

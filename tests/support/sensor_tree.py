@@ -62,6 +62,35 @@ def copy_tree(source: Tree, base: Path) -> Tree:
     )
 
 
+_templates: dict[Path, Tree] = {}
+
+
+def template(ne_tree: Tree, factory: pytest.TempPathFactory) -> Tree:
+    """The node_exporter tree with the overlay installed, built once per session. Read it only:
+    tests that write take :func:`fan_subset` copies of it."""
+    if ne_tree.base not in _templates:
+        base = factory.mktemp("sensor-template") / "ne"
+        _templates[ne_tree.base] = install(copy_tree(ne_tree, base))
+    return _templates[ne_tree.base]
+
+
+#: The parts of the tree fan control touches: the hwmon class links and the platform chips
+#: (nct6779, applesmc, asus, pwm-fan, the faulty it8728). Links into parts not copied dangle and
+#: are skipped by the readers, as vanished chips are.
+FAN_PARTS = ("sys/class/hwmon", "sys/devices/platform")
+
+
+def fan_subset(source: Tree, base: Path, parts: tuple[str, ...] = FAN_PARTS) -> Tree:
+    """A small writable copy of ``source`` holding only ``parts`` (and an empty proc)."""
+    for part in parts:
+        shutil.copytree(source.base / part, base / part, symlinks=True)
+    (base / "proc").mkdir(parents=True, exist_ok=True)
+    return Tree(
+        base=base,
+        roots=type(source.roots)(procfs=str(base / "proc"), sysfs=str(base / "sys")),
+    )
+
+
 def write(path: Path, value: object) -> None:
     """Write one sysfs-style attribute (value and a newline)."""
     path.write_text(f"{value}\n")

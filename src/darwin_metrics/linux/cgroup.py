@@ -292,9 +292,7 @@ def read_cgroup(roots: Roots, pid: int | None = None) -> CGroup:
         memory=_memory(directory, mount_dir) if "memory" in controllers else None,
         cpu=_cpu(directory, mount_dir, "cpuset" in controllers) if has_cpu else None,
         pids=(
-            CGroupPids(
-                current=_value(directory, "pids.current"), max=_value(directory, "pids.max")
-            )
+            CGroupPids(current=_value(directory, "pids.current"), max=_value(directory, "pids.max"))
             if "pids" in controllers
             else None
         ),

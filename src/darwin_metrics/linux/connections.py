@@ -19,8 +19,9 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
 from darwin_metrics.linux import fs
@@ -39,6 +40,9 @@ from darwin_metrics.records.connections import (
     ConnectionCounts,
     ListeningPort,
 )
+
+if TYPE_CHECKING:
+    from darwin_metrics.linux.netlink import Transport
 
 #: The tables each connection kind reads.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -184,26 +188,41 @@ def _from_files(base: str, tables: Iterable[str]) -> list[Connection]:
     return out
 
 
+_Row = TypeVar("_Row")
+_SOURCE = "sock_diag"
+
+
+def _diag_dump(
+    sock: Transport,
+    request: bytes,
+    parse: Callable[[bytes, str, sockdiag.DumpResult], list[_Row]],
+) -> list[_Row]:
+    """One sock_diag dump; ``OSError`` with the kernel's errno when it refuses."""
+    from darwin_metrics.linux.netlink import raw_dump
+
+    result = sockdiag.DumpResult()
+    rows: list[_Row] = []
+
+    def take(data: bytes) -> bool:
+        rows.extend(parse(data, _SOURCE, result))
+        return result.done
+
+    raw_dump(sock, request, _SOURCE, take)
+    if result.errno:
+        raise OSError(result.errno, os.strerror(result.errno))
+    return rows
+
+
 def _from_netlink(tables: Iterable[str]) -> list[Connection]:
     """Dump the tables through ``NETLINK_SOCK_DIAG``; ``OSError`` when that is unavailable."""
-    from darwin_metrics.linux.netlink import NetlinkSocket, next_seq, raw_dump
+    from darwin_metrics.linux.netlink import NetlinkSocket, next_seq
 
     out: list[Connection] = []
-    source = "sock_diag"
     with NetlinkSocket(sockdiag.NETLINK_SOCK_DIAG) as sock:
         for name in tables:
-            result = sockdiag.DumpResult()
             if name == "unix":
-                unix_rows: list[sockdiag.UnixDiagRow] = []
-
-                def take_unix(data: bytes, rows: list[sockdiag.UnixDiagRow] = unix_rows) -> bool:
-                    rows.extend(sockdiag.parse_unix_dump(data, source, result))
-                    return result.done
-
-                raw_dump(sock, sockdiag.unix_request(next_seq()), source, take_unix)
-                if result.errno:
-                    raise OSError(result.errno, os.strerror(result.errno))
-                for u in unix_rows:
+                request = sockdiag.unix_request(next_seq())
+                for u in _diag_dump(sock, request, sockdiag.parse_unix_dump):
                     out.append(
                         _unix(
                             u.type,
@@ -218,17 +237,8 @@ def _from_netlink(tables: Iterable[str]) -> list[Connection]:
                     )
                 continue
             table = _TABLES[name]
-            inet_rows: list[sockdiag.InetDiagRow] = []
-
-            def take_inet(data: bytes, rows: list[sockdiag.InetDiagRow] = inet_rows) -> bool:
-                rows.extend(sockdiag.parse_inet_dump(data, source, result))
-                return result.done
-
             request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
-            raw_dump(sock, request, source, take_inet)
-            if result.errno:
-                raise OSError(result.errno, os.strerror(result.errno))
-            for r in inet_rows:
+            for r in _diag_dump(sock, request, sockdiag.parse_inet_dump):
                 out.append(
                     _inet(
                         table,
@@ -415,7 +425,9 @@ def process_socket_inodes(roots: Roots, pid: int) -> set[int]:
         names = os.listdir(fd_dir)
     except OSError as exc:
         if exc.errno in fs.DENIED_ERRNOS:
-            raise AccessDenied(f"cannot read the descriptors of process {pid}", path=fd_dir) from None
+            raise AccessDenied(
+                f"cannot read the descriptors of process {pid}", path=fd_dir
+            ) from None
         raise NoSuchProcess(pid) from None
     inodes: set[int] = set()
     for fd in names:
@@ -436,6 +448,8 @@ def read_process_connections(roots: Roots, pid: int, kind: str = "inet") -> tupl
     if not inodes:
         return ()
     base = roots.proc(str(pid), "net")
+    if not os.path.isdir(base):
+        base = roots.proc("net")  # trimmed trees; a live kernel always has /proc/PID/net
     if is_live(roots) and _same_netns(roots, pid):
         try:
             conns = _from_netlink(tables)
@@ -489,7 +503,7 @@ def read_connection_counts(roots: Roots, pids: bool = True) -> ConnectionCounts:
             procs = tuple(names[p] for p in held)
         listening.append(
             ListeningPort(
-                protocol=c.protocol,  # type: ignore[arg-type]
+                protocol=c.protocol,
                 family=c.family,  # type: ignore[arg-type]
                 address=c.local_address or "",
                 port=c.local_port,

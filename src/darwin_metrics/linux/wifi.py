@@ -103,9 +103,7 @@ def _optional_dump(
 
 
 def _is_live(roots: Roots) -> bool:
-    return (
-        os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
-    )
+    return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
 
 
 def _sysfs_wireless(roots: Roots) -> list[str]:
@@ -128,9 +126,7 @@ def _quality(line: WirelessLine | None, signal: float | None) -> float | None:
     return 100.0 * (max(-110.0, min(-40.0, signal)) + 110.0) / _QUALITY_MAX
 
 
-def _record(
-    roots: Roots, name: str, view: _Nl80211View | None, line: WirelessLine | None
-) -> WiFi:
+def _record(roots: Roots, name: str, view: _Nl80211View | None, line: WirelessLine | None) -> WiFi:
     from darwin_metrics.linux.net import sysfs_counters
 
     iface = view.interface if view else None
@@ -164,7 +160,9 @@ def _record(
         band=band,  # type: ignore[arg-type]
         channel_width=iface.channel_width * _MHZ if iface and iface.channel_width else None,
         signal=signal,
-        signal_avg=float(station.signal_avg) if station and station.signal_avg is not None else None,
+        signal_avg=float(station.signal_avg)
+        if station and station.signal_avg is not None
+        else None,
         noise=noise,
         quality_percent=_quality(line, signal),
         tx_bitrate=station.tx_bitrate if station else None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from darwin_metrics.records.connections import Connection
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProcessCPUTimes:
@@ -74,6 +76,10 @@ class Process:
     translated: bool | None = None
     #: macOS: energy billed to the process since it started, in joules.
     energy: float | None = None
+    #: The process's sockets (TCP, UDP and unix, from its own network namespace). Filled only by
+    #: ``process(pid)``, never by ``processes()`` (which stays cheap); ``None`` when not read or
+    #: not permitted. ``process_connections(pid, kind)`` selects a kind.
+    connections: tuple[Connection, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from darwin_metrics.records.netstats import InterfaceLoss, NetworkStatsRates
 from darwin_metrics.records.power import ProcessPowerEstimate
 from darwin_metrics.records.snapshot import Snapshot
 
@@ -131,6 +132,10 @@ class Rates:
     #: Each process's *estimated* share of CPU package power over the interval (see
     #: :mod:`darwin_metrics.power_estimate`); ``None`` without CPU or process rates.
     estimated_process_power: tuple[ProcessPowerEstimate, ...] | None = None
+    #: Protocol counter rates and the TCP retransmission ratio (:mod:`darwin_metrics.netrates`).
+    network_stats: NetworkStatsRates | None = None
+    #: Per-interface drop and error percentages over the interval (packet-loss indicators).
+    interface_loss: tuple[InterfaceLoss, ...] | None = None
 
     def interface(self, name: str) -> InterfaceRates | None:
         """The rates of interface ``name``, or ``None``."""

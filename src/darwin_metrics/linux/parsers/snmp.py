@@ -36,7 +36,7 @@ def parse_snmp(data: bytes, source: str) -> dict[str, dict[str, int]]:
         if len(keys) != len(nums):
             raise ParseError(source, f"{head}: {len(keys)} names but {len(nums)} values")
         try:
-            sections[head.strip()] = {k: int(v) for k, v in zip(keys, nums)}
+            sections[head.strip()] = {k: int(v) for k, v in zip(keys, nums, strict=True)}
         except ValueError:
             raise ParseError(source, f"{head}: a value is not an integer") from None
     return sections

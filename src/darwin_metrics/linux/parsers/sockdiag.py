@@ -207,7 +207,7 @@ def parse_unix_dump(data: bytes, source: str, result: DumpResult) -> list[UnixDi
         if stop - start < _UNIX_MSG.size:
             raise ParseError(source, "truncated unix_diag_msg")
         _family, sock_type, state, _pad, inode, _cookie = _UNIX_MSG.unpack_from(data, start)
-        attrs = parse_attrs(data[: stop], source, start + _UNIX_MSG.size)
+        attrs = parse_attrs(data[:stop], source, start + _UNIX_MSG.size)
         name = attrs.get(UNIX_DIAG_NAME)
         peer = attrs.get(UNIX_DIAG_PEER)
         rqlen = attrs.get(UNIX_DIAG_RQLEN)

@@ -60,7 +60,9 @@ def parse_wireless(data: bytes, source: str) -> dict[str, WirelessLine]:
         name, colon, rest = line.partition(":")
         fields = rest.split()
         if not colon or not name.strip() or len(fields) < 10:
-            raise ParseError(source, f"line {number}: expected 'iface: status link level noise ...'")
+            raise ParseError(
+                source, f"line {number}: expected 'iface: status link level noise ...'"
+            )
         try:
             status = int(fields[0], 16)
             counters = [int(f) for f in fields[4:10]]
