@@ -19,14 +19,16 @@ from tests.darwin import formats
 @pytest.fixture
 def m1(darwin_fixtures: Path) -> dict[str, Any]:
     return formats.ioregviewer(
-        darwin_fixtures / "darwindumped_MacBookPro17-1_M1_ioreg_AppleSmartBattery.ioregviewer.json.txt"
+        darwin_fixtures
+        / "darwindumped_MacBookPro17-1_M1_ioreg_AppleSmartBattery.ioregviewer.json.txt"
     )
 
 
 @pytest.fixture
 def intel(darwin_fixtures: Path) -> dict[str, Any]:
     return formats.ioregviewer(
-        darwin_fixtures / "darwindumped_MacBookPro15-1_intel_ioreg_AppleSmartBattery.ioregviewer.json.txt"
+        darwin_fixtures
+        / "darwindumped_MacBookPro15-1_intel_ioreg_AppleSmartBattery.ioregviewer.json.txt"
     )
 
 

@@ -42,12 +42,22 @@ def m1_values(darwin_fixtures: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def m1_registry(darwin_fixtures: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+def m1_registry(
+    darwin_fixtures: Path,
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     d = darwin_fixtures
-    cpus = formats.ioregviewer(d / "darwindumped_MacBookPro17-1_M1_ioreg_cpus_core_counts.ioregviewer.json.txt")
-    cpu0 = formats.ioregviewer(d / "darwindumped_MacBookPro17-1_M1_ioreg_cpu0_E_cluster.ioregviewer.json.txt")
-    cpu7 = formats.ioregviewer(d / "darwindumped_MacBookPro17-1_M1_ioreg_cpu7_P_cluster.ioregviewer.json.txt")
-    pmgr = formats.ioregviewer(d / "darwindumped_MacBookPro17-1_M1_ioreg_pmgr_voltage_states.ioregviewer.json.txt")
+    cpus = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_cpus_core_counts.ioregviewer.json.txt"
+    )
+    cpu0 = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_cpu0_E_cluster.ioregviewer.json.txt"
+    )
+    cpu7 = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_cpu7_P_cluster.ioregviewer.json.txt"
+    )
+    pmgr = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_pmgr_voltage_states.ioregviewer.json.txt"
+    )
     return cpus, [cpu0, cpu7], pmgr
 
 
@@ -148,9 +158,15 @@ def test_m1_topology(m1_values: dict[str, str], m1_registry: Any) -> None:
 
 def test_thomaskaiser_m1_macos11_0_1(darwin_fixtures: Path, m1_registry: Any) -> None:
     d = darwin_fixtures
-    pmgr = formats.ioreg_text(d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_pmgr_voltage_states.txt")
-    cpus = formats.ioreg_text(d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_cpus.txt")
-    cpu0 = formats.ioreg_text(d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_cpu0_E_cluster.txt")
+    pmgr = formats.ioreg_text(
+        d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_pmgr_voltage_states.txt"
+    )
+    cpus = formats.ioreg_text(
+        d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_cpus.txt"
+    )
+    cpu0 = formats.ioreg_text(
+        d / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_cpu0_E_cluster.txt"
+    )
     # The MacBookAir10,1 has the same DVFS tables as the MacBookPro17,1.
     assert cpu.cpu_tables(pmgr) == [M1_E, M1_P]
     # macOS 11.0.1's cpus node has max_cpus but no e-/p-core-count.
@@ -201,7 +217,10 @@ def test_three_tiers_in_khz_match_by_rank_only() -> None:
         "voltage-states22-sram": table(1_300_000, 4_600_000),
         "voltage-states9-sram": table(0, 400_000, 1_600_000),  # a GPU-like table, ignored
     }
-    nodes = [{"logical-cpu-id": 0, "cluster-type": b"E\0"}, {"logical-cpu-id": 9, "cluster-type": b"M\0"}]
+    nodes = [
+        {"logical-cpu-id": 0, "cluster-type": b"E\0"},
+        {"logical-cpu-id": 9, "cluster-type": b"M\0"},
+    ]
     topo = cpu.topology(values, {}, nodes, pmgr)
     assert [(c.name, c.type, c.max_frequency) for c in topo.clusters] == [
         ("Super", None, 4.6e9),
@@ -242,15 +261,29 @@ def test_fuzz_ticks_and_tables(raw: bytes) -> None:
 @given(
     st.dictionaries(
         st.sampled_from(
-            ["hw.nperflevels", "hw.perflevel0.name", "hw.perflevel1.name", "hw.cputype",
-             "hw.logicalcpu", "hw.cpufrequency_min", "hw.cpufrequency_max", "machdep.cpu.brand_string",
-             "e-core-count", "voltage-states1-sram", "voltage-states5-sram"]
+            [
+                "hw.nperflevels",
+                "hw.perflevel0.name",
+                "hw.perflevel1.name",
+                "hw.cputype",
+                "hw.logicalcpu",
+                "hw.cpufrequency_min",
+                "hw.cpufrequency_max",
+                "machdep.cpu.brand_string",
+                "e-core-count",
+                "voltage-states1-sram",
+                "voltage-states5-sram",
+            ]
         ),
-        st.one_of(st.integers(-(2**70), 2**70), st.text(max_size=8), st.binary(max_size=24), st.none()),
+        st.one_of(
+            st.integers(-(2**70), 2**70), st.text(max_size=8), st.binary(max_size=24), st.none()
+        ),
     )
 )
 def test_fuzz_topology(values: dict[str, Any]) -> None:
-    nodes = [{"logical-cpu-id": values.get("hw.logicalcpu"), "cluster-type": values.get("e-core-count")}]
+    nodes = [
+        {"logical-cpu-id": values.get("hw.logicalcpu"), "cluster-type": values.get("e-core-count")}
+    ]
     try:
         topo = cpu.topology(values, values, nodes, values)
         cpu.build_cpu(values, [], topo)

@@ -58,13 +58,22 @@ def _statfs(mount_point: str, fs_type: str, flags: int, **kw: int) -> bytes:
 def test_statfs_volumes() -> None:
     # Synthetic getfsstat answer: root, a plumbing volume, devfs and a USB stick.
     raw = (
-        _statfs("/", "apfs", k.MNT_RDONLY | k.MNT_LOCAL | k.MNT_ROOTFS | k.MNT_JOURNALED | k.MNT_SNAPSHOT)
+        _statfs(
+            "/",
+            "apfs",
+            k.MNT_RDONLY | k.MNT_LOCAL | k.MNT_ROOTFS | k.MNT_JOURNALED | k.MNT_SNAPSHOT,
+        )
         + _statfs("/System/Volumes/Data", "apfs", k.MNT_LOCAL | k.MNT_DONTBROWSE | k.MNT_JOURNALED)
         + _statfs("/dev", "devfs", k.MNT_DONTBROWSE, blocks=0, bfree=0, bavail=0)
         + _statfs("/Volumes/STICK", "msdos", k.MNT_LOCAL | k.MNT_REMOVABLE | k.MNT_NOSUID)
     )
     mounts = disk.mounts(raw)
-    assert [m.mount_point for m in mounts] == ["/", "/System/Volumes/Data", "/dev", "/Volumes/STICK"]
+    assert [m.mount_point for m in mounts] == [
+        "/",
+        "/System/Volumes/Data",
+        "/dev",
+        "/Volumes/STICK",
+    ]
     assert [disk.is_hidden(m) for m in mounts] == [False, True, True, False]
     assert [disk.is_pseudo(m) for m in mounts] == [False, False, True, False]
     root = disk.volume(mounts[0], space_used=12 * 4096)
@@ -139,7 +148,9 @@ def test_vm_statistics_short_or_bad_page_size() -> None:
     raw = _vm(free_count=1)
     pressure = memory.pressure(1, 50)
     with pytest.raises(ParseError):
-        memory.memory(raw[:96], page_size=4096, total=1 << 30, swap_usage=(0, 0, 0), pressure=pressure)
+        memory.memory(
+            raw[:96], page_size=4096, total=1 << 30, swap_usage=(0, 0, 0), pressure=pressure
+        )
     with pytest.raises(ParseError):
         memory.memory(raw, page_size=4095, total=1 << 30, swap_usage=(0, 0, 0), pressure=pressure)
     assert ctypes.sizeof(VMStatistics64) == 152

@@ -59,6 +59,12 @@ def _no_leftover_controllers() -> Iterator[None]:
     assert not fancontrol._active, "a controller was left registered"
 
 
+@pytest.fixture(autouse=True)
+def _as_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree is a private temporary copy: let the tests drive it without being root."""
+    monkeypatch.setattr(fancontrol, "is_root", lambda: True)
+
+
 def control(
     backend: LinuxBackend, state_dir: Path, fan: str = FAN, **options: object
 ) -> FanController:
@@ -184,8 +190,16 @@ def test_set_automatic_returns_to_the_original_automatic_mode(
 def test_not_root_is_access_denied(
     backend: LinuxBackend, state_dir: Path, nct: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from darwin_metrics.linux import fans
+
+    monkeypatch.setattr(fancontrol, "is_root", fans.is_root)
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    with pytest.raises(AccessDenied, match="needs root") as info, control(backend, state_dir):
+    with (
+        pytest.raises(
+            AccessDenied, match="needs root: cannot drive nct6779/fan1 as uid 1000"
+        ) as info,
+        control(backend, state_dir),
+    ):
         pass
     assert info.value.path == str(nct / "pwm1")
     assert read(nct / "pwm1_enable") == "5"
@@ -469,7 +483,7 @@ def test_public_wrappers(
     assert darwin_metrics.restore_pending(str(state_dir)) == ()
 
 
-def test_cli_fan_commands(tree: Tree, state_dir: Path, nct: Path) -> None:
+def test_cli_fan_list(tree: Tree) -> None:
     env = dict(
         os.environ, DARWIN_METRICS_PROCFS=tree.roots.procfs, DARWIN_METRICS_SYSFS=tree.roots.sysfs
     )
@@ -477,13 +491,21 @@ def test_cli_fan_commands(tree: Tree, state_dir: Path, nct: Path) -> None:
     listing = subprocess.run([*run, "list"], capture_output=True, text=True, env=env, timeout=120)
     assert listing.returncode == 0, listing.stderr
     line = next(x for x in listing.stdout.splitlines() if x.startswith("nct6779/fan1 "))
-    assert line.split() == ["nct6779/fan1", "-", "870", "RPM", "60%", "automatic", "yes"]
+    control = "yes" if os.geteuid() == 0 else "no"  # a writable pwm1, and root
+    assert line.split() == ["nct6779/fan1", "-", "870", "RPM", "60%", "automatic", control]
     as_json = subprocess.run(
         [*run, "list", "--json"], capture_output=True, text=True, env=env, timeout=120
     )
     fans = {f["chip"] + "/" + f["name"]: f for f in json.loads(as_json.stdout)}
     assert fans[FAN]["enable"] == 5
 
+
+@pytest.mark.root
+def test_cli_fan_set_and_auto(tree: Tree, state_dir: Path, nct: Path) -> None:
+    env = dict(
+        os.environ, DARWIN_METRICS_PROCFS=tree.roots.procfs, DARWIN_METRICS_SYSFS=tree.roots.sysfs
+    )
+    run = [sys.executable, "-m", "darwin_metrics", "fan"]
     hold = subprocess.run(
         [
             *run,
@@ -528,3 +550,15 @@ def test_cli_fan_commands(tree: Tree, state_dir: Path, nct: Path) -> None:
     assert auto.returncode == 0, auto.stderr
     assert read(nct / "pwm1_enable") == "2"
     assert state_files(state_dir) == []
+
+
+def test_unwritable_state_dir_refuses_before_any_write(
+    backend: LinuxBackend, tmp_path: Path, nct: Path
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    with control(backend, blocker / "state") as ctl:
+        with pytest.raises(FanControlError, match="cannot save the fan state"):
+            ctl.set_duty(50)
+        assert (read(nct / "pwm1_enable"), read(nct / "pwm1")) == ("5", "153")
+    assert read(nct / "pwm1_enable") == "5"

@@ -56,6 +56,7 @@ def test_ne_fans_exact(ne_tree: Tree) -> None:
     assert f["nct6779/fan2"].alarm is False
     assert all(not fan.controllable for fan in fans)  # no pwmN duty file anywhere
     applesmc = f["platform_applesmc_768/fan1"]
+    assert applesmc.safe_rpm is None  # fan1_safe is empty in the capture
     assert applesmc.path == os.path.realpath(ne_tree.sys / "devices/platform/applesmc.768")
 
 

@@ -27,6 +27,12 @@ class Clock:
         return self.now
 
 
+def no_gpus(backend: LinuxBackend) -> LinuxBackend:
+    """Keep this machine's real GPUs (NVML reads the host, not the tree) out of the summary."""
+    backend.gpus = lambda: ()  # type: ignore[method-assign]
+    return backend
+
+
 def test_ne_counters_deduplicated(ne_tree: Tree) -> None:
     packages, cores = read_cpu_throttle(ne_tree.roots)
     assert packages is not None and cores is not None
@@ -74,7 +80,7 @@ def test_throttle_times(ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory)
 
 def test_no_throttle_interface(tmp_path: Path) -> None:
     (tmp_path / "devices/system/cpu/cpu0/topology").mkdir(parents=True)
-    backend = LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path))
+    backend = no_gpus(LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path)))
     thermal = backend.thermal()
     assert (thermal.packages, thermal.cores, thermal.throttling, thermal.since) == (
         None,
@@ -153,7 +159,9 @@ def test_gpu_reasons(ne_tree: Tree) -> None:
 
 
 def test_backend_keeps_history(writable_ne_tree: Tree) -> None:
-    backend = LinuxBackend(procfs=writable_ne_tree.roots.procfs, sysfs=writable_ne_tree.roots.sysfs)
+    backend = no_gpus(
+        LinuxBackend(procfs=writable_ne_tree.roots.procfs, sysfs=writable_ne_tree.roots.sysfs)
+    )
     assert not backend.thermal().throttling
     write(writable_ne_tree.sys / THROTTLE.format(2, "package_throttle_count"), 7)
     thermal = backend.thermal()

@@ -17,6 +17,7 @@ from rich.text import Text
 from darwin_metrics.cli import fmt, proctable
 from darwin_metrics.cli.summary_gpu import gpus_section
 from darwin_metrics.cli.summary_power import batteries_section, power_section
+from darwin_metrics.cli.summary_sensors import fans_section, temperatures_section
 from darwin_metrics.cli.widgets import NONE_HERE, bar, none_here, panel
 from darwin_metrics.records.memory import Memory
 from darwin_metrics.records.net import Interface
@@ -241,6 +242,8 @@ SECTIONS: list[Section] = [
     interfaces_section,
     processes_section,
     gpus_section,
+    temperatures_section,
+    fans_section,
     power_section,
     batteries_section,
 ]

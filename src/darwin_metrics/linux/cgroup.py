@@ -38,7 +38,7 @@ from darwin_metrics.records.cgroup import (
 )
 from darwin_metrics.records.memory import PressureStall
 
-_USEC = 1e-6
+_USEC = 1_000_000  # microseconds per second
 
 
 def find_cgroup2_mount(roots: Roots) -> tuple[str, str] | None:
@@ -212,11 +212,11 @@ def _cpu(directory: str, mount_dir: str, cpuset: bool) -> CGroupCPU:
 
     def seconds(key: str) -> float | None:
         value = stat.get(key)
-        return value * _USEC if value is not None else None
+        return value / _USEC if value is not None else None
 
     return CGroupCPU(
-        quota=cpu_max[0] * _USEC if cpu_max and cpu_max[0] is not None else None,
-        period=cpu_max[1] * _USEC if cpu_max else None,
+        quota=cpu_max[0] / _USEC if cpu_max and cpu_max[0] is not None else None,
+        period=cpu_max[1] / _USEC if cpu_max else None,
         effective_cpus=effective_cpus(directory, mount_dir),
         weight=weight,
         usage=seconds("usage_usec"),

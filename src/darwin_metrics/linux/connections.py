@@ -122,7 +122,8 @@ def _inet(
         inode=inode,
         uid=None if tcp and state == _TIME_WAIT else uid,
         recv_queue=rq,
-        send_queue=wq,
+        # a listener has no send queue: sock_diag puts the backlog limit there, the text table 0
+        send_queue=None if tcp and state == TCP_LISTEN else wq,
     )
 
 

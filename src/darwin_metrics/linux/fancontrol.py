@@ -402,6 +402,7 @@ class FanController:
             _active[self._pwm_path] = self
             _install_handlers()
         self._active = True
+        self._stop.clear()
         if self._interval > 0:
             self._watchdog = threading.Thread(
                 target=self._watch, name=f"fan-watchdog-{self.fan.id}", daemon=True
@@ -559,7 +560,13 @@ class FanController:
         )
         if state.pwm is not None and not 0 <= state.pwm <= 255:
             state = dataclasses.replace(state, pwm=None)
-        _write_state_file(self._state_file, state)
+        try:
+            _write_state_file(self._state_file, state)
+        except OSError as exc:
+            # without the state file a SIGKILL could not be undone: refuse before any write
+            raise FanControlError(
+                f"cannot save the fan state to {self._state_file}: {exc.strerror or exc}"
+            ) from exc
         self._state = state
         return state
 

@@ -80,6 +80,7 @@ def chip_fans(chip: HwmonChip) -> list[Fan]:
                 min_rpm=read_value(tach.get("min"), parse_rpm),
                 max_rpm=read_value(tach.get("max"), parse_rpm),
                 target_rpm=target,
+                safe_rpm=read_value(tach.get("safe"), parse_rpm),
                 alarm=read_value(tach.get("alarm"), parse_flag),
                 duty_percent=pwm_to_percent(duty) if duty is not None else None,
                 mode=mode,

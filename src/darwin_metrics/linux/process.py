@@ -100,7 +100,7 @@ class _UserNames:
 class ProcessReader:
     """Reads processes and threads under ``roots.procfs``; one per backend, safe across threads.
 
-    It keeps three small caches: the boot time (read once, so a process's ``create_time`` is stable
+    It keeps four small caches: the boot time (read once, so a process's ``create_time`` is stable
     from call to call), uid → user name (:data:`USER_CACHE_TTL`), the executable path of each
     process keyed by (pid, start time, name, exec state) so it is re-read after an exec, and the
     pid → ppid links of the last :data:`PARENT_MEMORY` enumerations for :meth:`known_parents`.
@@ -230,7 +230,9 @@ class ProcessReader:
         """True when ``stat("/proc/PID/fd").st_size`` is the number of open files (Linux >= 6.2).
 
         Only trusted for the live procfs of this process's pid namespace: the check holds an fd
-        open, so a kernel that reports the count gives at least 1 where an older one gives 0.
+        open, so a kernel that reports the count gives at least 1 where an older one gives 0, and
+        the count must match a listing (which holds one more fd). Other threads opening files
+        meanwhile can spoil one comparison, hence a few tries; a miss only costs speed.
         """
         self_fd = f"{self._proc}/self/fd"
         try:
@@ -238,8 +240,13 @@ class ProcessReader:
                 return False
             fd = os.open(self_fd, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
-                size = os.stat(self_fd).st_size
-                return 0 < size == len(os.listdir(self_fd)) - 1
+                for _ in range(3):
+                    size = os.stat(self_fd).st_size
+                    if size == 0:
+                        return False
+                    if size == len(os.listdir(self_fd)) - 1:
+                        return True
+                return False
             finally:
                 os.close(fd)
         except OSError:
@@ -256,7 +263,8 @@ class ProcessReader:
             for pid in [p for p, (_, g) in parents.items() if g <= oldest]:
                 del parents[pid]
             alive = {proc.pid for proc in found}
-            for pid in [p for p in self._exe if p not in alive]:
+            # list() copies the keys in one step, while other threads may add entries.
+            for pid in [p for p in list(self._exe) if p not in alive]:
                 self._exe.pop(pid, None)
 
     def _is_process(self, pid: int) -> bool:

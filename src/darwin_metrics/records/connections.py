@@ -65,8 +65,9 @@ class Connection:
     say (unix sockets read from ``/proc/net/unix``). ``pids`` are the processes holding the socket
     open, sorted; ``()`` when none visible was found, ``None`` when owners were not looked up
     (``pids=False``). ``peer_inode`` is the inode of a connected unix socket's other end, where
-    the kernel reports it (sock_diag). ``recv_queue``/``send_queue`` are bytes waiting (for a
-    listening TCP socket, the accept backlog in connections).
+    the kernel reports it (sock_diag). ``recv_queue``/``send_queue`` are bytes waiting; for a
+    listening TCP socket ``recv_queue`` is the connections waiting for ``accept()`` and
+    ``send_queue`` is ``None``.
     """
 
     family: SocketFamily

@@ -154,7 +154,8 @@ class Fan:
     A channel ``N`` joins the chip's ``fanN_*`` (speed) and ``pwmN*`` (control) attributes; either
     half may be missing (``rpm`` is ``None`` without a tachometer, ``duty_percent`` and ``mode``
     without a PWM output). Speeds are in RPM; ``rpm`` 0 means stopped *or* no tachometer signal.
-    ``target_rpm`` is the speed the chip aims for (``fanN_target``, or ``fanN_output`` on applesmc).
+    ``target_rpm`` is the speed the chip aims for (``fanN_target``, or ``fanN_output`` on applesmc);
+    ``safe_rpm`` is applesmc's ``fanN_safe``.
     ``duty_percent`` is ``pwmN`` scaled from 0-255 to 0-100. ``mode`` is decoded from
     ``pwmN_enable`` (or ``fanN_manual``); ``enable`` keeps the raw value because automatic modes
     are chip-specific (nct6775: 2 thermal cruise … 5 SmartFan IV). ``drive`` is from ``pwmN_mode``.
@@ -173,6 +174,7 @@ class Fan:
     min_rpm: int | None = None
     max_rpm: int | None = None
     target_rpm: int | None = None
+    safe_rpm: int | None = None
     alarm: bool | None = None
     duty_percent: float | None = None
     mode: FanMode | None = None

@@ -1,0 +1,156 @@
+"""darwin_metrics.processes() against psutil.process_iter(), side by side.
+
+For 0, 200 and 1000 extra idle processes (``sleep`` children), both calls are warmed up and then
+timed alternately; the medians of ``--runs`` timings (at least 10) and their ratio are printed.
+psutil is asked for the issue's field list (pid, ppid, name, cmdline, status, username,
+cpu_times, memory_info, num_threads, io_counters, create_time). A third column asks psutil for
+everything processes() returns that psutil can give cheaply (adding exe, uids, gids, nice,
+terminal, num_fds, num_ctx_switches, cpu_num; not swap, which psutil reads from smaps).
+Target: darwin_metrics at most 1/3 of psutil's time at 1000 extra processes. A last column
+times only the kernel work (open/read/close of the four files and stat() of fd/ per process):
+the floor any reader of these fields pays on this machine.
+
+    python benchmarks/bench_processes.py [--runs 15] [--levels 0,200,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import psutil
+from _support import alternate, idle_processes, table
+
+import darwin_metrics
+
+ATTRS = [
+    "pid",
+    "ppid",
+    "name",
+    "cmdline",
+    "status",
+    "username",
+    "cpu_times",
+    "memory_info",
+    "num_threads",
+    "io_counters",
+    "create_time",
+]
+ALL_ATTRS = [
+    *ATTRS,
+    "exe",
+    "uids",
+    "gids",
+    "nice",
+    "terminal",
+    "num_fds",
+    "num_ctx_switches",
+    "cpu_num",
+]
+TARGET = 1 / 3
+_O_READ = os.O_RDONLY | os.O_CLOEXEC
+
+
+def file_floor() -> int:
+    """Only the kernel work processes() asks for: open, read and close ``stat``, ``status``,
+    ``io`` and ``cmdline`` of every process and ``stat()`` its ``fd`` directory, with no parsing
+    and no records. The time any reader of these fields pays at least."""
+    count = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        base = f"/proc/{name}/"
+        for leaf in ("stat", "status", "io", "cmdline"):
+            try:
+                fd = os.open(base + leaf, _O_READ)
+            except OSError:
+                continue
+            try:
+                os.read(fd, 8192)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        try:
+            os.stat(base + "fd")
+        except OSError:
+            pass
+        count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per level (>= 10)")
+    parser.add_argument("--levels", default="0,200,1000", help="extra idle processes per level")
+    args = parser.parse_args(argv)
+    runs = max(args.runs, 10)
+    levels = [int(x) for x in args.levels.split(",") if x]
+
+    def ours() -> object:
+        return darwin_metrics.processes()
+
+    def theirs() -> object:
+        return list(psutil.process_iter(attrs=ATTRS))
+
+    def theirs_all() -> object:
+        return list(psutil.process_iter(attrs=ALL_ATTRS))
+
+    print(
+        f"processes(): median of {runs} runs after warm-up; Python {sys.version.split()[0]}, "
+        f"psutil {psutil.__version__}, {os.cpu_count()} CPUs, kernel {os.uname().release}"
+    )
+    rows = []
+    result = 0
+    for extra in levels:
+        with idle_processes(extra):
+            count = len(darwin_metrics.processes())
+            t_ours, t_ps, t_all, t_floor = alternate([ours, theirs, theirs_all, file_floor], runs)
+        ratio = t_ours / t_ps
+        rows.append(
+            [
+                extra,
+                count,
+                f"{t_ours * 1e3:.2f}",
+                f"{t_ps * 1e3:.2f}",
+                f"{ratio:.2f}",
+                f"{t_all * 1e3:.2f}",
+                f"{t_ours / t_all:.2f}",
+                f"{t_ours / count * 1e6:.1f}",
+                f"{t_ps / count * 1e6:.1f}",
+                f"{t_floor * 1e3:.2f}",
+                f"{t_floor / t_ps:.2f}",
+            ]
+        )
+        if extra == max(levels) and ratio > TARGET:
+            result = 1
+    print(
+        table(
+            [
+                "extra",
+                "procs",
+                "ours ms",
+                "psutil ms",
+                "ratio",
+                "psutil(all) ms",
+                "ratio(all)",
+                "ours us/proc",
+                "psutil us/proc",
+                "files-only ms",
+                "files/psutil",
+            ],
+            rows,
+        )
+    )
+    verdict = "met" if result == 0 else "NOT met"
+    print(f"target: ratio <= {TARGET:.2f} at {max(levels)} extra processes: {verdict}")
+    print(
+        "files-only: just opening/reading/closing the four files and stat()ing fd/ per process, "
+        "the floor for these fields on this kernel"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Summary sections for temperatures (with the throttling state) and fans
+(see :mod:`darwin_metrics.cli.summary`)."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from darwin_metrics.cli import fmt
+from darwin_metrics.cli.widgets import none_here, panel
+from darwin_metrics.records.rates import Sample
+from darwin_metrics.records.sensors import SensorKind, Temperatures
+from darwin_metrics.records.thermal import Thermal
+
+#: Fans shown at most, to keep the summary on one screen.
+MAX_FANS = 8
+#: The order of the kinds in the temperatures table.
+KIND_ORDER: tuple[SensorKind, ...] = (
+    "cpu",
+    "gpu",
+    "memory",
+    "storage",
+    "chipset",
+    "battery",
+    "ambient",
+    "other",
+)
+
+
+def celsius(value: float | None) -> str:
+    """``54 °C``, or the missing marker."""
+    return fmt.MISSING if value is None else f"{value:.0f} °C"
+
+
+def _hottest_rows(temps: Temperatures) -> list[tuple[str, str, str, str, str]]:
+    rows: list[tuple[str, str, str, str, str]] = []
+    for kind in KIND_ORDER:
+        sensors = temps.of_kind(kind)
+        zones = [z for z in temps.zones if z.kind == kind and z.temperature is not None]
+        value: float | None
+        if sensors:
+            hot = max(sensors, key=lambda s: s.current)
+            where = f"{hot.chip}/{hot.label or hot.sensor}"
+            value, critical = hot.current, hot.critical
+        elif zones:
+            zone = max(zones, key=lambda z: z.temperature or 0.0)
+            where, value, critical = f"{zone.name} ({zone.type})", zone.temperature, zone.critical
+        else:
+            continue
+        count = len(sensors) or len(zones)
+        rows.append((kind, celsius(value), celsius(critical), str(count), fmt.clean(where)))
+    return rows
+
+
+def throttling_line(thermal: Thermal | None) -> Text | None:
+    """One line on thermal throttling, or ``None`` when the machine cannot tell."""
+    if thermal is None or (thermal.packages is None and not thermal.gpus):
+        return None
+    if not thermal.throttling:
+        return Text("not throttling", style="dim")
+    since = (
+        f" since {time.strftime('%H:%M:%S', time.localtime(thermal.since))}"
+        if thermal.since is not None
+        else ""
+    )
+    return Text(f"THROTTLING{since}: {fmt.clean(', '.join(thermal.sources))}", style="bold red")
+
+
+def temperatures_section(sample: Sample) -> RenderableType:
+    """The hottest sensor of each kind (cpu, gpu, storage, …) and whether the machine throttles."""
+    temps = sample.snapshot.temperatures
+    line = throttling_line(sample.snapshot.thermal)
+    if temps is None or not (temps.sensors or temps.zones):
+        if line is None:
+            return none_here("Temperatures")
+        return panel("Temperatures", Group(Text(fmt.MISSING, style="dim"), line))
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("KIND", "HOTTEST", "CRITICAL", "SENSORS", "WHERE"):
+        table.add_column(column, justify="left" if column in ("KIND", "WHERE") else "right")
+    for row in _hottest_rows(temps):
+        table.add_row(*row)
+    return panel("Temperatures", Group(table, line) if line is not None else table)
+
+
+def fans_section(sample: Sample) -> RenderableType:
+    """Each fan: speed, duty and who drives it."""
+    fans = sample.snapshot.fans
+    if not fans:
+        return none_here("Fans")
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for column in ("FAN", "LABEL", "SPEED", "DUTY", "MODE"):
+        table.add_column(column, justify="right" if column in ("SPEED", "DUTY") else "left")
+    for fan in fans[:MAX_FANS]:
+        table.add_row(
+            fmt.clean(fan.id),
+            fmt.clean(fan.label or fmt.MISSING),
+            fmt.MISSING if fan.rpm is None else f"{fan.rpm} RPM",
+            fmt.percent(fan.duty_percent, 0),
+            fan.mode or fmt.MISSING,
+        )
+    hidden = len(fans) - MAX_FANS
+    if hidden > 0:
+        more = Text(f"... {hidden} more fans (darwin-metrics fan list)", style="dim")
+        return panel("Fans", Group(table, more))
+    return panel("Fans", table)

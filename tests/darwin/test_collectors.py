@@ -1,0 +1,370 @@
+"""The macOS collectors end to end on a fake Mac: the stand-in libraries of ``fakes.py`` serve the
+captured MacBookPro17,1 (M1) sysctls, device-tree nodes, pmgr tables and AppleSmartBattery node,
+the captured MacBook Air IOBlockStorageDriver statistics, and synthetic records for the rest
+(marked). psutil calls that would read this Linux machine are replaced where the test says so.
+
+Every test also checks the ownership rules (fixtures below): no leaked or doubly released
+CoreFoundation object or io_object_t, no Mach host port left, no host_processor_info array kept.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import socket
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from darwin_metrics.darwin import battery as battery_collector
+from darwin_metrics.darwin import cpu as cpu_collector
+from darwin_metrics.darwin import net as net_collector
+from darwin_metrics.darwin.backend import DarwinBackend
+from darwin_metrics.darwin.ffi import constants as k
+from darwin_metrics.darwin.ffi import libproc, loader, netio
+from darwin_metrics.darwin.ffi.structs import (
+    KinfoProc,
+    ProcTaskInfo,
+    ProcThreadInfo,
+    RusageInfoV6,
+    Statfs,
+    VMStatistics64,
+)
+from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported
+from darwin_metrics.snapshot import take_snapshot
+from tests.darwin import builders, formats
+from tests.darwin.fakes import Entry, FakeCF, FakeIOKit, FakeLibSystem, FakeProcess
+
+INTS_8 = {"hw.memsize"}
+
+
+def _int(name: str, value: int) -> bytes:
+    return value.to_bytes(8 if name in INTS_8 else 4, "little", signed=value < 0)
+
+
+@pytest.fixture
+def mac(darwin_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    d = darwin_fixtures
+    system, cf = FakeLibSystem(), FakeCF()
+    io = FakeIOKit(cf)
+    sysctl = formats.sysctl_text(d / "darwindumped_MacBookPro17-1_M1_macOS11_sysctl_hw.txt")
+    sysctl.update(formats.sysctl_text(d / "darwindumped_MacBookPro17-1_M1_macOS11_sysctl_cpu.txt"))
+    for name, text in sysctl.items():
+        if text.lstrip("-").isdigit():
+            system.by_name[name] = _int(name, int(text))
+        else:
+            system.by_name[name] = text.encode() + b"\0"
+    system.by_name["kern.memorystatus_vm_pressure_level"] = _int("", 1)
+    system.by_name["kern.memorystatus_level"] = _int("", 71)
+
+    root = io.add(Entry("Root", ("IORegistryEntry",)))
+    cpus = io.add(
+        Entry("cpus", ("IOPlatformDevice",), formats.ioregviewer(d / "darwindumped_MacBookPro17-1_M1_ioreg_cpus_core_counts.ioregviewer.json.txt")),
+        root,
+    )  # fmt: skip
+    io.entries[cpus].path = "IODeviceTree:/cpus"
+    for name in ("cpu0_E_cluster", "cpu7_P_cluster"):
+        props = formats.ioregviewer(
+            d / f"darwindumped_MacBookPro17-1_M1_ioreg_{name}.ioregviewer.json.txt"
+        )
+        io.add(Entry(name[:4], ("IOPlatformDevice",), props), cpus)
+    io.add(Entry("gpio", ("AppleARMIODevice",), {"name": b"gpio\0"}), root)
+    pmgr = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_pmgr_voltage_states.ioregviewer.json.txt"
+    )
+    io.add(Entry("pmgr", ("AppleARMIODevice",), pmgr), root)
+    smart = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_AppleSmartBattery.ioregviewer.json.txt"
+    )
+    smart["Amperage"] = -1234  # as the CF converter reads it (signed); the capture says 0
+    io.add(Entry("AppleSmartBattery", ("AppleSmartBattery", "IOService"), smart), root)
+    statistics = formats.ioreg_text(
+        d
+        / "thomaskaiser_ioreg-l_MacBookAir10-1_M1_macOS11.0.1_excerpt_IOBlockStorageDriver_Statistics.txt"
+    )["Statistics"]
+    driver = io.add(
+        Entry(
+            "IOBlockStorageDriver",
+            ("IOBlockStorageDriver", "IOService"),
+            {"Statistics": statistics},
+        ),
+        root,
+    )
+    whole = io.add(
+        Entry(
+            "APPLE SSD AP0512Q Media",
+            ("IOMedia", "IOService"),
+            {"BSD Name": "disk0", "Whole": True},
+        ),
+        driver,
+    )
+    io.add(
+        Entry("disk0s1", ("IOMedia", "IOService"), {"BSD Name": "disk0s1", "Whole": False}), whole
+    )
+    # fmt: on
+
+    monkeypatch.setattr(cpu_collector, "_static", None)
+    monkeypatch.setattr(libproc, "_rusage_version", None)
+    with loader.substitute(libSystem=system, CoreFoundation=cf, IOKit=io):
+        yield SimpleNamespace(system=system, cf=cf, io=io, smart=smart)
+    assert cf.bad_releases == [] and cf.leaks() == {}
+    assert io.bad_releases == [] and io.leaks() == {}
+    assert system.host_ports == 0 and system.allocations == {}
+
+
+def test_cpu(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    mac.system.ticks = [(100 * i, 50, 10_000, 0) for i in range(8)]  # synthetic ticks
+    monkeypatch.setattr(
+        psutil,
+        "cpu_stats",
+        lambda: SimpleNamespace(ctx_switches=11, interrupts=22, soft_interrupts=0),
+    )
+    monkeypatch.setattr(psutil, "boot_time", lambda: 1612391267.0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.5, 2.0, 1.5))
+    cpu = DarwinBackend().cpu()
+    assert (cpu.model, cpu.vendor, cpu.architecture) == ("Apple M1", "Apple", "arm64")
+    assert (cpu.logical_count, cpu.physical_count) == (8, 8)
+    assert [(c.name, c.type, c.max_frequency) for c in cpu.clusters] == [
+        ("Performance", "P", 3204e6),
+        ("Efficiency", "E", 2064e6),
+    ]
+    assert [core.cluster for core in cpu.cores] == ["E", None, None, None, None, None, None, "P"]
+    assert cpu.cores[7].times.user == 7.0
+    assert cpu.cores[0].frequency.min == 600e6
+    assert (cpu.context_switches, cpu.interrupts, cpu.boot_time) == (11, 22, 1612391267.0)
+    assert cpu.load is not None and cpu.load.one == 2.5
+    # Identity and topology are read once; the ticks every time.
+    calls = dict(mac.io.calls)
+    DarwinBackend().cpu()
+    assert dict(mac.io.calls) == calls
+    assert len(mac.system.deallocated) == 2
+
+
+def test_memory(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    mac.system.vm = bytes(
+        VMStatistics64(wire_count=100000, internal_page_count=300000, compressor_page_count=10)
+    )
+    monkeypatch.setattr(
+        psutil, "swap_memory", lambda: SimpleNamespace(total=3 << 30, used=1 << 30, free=2 << 30)
+    )
+    mem = DarwinBackend().memory()
+    page = 16384  # vm_kernel_page_size of the fake; hw.pagesize of the capture is 16384 too
+    assert mem.total == 17179869184
+    assert mem.wired == 100000 * page
+    assert mem.used == (300000 + 100000 + 10) * page
+    assert (mem.swap.total, mem.pressure.level, mem.pressure.free_percent) == (
+        3 << 30,
+        "normal",
+        71.0,
+    )
+
+
+def test_disks(mac: SimpleNamespace) -> None:
+    (disk,) = DarwinBackend().disks()  # disk0s1's parent is an IOMedia, not a driver
+    assert (disk.name, disk.reads, disk.read_bytes, disk.writes) == (
+        "disk0",
+        615801,
+        14160125952,
+        201498,
+    )
+
+
+def _mount(point: str, fs: str, flags: int, blocks: int = 1000) -> bytes:
+    return bytes(
+        Statfs(f_bsize=4096, f_blocks=blocks, f_bfree=blocks // 2, f_bavail=blocks // 2, f_flags=flags,
+               f_fstypename=fs.encode(), f_mntonname=point.encode(), f_mntfromname=b"/dev/disk3s1")
+    )  # fmt: skip
+
+
+def test_volumes(mac: SimpleNamespace) -> None:
+    mac.system.mounts = [
+        _mount("/", "apfs", k.MNT_RDONLY | k.MNT_ROOTFS | k.MNT_LOCAL),
+        _mount("/dev", "devfs", k.MNT_DONTBROWSE, blocks=0),
+        _mount("/System/Volumes/VM", "apfs", k.MNT_LOCAL | k.MNT_DONTBROWSE),
+        _mount("/Volumes/Backup", "hfs", k.MNT_LOCAL | k.MNT_JOURNALED),
+    ]
+    mac.system.space_used["/"] = 9 * 4096
+    shown = DarwinBackend().volumes()
+    assert [v.mount_point for v in shown] == ["/", "/Volumes/Backup"]
+    assert shown[0].used == 9 * 4096  # ATTR_VOL_SPACEUSED, APFS only
+    assert shown[1].used == 500 * 4096  # HFS+: blocks - free
+    assert len(DarwinBackend().volumes(all=True)) == 4
+
+
+def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    mac.system.by_mib[(4, 17, 0, 0, 6, 0)] = (
+        builders.ifinfo2("lo0", 1, k.IFT_LOOP, b"", flags=k.IFF_UP | k.IFF_LOOPBACK | k.IFF_RUNNING, mtu=16384)
+        + builders.ifinfo2("en0", 6, k.IFT_ETHER, bytes.fromhex("f01898a1b2c3"), flags=k.IFF_UP | k.IFF_RUNNING,
+                           mtu=1500, ibytes=10, obytes=20, snd_drops=3)
+        + builders.ifinfo2("utun0", 14, k.IFT_OTHER, b"", flags=k.IFF_UP, mtu=1380)
+    )  # fmt: skip
+
+    def ioctl(fd: int, request: int, buf: bytearray, mutate: bool) -> int:
+        name = bytes(buf[:16]).split(b"\0")[0]
+        if request == k.SIOCGIFFUNCTIONALTYPE:
+            kind = {b"lo0": 1, b"en0": 3}.get(name, 0)
+            buf[16:20] = kind.to_bytes(4, "little")
+        elif name == b"en0":
+            buf[24:32] = struct.pack("<ii", k.IFM_AVALID | k.IFM_ACTIVE, k.IFM_IEEE80211)
+        else:
+            raise OSError(22, "no media")
+        return 0
+
+    addr = SimpleNamespace
+    monkeypatch.setattr(netio, "ioctl", ioctl)
+    monkeypatch.setattr(
+        psutil,
+        "net_if_addrs",
+        lambda: {"en0": [addr(family=socket.AF_INET, address="192.168.1.20", netmask="255.255.255.0",
+                              broadcast="192.168.1.255", ptp=None),
+                         addr(family=psutil.AF_LINK, address="f0:18:98:a1:b2:c3", netmask=None,
+                              broadcast=None, ptp=None)]},
+    )  # fmt: skip
+    lo, en, utun = DarwinBackend().interfaces()
+    assert (lo.kind, lo.is_up, lo.mtu) == ("loopback", True, 16384)
+    assert (en.kind, en.index, en.mac, en.has_carrier, en.speed) == (
+        "wifi",
+        6,
+        "f0:18:98:a1:b2:c3",
+        True,
+        None,
+    )
+    assert [(a.family, a.address, a.prefix_length) for a in en.addresses] == [
+        ("ipv4", "192.168.1.20", 24),
+        ("link", "f0:18:98:a1:b2:c3", None),
+    ]
+    assert en.counters is not None and (en.counters.rx_bytes, en.counters.tx_drops) == (10, 3)
+    assert (utun.kind, utun.is_running, utun.has_carrier) == ("tunnel", False, None)
+
+
+def test_connections(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    v4 = socket.inet_aton
+    mac.system.by_name["net.inet.tcp.pcblist_n"] = builders.table(
+        builders.inpcb(k.INP_IPV4, 22, 0, bytes(4), bytes(4)) + builders.socket_record(0, 321) + builders.tcpcb(k.TCPS_LISTEN),
+        builders.inpcb(k.INP_IPV6, 443, 50000, bytes(15) + b"\1", bytes(15) + b"\1")
+        + builders.socket_record(501, 654) + builders.tcpcb(k.TCPS_ESTABLISHED),
+    )  # fmt: skip
+    mac.system.by_name["net.inet.udp.pcblist_n"] = builders.table(
+        builders.inpcb(k.INP_IPV4, 53, 0, v4("127.0.0.1"), bytes(4)) + builders.socket_record(0, 0)
+    )
+    kinfo = KinfoProc()
+    kinfo.kp_proc.p_comm = b"sshd"
+    mac.system.processes[321] = FakeProcess(kinfo=bytes(kinfo))
+    backend = DarwinBackend()
+    assert [c.protocol for c in backend.connections("inet")] == ["tcp", "tcp", "udp"]
+    assert [c.local_port for c in backend.connections("tcp6")] == [443]
+    assert backend.connections("udp", pids=False)[0].pids is None
+    assert [c.remote_port for c in backend.process_connections(654)] == [50000]
+    counts = backend.connection_counts()
+    assert counts.total == 3
+    assert counts.count(protocol="tcp", state="ESTABLISHED") == 1
+    assert [(p.protocol, p.port, p.names) for p in counts.listening] == [
+        ("tcp", 22, ("sshd",)),
+        ("udp", 53, ()),
+    ]
+    with pytest.raises(NotSupported):
+        backend.connections("unix")
+    with pytest.raises(ValueError):
+        net_collector.read_connections("sctp")
+
+
+def test_batteries(mac: SimpleNamespace) -> None:
+    mac.io.sources = [
+        {
+            "Type": "InternalBattery",
+            "Name": "InternalBattery-0",
+            "Current Capacity": 97,
+            "Max Capacity": 100,
+            "Is Charging": False,
+            "Power Source State": "Battery Power",
+            "Time to Empty": 400,
+        },
+    ]  # fmt: skip  (synthetic IOPS description)
+    (bat,) = DarwinBackend().batteries()
+    assert (bat.name, bat.status, bat.percent) == ("InternalBattery-0", "discharging", 97.0)
+    assert bat.time_to_empty == 400 * 60.0
+    assert bat.cycle_count == 10  # from the captured AppleSmartBattery node
+    assert bat.current == pytest.approx(-1.234)
+    assert bat.adapter_watts is None
+    mac.io.adapter = {"Watts": 65, "Name": "65W USB-C Power Adapter"}
+    mac.io.sources[0]["Power Source State"] = "AC Power"
+    sources = battery_collector.read_power_sources()
+    assert sources.on_ac is True and sources.adapters[0].watts == 65.0
+
+
+def _own_process(mac: SimpleNamespace, pid: int) -> None:
+    kinfo = KinfoProc()
+    kinfo.kp_proc.p_flag = k.P_TRANSLATED
+    kinfo.kp_eproc.e_tdev = -1
+    info = bytes(ProcTaskInfo(pti_total_user=48_000_000, pti_total_system=24_000_000,
+                              pti_resident_size=1 << 20, pti_virtual_size=1 << 32, pti_threadnum=2))  # fmt: skip
+    thread = bytes(
+        ProcThreadInfo(pth_user_time=10**9, pth_run_state=k.TH_STATE_RUNNING, pth_name=b"main")
+    )
+    mac.system.processes[pid] = FakeProcess(
+        info={k.PROC_PIDTASKINFO: info},
+        kinfo=bytes(kinfo),
+        rusage={
+            6: bytes(
+                RusageInfoV6(
+                    ri_phys_footprint=3 << 20, ri_diskio_bytesread=77, ri_energy_nj=4 * 10**9
+                )
+            )
+        },
+        threads={1001: thread, 1002: thread},
+    )
+
+
+def test_processes(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    me, other = os.getpid(), os.getppid()
+    _own_process(mac, me)
+    mac.system.processes[other] = FakeProcess(info={k.PROC_PIDTASKINFO: 1})  # EPERM: not ours
+    monkeypatch.setattr(psutil, "pids", lambda: [other, me, 2**22 + 12345])  # the last one is gone
+    backend = DarwinBackend()
+    (proc,) = backend.processes()
+    assert proc.pid == me
+    assert (proc.cpu_times.user, proc.cpu_times.system) == (
+        2.0,
+        1.0,
+    )  # 24 MHz ticks (hw.tbfrequency)
+    assert (proc.memory.rss, proc.memory.footprint) == (1 << 20, 3 << 20)
+    assert proc.io is not None and proc.io.read_bytes == 77
+    assert (proc.translated, proc.energy, proc.num_threads, proc.terminal) == (True, 4.0, 2, None)
+    assert proc.name == psutil.Process(me).name()  # psutil's basics
+    with pytest.raises(AccessDenied):
+        backend.process(other)
+    with pytest.raises(NoSuchProcess):
+        backend.process(2**22 + 12345)
+    threads = backend.threads(me)
+    assert [(t.tid, t.name, t.status, t.user) for t in threads] == [
+        (1001, "main", "running", 1.0),
+        (1002, "main", "running", 1.0),
+    ]
+
+
+def test_snapshot_of_a_fake_mac(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psutil
+
+    mac.system.ticks = [(1, 1, 1, 1)] * 8
+    mac.system.by_mib[(4, 17, 0, 0, 6, 0)] = b""
+    monkeypatch.setattr(psutil, "pids", lambda: [])
+    monkeypatch.setattr(netio, "ioctl", lambda *a: 0)
+    snap = take_snapshot(DarwinBackend())
+    for family in ("cpu", "memory", "disks", "volumes", "interfaces", "processes", "batteries"):
+        assert getattr(snap, family) is not None, family
+    assert snap.batteries is not None and snap.batteries[0].name == "AppleSmartBattery"
+
+
+def test_struct_sizes_used_by_the_fakes() -> None:
+    assert ctypes.sizeof(KinfoProc) == 648
