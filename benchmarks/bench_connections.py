@@ -1,9 +1,9 @@
 """connections("all") with owning pids against psutil.net_connections("all"), side by side.
 
-Spawns 0, 200 and 1000 extra idle processes (``sleep`` with /dev/null as stdin/stdout/stderr,
-so each holds three descriptors, like a typical idle daemon), warms both up, then alternates the
-two calls and prints the medians of ``--runs`` timings and their ratio. Target: at most 0.5 at
-1000 extra processes. The idle processes are killed and reaped on exit.
+Spawns 0, 200 and 1000 extra idle processes (``sleep`` with /dev/null as stdin, stdout and
+stderr, so each holds three descriptors), warms both up, then alternates the two calls and prints
+the medians of ``--runs`` timings and their ratio. Target: at most 0.5 at 1000 extra processes.
+The idle processes are killed and reaped on exit (see ``_support.idle_processes``).
 
     python benchmarks/bench_connections.py [--runs 15] [--levels 0,200,1000]
 """
@@ -11,54 +11,16 @@ two calls and prints the medians of ``--runs`` timings and their ratio. Target: 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from _support import alternate, idle_processes, table
 
-@contextmanager
-def idle_processes(count: int) -> Iterator[None]:
-    """``count`` idle child processes for the duration of the block."""
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        for _ in range(count):
-            children.append(
-                subprocess.Popen(
-                    ["sleep", "3600"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        yield
-    finally:
-        for child in children:
-            child.kill()
-        for child in children:
-            child.wait()
-
-
-def _median_ms(fn: Callable[[], Any], runs: int, other: Callable[[], Any]) -> tuple[float, float]:
-    """Median milliseconds of ``fn`` and ``other``, timed alternately so drift hits both."""
-    ours: list[float] = []
-    theirs: list[float] = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        other()
-        t2 = time.perf_counter()
-        ours.append(t1 - t0)
-        theirs.append(t2 - t1)
-    return statistics.median(ours) * 1000, statistics.median(theirs) * 1000
+TARGET = 0.5
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="connections('all') against psutil")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--levels", default="0,200,1000")
     args = parser.parse_args(argv)
@@ -75,23 +37,24 @@ def main(argv: list[str] | None = None) -> int:
     def theirs() -> Any:
         return psutil.net_connections("all")
 
-    print(f"connections('all', pids=True) vs psutil.net_connections('all'), median of {args.runs}")
-    print(f"{'extra procs':>11} {'sockets':>8} {'ours ms':>9} {'psutil ms':>10} {'ratio':>6}")
-    worst = 0.0
+    print(
+        f"connections('all', pids=True) vs psutil.net_connections('all'), "
+        f"median of {args.runs} alternated runs"
+    )
+    rows = []
+    at_1000: float | None = None
     for level in (int(x) for x in args.levels.split(",")):
         with idle_processes(level):
-            for _ in range(3):  # warm-up: dentries, imports, page cache
-                ours()
-                theirs()
-            a, b = _median_ms(ours, args.runs, theirs)
+            a, b = alternate([ours, theirs], args.runs)
             sockets = len(ours())
         ratio = a / b if b else float("nan")
         if level == 1000:
-            worst = ratio
-        print(f"{level:>11} {sockets:>8} {a:>9.2f} {b:>10.2f} {ratio:>6.2f}")
-    if worst:
-        verdict = "meets" if worst <= 0.5 else "MISSES"
-        print(f"target: ratio <= 0.50 at 1000 extra processes -> {verdict} ({worst:.2f})")
+            at_1000 = ratio
+        rows.append((level, sockets, f"{a * 1000:.2f}", f"{b * 1000:.2f}", f"{ratio:.2f}"))
+    print(table(["extra procs", "sockets", "ours ms", "psutil ms", "ratio"], rows))
+    if at_1000 is not None:
+        verdict = "meets" if at_1000 <= TARGET else "MISSES"
+        print(f"target: ratio <= {TARGET:.2f} at 1000 extra processes -> {verdict} ({at_1000:.2f})")
     return 0
 
 

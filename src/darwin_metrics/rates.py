@@ -181,8 +181,9 @@ def process_key(process: Process) -> ProcessKey:
     return (process.pid, process.create_time)
 
 
-def _process_cpu_seconds(process: Process) -> float:
-    return process.cpu_times.user + process.cpu_times.system
+def _process_cpu_seconds(process: Process) -> float | None:
+    times = process.cpu_times
+    return None if times is None else times.user + times.system
 
 
 def process_cpu_percents(
@@ -191,7 +192,8 @@ def process_cpu_percents(
     """CPU percent of one CPU for each process present in both readings, keyed by ``(pid, create_time)``.
 
     ``(user + system)`` seconds gained over ``elapsed`` seconds, times 100; it can exceed 100 for a
-    multithreaded process. ``None`` when the CPU time went backwards or ``elapsed <= 0``.
+    multithreaded process. ``None`` when the CPU time went backwards, is not readable (another
+    user's process on macOS) or ``elapsed <= 0``.
     """
     before = {process_key(p): _process_cpu_seconds(p) for p in previous}
     result: dict[ProcessKey, float | None] = {}
@@ -202,8 +204,8 @@ def process_cpu_percents(
     return result
 
 
-def _process_percent(before: float, after: float, elapsed: float) -> float | None:
-    if not elapsed > 0 or after < before:
+def _process_percent(before: float | None, after: float | None, elapsed: float) -> float | None:
+    if before is None or after is None or not elapsed > 0 or after < before:
         return None
     return 100.0 * (after - before) / elapsed
 

@@ -30,7 +30,7 @@ def ifinfo2(name: str, index: int, ift: int, mac: bytes, **data: int) -> bytes:
 
 
 def be16(port: int) -> int:
-    return struct.unpack("<H", struct.pack(">H", port))[0]
+    return int(struct.unpack("<H", struct.pack(">H", port))[0])
 
 
 def pad8(raw: bytes) -> bytes:

@@ -290,6 +290,7 @@ class FakeCF(FakeLibrary):
 
     def make(self, value: Any, *, owned: bool = False) -> int:
         """Build a CF object graph from Python values; only the root may be owned by the caller."""
+        obj: tuple[int, Any]
         if isinstance(value, bool):
             obj = (BOOLEAN, value)
         elif isinstance(value, (int, float)):
@@ -537,7 +538,7 @@ class FakeIOKit(FakeLibrary):
     def c_IOPSGetPowerSourceDescription(self, blob: int, source: int) -> int:
         assert blob == self._blob
         index = self.cf._get(source, NUMBER)
-        return self._descriptions[index]
+        return int(self._descriptions[index])
 
     def c_IOPSCopyExternalPowerAdapterDetails(self) -> int | None:
         return self.cf.make(self.adapter, owned=True) if self.adapter is not None else None

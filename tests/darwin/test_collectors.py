@@ -33,7 +33,7 @@ from darwin_metrics.darwin.ffi.structs import (
     Statfs,
     VMStatistics64,
 )
-from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported
+from darwin_metrics.errors import NoSuchProcess, NotSupported
 from darwin_metrics.snapshot import take_snapshot
 from tests.darwin import builders, formats
 from tests.darwin.fakes import Entry, FakeCF, FakeIOKit, FakeLibSystem, FakeProcess
@@ -329,10 +329,21 @@ def test_processes(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Non
 
     me, other = os.getpid(), os.getppid()
     _own_process(mac, me)
-    mac.system.processes[other] = FakeProcess(info={k.PROC_PIDTASKINFO: 1})  # EPERM: not ours
+    # Another user's process: kinfo_proc answers, PROC_PIDTASKINFO and rusage say EPERM.
+    mac.system.processes[other] = FakeProcess(
+        info={k.PROC_PIDTASKINFO: 1}, kinfo=bytes(KinfoProc()), rusage_errno=1
+    )
     monkeypatch.setattr(psutil, "pids", lambda: [other, me, 2**22 + 12345])  # the last one is gone
     backend = DarwinBackend()
-    (proc,) = backend.processes()
+    foreign, proc = sorted(backend.processes(), key=lambda p: p.pid != other)
+    assert foreign.pid == other
+    # Not ours: no task record, so CPU times, memory and threads are unknown, not zero.
+    assert (foreign.cpu_times, foreign.memory, foreign.num_threads, foreign.io) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert proc.pid == me
     assert (proc.cpu_times.user, proc.cpu_times.system) == (
         2.0,
@@ -342,8 +353,7 @@ def test_processes(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Non
     assert proc.io is not None and proc.io.read_bytes == 77
     assert (proc.translated, proc.energy, proc.num_threads, proc.terminal) == (True, 4.0, 2, None)
     assert proc.name == psutil.Process(me).name()  # psutil's basics
-    with pytest.raises(AccessDenied):
-        backend.process(other)
+    assert backend.process(other).cpu_times is None
     with pytest.raises(NoSuchProcess):
         backend.process(2**22 + 12345)
     threads = backend.threads(me)

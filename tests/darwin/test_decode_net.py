@@ -180,3 +180,36 @@ def test_fuzz_net(raw: bytes) -> None:
             decode(raw)
         except ParseError:
             pass
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 300),
+            st.sampled_from([k.XSO_SOCKET, k.XSO_RCVBUF, k.XSO_INPCB, k.XSO_TCPCB, 64]),
+            st.binary(max_size=300),
+        ),
+        max_size=6,
+    )
+)
+def test_fuzz_pcblist_records(items: list[tuple[int, int, bytes]]) -> None:
+    # A valid header and trailer around arbitrary (len, kind) records.
+    body = b"".join(struct.pack("<II", length, kind) + rest for length, kind, rest in items)
+    for protocol in ("tcp", "udp"):
+        try:
+            net.pcblist(b.table(body), protocol)
+        except ParseError:
+            pass
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 400), st.integers(0, 255), st.binary(max_size=300)), max_size=5
+    )
+)
+def test_fuzz_iflist2_messages(items: list[tuple[int, int, bytes]]) -> None:
+    raw = b"".join(struct.pack("<HBB", length, 5, kind) + rest for length, kind, rest in items)
+    try:
+        net.iflist2(raw)
+    except ParseError:
+        pass

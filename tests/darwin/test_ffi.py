@@ -8,13 +8,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import struct
+import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from darwin_metrics.darwin.ffi import cf, iokit, libc, libproc, loader, netio
+from darwin_metrics.darwin.ffi import cf, iokit, libc, libproc, loader, netio, signatures
 from darwin_metrics.darwin.ffi.structs import (
     ProcTaskInfo,
     ProcThreadInfo,
@@ -61,6 +62,7 @@ def _fresh_rusage(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- loader ----------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.platform == "darwin", reason="the libraries exist on macOS")
 def test_nothing_loads_on_linux_without_stand_ins() -> None:
     with pytest.raises(NotSupported):
         loader.function(loader.IOKIT, "IOServiceMatching")
@@ -90,9 +92,7 @@ def test_configure_sets_prototypes() -> None:
         sysctl=SimpleNamespace(),
         **{"getfsstat$INODE64": SimpleNamespace(), "getfsstat": SimpleNamespace()},
     )
-    loader.configure(
-        lib, {"sysctl": loader.SIGNATURES["libSystem"]["sysctl"], "missing": (None, ())}
-    )
+    loader.configure(lib, {"sysctl": signatures.LIBSYSTEM["sysctl"], "missing": (None, ())})
     assert lib.sysctl.restype is ctypes.c_int
     assert lib.sysctl.argtypes[0] is ctypes.POINTER(ctypes.c_int)
     assert len(lib.sysctl.argtypes) == 6

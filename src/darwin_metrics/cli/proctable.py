@@ -54,6 +54,15 @@ def _cpu_rate(rates: ProcessRates | None) -> float:
     return -1.0 if rates is None or rates.cpu_percent is None else rates.cpu_percent
 
 
+def _rss(proc: Process) -> int | None:
+    return None if proc.memory is None else proc.memory.rss
+
+
+def _cpu_seconds(proc: Process) -> float | None:
+    times = proc.cpu_times
+    return None if times is None else times.user + times.system
+
+
 def sort_value(row: Row, sort: SortKey) -> tuple[float, float]:
     """The key a row is sorted on, largest first.
 
@@ -63,10 +72,12 @@ def sort_value(row: Row, sort: SortKey) -> tuple[float, float]:
     """
     proc = row.process
     if sort == "memory":
-        return (float(proc.memory.rss), float(proc.memory.vms))
+        memory = proc.memory
+        return (-1.0, -1.0) if memory is None else (float(memory.rss), float(memory.vms))
     if sort == "io":
         return (_io_rate(row.rates), float(_io_bytes(proc)))
-    return (_cpu_rate(row.rates), proc.cpu_times.user + proc.cpu_times.system)
+    seconds = _cpu_seconds(proc)
+    return (_cpu_rate(row.rates), -1.0 if seconds is None else seconds)
 
 
 def sort_rows(rows: Iterable[Row], sort: SortKey) -> list[Row]:
@@ -128,13 +139,13 @@ def table(rows: Sequence[Row], *, io: bool = True) -> Table:
             str(proc.pid),
             Text(fmt.clean(proc.username or (str(proc.uid) if proc.uid is not None else "-"))),
             _cpu_cell(row),
-            fmt.size(proc.memory.rss),
-            str(proc.num_threads),
+            fmt.size(_rss(proc)),
+            fmt.MISSING if proc.num_threads is None else str(proc.num_threads),
         ]
         if io:
             cells.append(fmt.byte_rate(rates.read_bytes_per_second if rates else None))
             cells.append(fmt.byte_rate(rates.write_bytes_per_second if rates else None))
-        cells.append(fmt.duration(proc.cpu_times.user + proc.cpu_times.system))
+        cells.append(fmt.duration(_cpu_seconds(proc)))
         cells.append(Text(fmt.clean(proc.name)))
         out.add_row(*cells)
     return out
@@ -159,5 +170,5 @@ def _grow(
         proc = row.process
         label = Text(fmt.clean(proc.name), style="bold")
         label.append(f" [{proc.pid}]", style="cyan")
-        label.append(f"  cpu {_cpu_cell(row)}  rss {fmt.size(proc.memory.rss)}", style="dim")
+        label.append(f"  cpu {_cpu_cell(row)}  rss {fmt.size(_rss(proc))}", style="dim")
         _grow(parent.add(label), node.children, rows, sort)

@@ -10,9 +10,9 @@ status, user, ids, create time, nice, open files). Our own calls add:
 - ``kinfo_proc``: the Rosetta flag (``P_TRANSLATED``) and the controlling terminal;
 - threads from PROC_PIDLISTTHREADIDS and PROC_PIDTHREADID64INFO.
 
-macOS gives task records only for the caller's own processes (or to root): a process whose CPU
-times and memory the caller may not read raises :class:`AccessDenied` from :meth:`process`, and
-:meth:`processes` leaves it out. Zombies have no task record either and are left out the same way.
+macOS gives task records only for the caller's own processes (or to root): for another user's
+process (and for zombies, which have no task) CPU times, memory and the thread count are ``None``
+while the psutil basics (name, user, ppid, command line where allowed) are still reported.
 """
 
 from __future__ import annotations
@@ -82,7 +82,11 @@ class ProcessReader:
 
         pid = proc.pid
         tb = self.timebase()
-        task = decode.task_info(libproc.task_info(pid), tb)
+        try:
+            task: decode.TaskInfo | None = decode.task_info(libproc.task_info(pid), tb)
+        except AccessDenied as exc:
+            log.debug("proc_pidinfo(%d, PROC_PIDTASKINFO): %s", pid, exc)
+            task = None
         try:
             info: decode.Kinfo | None = decode.kinfo(libproc.kinfo_proc(pid))
         except ParseError as exc:
@@ -101,7 +105,7 @@ class ProcessReader:
         return decode.process(basic, info, task, usage)
 
     def process(self, pid: int) -> Process:
-        """One process; NoSuchProcess if it is gone, AccessDenied if its task is not readable."""
+        """One process; NoSuchProcess if it is gone. Fields the caller may not read are ``None``."""
         import psutil
 
         try:
@@ -113,7 +117,7 @@ class ProcessReader:
         return self._build(proc)
 
     def processes(self) -> tuple[Process, ...]:
-        """Every process whose task this caller can read, sorted by pid."""
+        """Every process, sorted by pid (another user's with ``None`` where macOS refuses)."""
         import psutil
 
         result = []

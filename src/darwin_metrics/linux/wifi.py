@@ -21,6 +21,7 @@ import sys
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.net import is_live, sysfs_counters
 from darwin_metrics.linux.netlink import (
     NETLINK_GENERIC,
     NetlinkSocket,
@@ -102,10 +103,6 @@ def _optional_dump(
         return []
 
 
-def _is_live(roots: Roots) -> bool:
-    return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
-
-
 def _sysfs_wireless(roots: Roots) -> list[str]:
     base = roots.sys("class", "net")
     names = []
@@ -127,8 +124,6 @@ def _quality(line: WirelessLine | None, signal: float | None) -> float | None:
 
 
 def _record(roots: Roots, name: str, view: _Nl80211View | None, line: WirelessLine | None) -> WiFi:
-    from darwin_metrics.linux.net import sysfs_counters
-
     iface = view.interface if view else None
     station = view.station if view else None
     bss = view.bss if view else None
@@ -212,7 +207,7 @@ def read_wifi(roots: Roots, transport: Transport | None = None) -> tuple[WiFi, .
     views: dict[str, _Nl80211View] = {}
     if transport is not None:
         views = query_nl80211(transport)
-    elif _is_live(roots):
+    elif is_live(roots):
         try:
             with NetlinkSocket(NETLINK_GENERIC) as sock:
                 views = query_nl80211(sock)

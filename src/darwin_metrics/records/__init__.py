@@ -40,6 +40,15 @@ from darwin_metrics.records.net import (
     InterfaceCounters,
     InterfaceKind,
 )
+from darwin_metrics.records.netstats import (
+    ICMPStats,
+    InterfaceLoss,
+    IPStats,
+    NetworkStats,
+    NetworkStatsRates,
+    TCPStats,
+    UDPStats,
+)
 from darwin_metrics.records.power import (
     CorePowerPolicy,
     Power,
@@ -64,15 +73,6 @@ from darwin_metrics.records.rates import (
     ProcessRates,
     Rates,
     Sample,
-)
-from darwin_metrics.records.netstats import (
-    ICMPStats,
-    InterfaceLoss,
-    IPStats,
-    NetworkStats,
-    NetworkStatsRates,
-    TCPStats,
-    UDPStats,
 )
 from darwin_metrics.records.sensors import (
     CoolingDevice,

@@ -105,8 +105,10 @@ class CGroup:
     ``path`` is the cgroup's path in the hierarchy (``/`` for the root, ``/system.slice/x.service``)
     as ``/proc/PID/cgroup`` gives it; ``directory`` where its files were read. ``controllers`` are
     the controllers enabled for it (``cgroup.controllers``): a sub-record whose controller is absent
-    is ``None``, and so is a field whose file is missing. ``v1_controllers`` lists controllers that
-    a hybrid system still runs as cgroup v1 for this process (their limits are not read).
+    is ``None``, and so is a field whose file is missing. ``cpu`` is the exception: the cgroup core
+    keeps ``cpu.stat`` usage without the cpu controller, so ``cpu`` then carries usage and ``None``
+    limits. ``v1_controllers`` lists controllers that a hybrid system still runs as cgroup v1 for
+    this process (their limits are not read).
     """
 
     pid: int

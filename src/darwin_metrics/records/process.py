@@ -64,9 +64,9 @@ class Process:
     create_time: float | None = None
     nice: int | None = None
     terminal: int | None = None
-    cpu_times: ProcessCPUTimes
-    memory: ProcessMemory
-    num_threads: int
+    cpu_times: ProcessCPUTimes | None
+    memory: ProcessMemory | None
+    num_threads: int | None
     num_fds: int | None = None
     io: ProcessIO | None = None
     voluntary_ctx_switches: int | None = None

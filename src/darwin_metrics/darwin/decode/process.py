@@ -177,10 +177,13 @@ def thread_list(raw: bytes) -> list[int]:
 def process(
     basic: Mapping[str, Any],
     info: Kinfo | None,
-    task: TaskInfo,
+    task: TaskInfo | None,
     usage: Usage | None,
 ) -> Process:
     """Assemble a Process from psutil's basic fields (``basic``) and the native records.
+
+    ``task`` is ``None`` for another user's process (macOS gives task records only to the owner
+    and root): CPU times, memory and the thread count are then ``None``.
 
     ``basic`` keys: ``pid``, ``ppid``, ``name``, ``exe``, ``cmdline``, ``status``, ``username``,
     ``uid``, ``gid``, ``create_time``, ``nice``, ``num_fds`` (absent or ``None`` where denied).
@@ -203,16 +206,20 @@ def process(
         create_time=basic.get("create_time") or (info.start_time if info else None),
         nice=basic.get("nice"),
         terminal=info.terminal if info else None,
-        cpu_times=ProcessCPUTimes(
+        cpu_times=None
+        if task is None
+        else ProcessCPUTimes(
             user=task.user,
             system=task.system,
             children_user=usage.child_user if usage else None,
             children_system=usage.child_system if usage else None,
         ),
-        memory=ProcessMemory(
+        memory=None
+        if task is None
+        else ProcessMemory(
             rss=task.rss, vms=task.vms, footprint=usage.footprint if usage else None
         ),
-        num_threads=task.threads,
+        num_threads=None if task is None else task.threads,
         num_fds=basic.get("num_fds"),
         io=ProcessIO(read_bytes=usage.disk_read, write_bytes=usage.disk_write) if usage else None,
         translated=info.translated if info else None,

@@ -2,5 +2,6 @@
 
 ``structs``, ``constants`` and ``signatures`` are declarations (importable anywhere). ``libc``,
 ``libproc``, ``cf`` and ``iokit`` call into libSystem, CoreFoundation and IOKit through
-:mod:`loader`, which opens a library the first time one of its functions is needed.
+:mod:`loader`, which opens a library the first time one of its functions is needed; ``netio``
+issues the interface ioctls through :func:`fcntl.ioctl`.
 """
