@@ -25,7 +25,7 @@ from _support import alternate, table
 
 from darwin_metrics.backend import default_backend
 from darwin_metrics.errors import DarwinMetricsError
-from darwin_metrics.snapshot import FAMILIES, take_snapshot
+from darwin_metrics.collect import FAMILIES, take_snapshot
 
 CORE = ("cpu", "memory", "disks", "volumes", "interfaces")
 
@@ -92,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             read()
 
     def ours() -> object:
-        # What darwin_metrics.snapshot(processes=False) runs (called directly because importing
-        # the darwin_metrics.snapshot module replaces that function on the package).
+        # What darwin_metrics.snapshot(processes=False) runs, on the same backend as the rest.
         return take_snapshot(backend, include_processes=False)
 
     t_snap, t_core, t_ps = alternate([ours, core_families, psutil_equivalent], runs)

@@ -10,7 +10,7 @@ from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.records import Sample, Snapshot
 from darwin_metrics.records.sensors import Fan, Temperatures, ThermalZone
 from darwin_metrics.records.thermal import PackageThrottle, Thermal
-from darwin_metrics.snapshot import take_snapshot
+from darwin_metrics.collect import take_snapshot
 from tests.conftest import Tree
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from darwin_metrics.process_tree import build_tree
+from darwin_metrics.proctree import build_tree
 from darwin_metrics.records.process import Process, ProcessCPUTimes, ProcessMemory, ProcessNode
 
 

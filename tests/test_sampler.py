@@ -22,12 +22,11 @@ from darwin_metrics.records import (
     Volume,
 )
 from darwin_metrics.sampler import Sampler
-from darwin_metrics.snapshot import take_snapshot
+from darwin_metrics.collect import take_snapshot
 from tests.conftest import Tree
 from tests.support import make
 
-# darwin_metrics.snapshot is also the name of a function in the package: fetch the module itself
-snapshot_module = importlib.import_module("darwin_metrics.snapshot")
+snapshot_module = importlib.import_module("darwin_metrics.collect")
 
 
 class FakeBackend(Backend):
@@ -80,7 +79,7 @@ WRAP_NEAR = 2**32 - 700  # lo's 32-bit rx counter wraps between readings 1 and 2
 
 
 class FakeTime:
-    """Stands in for the ``time`` module in darwin_metrics.snapshot: a monotonic clock the test
+    """Stands in for the ``time`` module in darwin_metrics.collect: a monotonic clock the test
     moves by hand (every family read in one snapshot sees the same time unless a read moves it)."""
 
     def __init__(self) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from darwin_metrics.backend import Backend
+from darwin_metrics.collect import capabilities, take_snapshot
 from darwin_metrics.errors import AccessDenied, ParseError
 from darwin_metrics.records import to_dict
 from darwin_metrics.records.memory import Memory, Pressure, Swap
-from darwin_metrics.snapshot import capabilities, take_snapshot
+from tests.conftest import Tree
 
 
 class PartialBackend(Backend):
@@ -55,3 +57,32 @@ def test_capabilities_lists_present_fields_and_reasons() -> None:
 
 def test_to_dict_makes_non_finite_floats_null() -> None:
     assert to_dict({"a": float("nan"), "b": (1.0, float("inf"))}) == {"a": None, "b": [1.0, None]}
+
+
+def test_shared_sources_are_read_once_per_snapshot(ne_tree: Tree, monkeypatch: Any) -> None:
+    """GPUs feed gpus, thermal and power; power supplies feed batteries, power and
+    power_management: inside one snapshot each source is read once."""
+    from darwin_metrics.linux import battery, gpu
+    from darwin_metrics.linux.backend import LinuxBackend
+
+    calls = {"gpus": 0, "supplies": 0}
+    real_supplies = battery.read_power_sources
+
+    def fake_gpus(roots: Any) -> tuple[()]:
+        calls["gpus"] += 1
+        return ()
+
+    def counted_supplies(roots: Any) -> Any:
+        calls["supplies"] += 1
+        return real_supplies(roots)
+
+    monkeypatch.setattr(gpu, "read_gpus", fake_gpus)
+    monkeypatch.setattr(battery, "read_power_sources", counted_supplies)
+    backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
+    snap = take_snapshot(backend, include_processes=False)
+    assert snap.batteries is not None and snap.power_management is not None
+    assert calls == {"gpus": 1, "supplies": 1}
+    # Outside a snapshot every call reads afresh.
+    backend.batteries()
+    backend.batteries()
+    assert calls["supplies"] == 3

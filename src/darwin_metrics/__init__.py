@@ -22,17 +22,18 @@ from darwin_metrics.errors import (
 )
 
 if TYPE_CHECKING:
+    from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.records import (
-        Battery,
-        Power,
-        PowerManagement,
-        PowerSources,
         CPU,
-        Capabilities,
         GPU,
+        Battery,
+        Capabilities,
         DiskIO,
         Interface,
         Memory,
+        Power,
+        PowerManagement,
+        PowerSources,
         Process,
         ProcessNode,
         Snapshot,
@@ -46,10 +47,9 @@ if TYPE_CHECKING:
         ConnectionKind,
     )
     from darwin_metrics.records.netstats import NetworkStats
-    from darwin_metrics.records.wifi import WiFi
-    from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.records.sensors import Fan, Temperatures
     from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.records.wifi import WiFi
     from darwin_metrics.sampler import Sample, Sampler
 
 __version__ = "0.1.0"
@@ -250,14 +250,14 @@ def restore_pending(state_dir: str | None = None) -> tuple[str, ...]:
 
 def snapshot(*, processes: bool = True) -> Snapshot:
     """Every family at once; a family this machine cannot give is ``None``."""
-    from darwin_metrics.snapshot import take_snapshot
+    from darwin_metrics.collect import take_snapshot
 
     return take_snapshot(_backend(), include_processes=processes)
 
 
 def capabilities() -> Capabilities:
     """Which families and fields this machine gives."""
-    from darwin_metrics.snapshot import capabilities as _capabilities
+    from darwin_metrics.collect import capabilities as _capabilities
 
     return _capabilities(_backend())
 

@@ -9,26 +9,34 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from darwin_metrics.errors import NotSupported
 
 if TYPE_CHECKING:
+    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts
-    from darwin_metrics.records.netstats import NetworkStats
-    from darwin_metrics.records.wifi import WiFi
-    from darwin_metrics.records.battery import Battery, PowerSources
-    from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
     from darwin_metrics.records.gpu import GPU
-    from darwin_metrics.records.sensors import Fan, Temperatures
-    from darwin_metrics.records.thermal import Thermal
-    from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.process import Process, ProcessNode, Thread
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.records.wifi import WiFi
+
+
+T = TypeVar("T")
+
+#: Per-thread memo of the reads shared between families during one snapshot (see shared_reads).
+_shared = threading.local()
 
 
 class Backend:
@@ -36,6 +44,31 @@ class Backend:
 
     #: A short name: ``linux``, ``darwin`` or ``unsupported``.
     name = "unsupported"
+
+    @contextmanager
+    def shared_reads(self) -> Iterator[None]:
+        """Within the block, a source that several families use (GPUs feed ``gpus``, ``thermal``
+        and ``power``; power supplies feed ``batteries``, ``power`` and ``power_management``) is
+        read once, on this thread. A snapshot reads its families inside one such block."""
+        if getattr(_shared, "memo", None) is not None:
+            yield
+            return
+        _shared.memo = {}
+        try:
+            yield
+        finally:
+            _shared.memo = None
+
+    def _read_shared(self, key: str, read: Callable[[], T]) -> T:
+        """``read()``, or its earlier result inside :meth:`shared_reads`. Errors are not kept."""
+        memo: dict[tuple[int, str], Any] | None = getattr(_shared, "memo", None)
+        if memo is None:
+            return read()
+        slot = (id(self), key)
+        if slot not in memo:
+            memo[slot] = read()
+        result: T = memo[slot]
+        return result
 
     def _unsupported(self, family: str) -> NotSupported:
         return NotSupported(f"{family} is not available on the {self.name} backend")
@@ -113,7 +146,7 @@ class Backend:
         raise self._unsupported("fan control")
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
-        from darwin_metrics.process_tree import build_tree
+        from darwin_metrics.proctree import build_tree
 
         return build_tree(self.processes())
 

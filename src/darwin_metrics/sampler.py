@@ -16,10 +16,10 @@ from __future__ import annotations
 import threading
 
 from darwin_metrics.backend import Backend, default_backend
+from darwin_metrics.collect import take_snapshot
 from darwin_metrics.rates import compute_rates
 from darwin_metrics.records.rates import Rates, Sample
 from darwin_metrics.records.snapshot import Snapshot
-from darwin_metrics.snapshot import take_snapshot
 
 __all__ = ["Rates", "Sample", "Sampler"]
 

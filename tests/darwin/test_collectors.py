@@ -34,7 +34,7 @@ from darwin_metrics.darwin.ffi.structs import (
     VMStatistics64,
 )
 from darwin_metrics.errors import NoSuchProcess, NotSupported
-from darwin_metrics.snapshot import take_snapshot
+from darwin_metrics.collect import take_snapshot
 from tests.darwin import builders, formats
 from tests.darwin.fakes import Entry, FakeCF, FakeIOKit, FakeLibSystem, FakeProcess
 

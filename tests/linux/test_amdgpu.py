@@ -220,7 +220,7 @@ def test_combined_gpus_on_pf_tree(pf_tree: Tree) -> None:
 
 def test_backend_and_snapshot(pf_tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     from darwin_metrics import nvml
-    from darwin_metrics.snapshot import FAMILIES
+    from darwin_metrics.collect import FAMILIES
 
     monkeypatch.setattr(nvml, "_default_session", NvmlSession(load=lambda: None))
     backend = LinuxBackend(procfs=pf_tree.roots.procfs, sysfs=pf_tree.roots.sysfs)

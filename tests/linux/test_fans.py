@@ -129,7 +129,7 @@ def test_not_root_means_not_controllable(synthetic: Tree, monkeypatch: pytest.Mo
 
 
 def test_backend_snapshot_and_capabilities(ne_tree: Tree) -> None:
-    from darwin_metrics.snapshot import capabilities, take_snapshot
+    from darwin_metrics.collect import capabilities, take_snapshot
 
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
     assert backend.fans() == read_fans(ne_tree.roots)

@@ -235,21 +235,11 @@ def test_process_tree_has_every_process_once() -> None:
         assert child.ppid == parent or child.ppid not in present
 
 
-_SHADOWED = pytest.mark.xfail(
-    strict=True,
-    reason="importing the submodule of the same name (darwin_metrics.process_tree, "
-    "darwin_metrics.snapshot) replaces the public function on the package, so the second call "
-    "finds a module; the modules need other names",
-)
-
-
-@_SHADOWED
 def test_public_process_tree_callable_twice() -> None:
     assert darwin_metrics.process_tree()
     assert darwin_metrics.process_tree()
 
 
-@_SHADOWED
 def test_public_snapshot_callable_twice() -> None:
     assert darwin_metrics.snapshot(processes=False)
     assert darwin_metrics.snapshot(processes=False)

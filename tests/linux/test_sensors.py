@@ -256,7 +256,7 @@ def test_highest_and_of_kind(synthetic: Tree) -> None:
 
 
 def test_backend_and_snapshot(ne_tree: Tree) -> None:
-    from darwin_metrics.snapshot import capabilities, take_snapshot
+    from darwin_metrics.collect import capabilities, take_snapshot
 
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
     assert backend.temperatures() == read_temperatures(ne_tree.roots)

@@ -170,7 +170,7 @@ def test_backend_keeps_history(writable_ne_tree: Tree) -> None:
 
 
 def test_snapshot_field(ne_tree: Tree) -> None:
-    from darwin_metrics.snapshot import take_snapshot
+    from darwin_metrics.collect import take_snapshot
 
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
     snap = take_snapshot(backend, include_processes=False)

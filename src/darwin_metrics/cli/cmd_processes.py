@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         rows = rows[: args.limit]
     nodes = None
     if args.tree:
-        from darwin_metrics.process_tree import build_tree
+        from darwin_metrics.proctree import build_tree
 
         nodes = build_tree(r.process for r in rows)
     by_pid = {r.process.pid: r for r in rows}

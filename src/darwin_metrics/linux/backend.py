@@ -9,24 +9,24 @@ from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux.fs import Roots
 
 if TYPE_CHECKING:
+    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.linux.power import EnergyTracker
+    from darwin_metrics.linux.process import ProcessReader
+    from darwin_metrics.linux.thermal import ThrottleTracker
+    from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts
-    from darwin_metrics.records.netstats import NetworkStats
-    from darwin_metrics.records.wifi import WiFi
-    from darwin_metrics.linux.power import EnergyTracker
-    from darwin_metrics.records.battery import Battery, PowerSources
-    from darwin_metrics.records.power import Power, PowerManagement, PowerRail
-    from darwin_metrics.linux.process import ProcessReader
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
     from darwin_metrics.records.gpu import GPU
-    from darwin_metrics.linux.fancontrol import FanController
-    from darwin_metrics.linux.thermal import ThrottleTracker
-    from darwin_metrics.records.sensors import Fan, Temperatures
-    from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.power import Power, PowerManagement, PowerRail
     from darwin_metrics.records.process import Process, ProcessNode, Thread
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.records.wifi import WiFi
 
 
 class LinuxBackend(Backend):
@@ -125,24 +125,24 @@ class LinuxBackend(Backend):
     def gpus(self) -> tuple[GPU, ...]:
         from darwin_metrics.linux.gpu import read_gpus
 
-        return read_gpus(self.roots)
+        return self._read_shared("gpus", lambda: read_gpus(self.roots))
 
     def batteries(self) -> tuple[Battery, ...]:
-        from darwin_metrics.linux.battery import read_batteries
-
-        return read_batteries(self.roots)
+        return self.power_sources().batteries
 
     def power_sources(self) -> PowerSources:
         from darwin_metrics.linux.battery import read_power_sources
 
-        return read_power_sources(self.roots)
+        return self._read_shared("power_sources", lambda: read_power_sources(self.roots))
 
     def power(self, interval: float = 0.1) -> Power:
         from darwin_metrics.linux.power import EnergyTracker, read_power
 
         if self._energy is None:
             self._energy = EnergyTracker()
-        return read_power(self.roots, self._energy, interval=interval, extra_rails=self._other_rails)
+        return read_power(
+            self.roots, self._energy, interval=interval, extra_rails=self._other_rails
+        )
 
     def _other_rails(self) -> list[PowerRail]:
         """Battery and GPU power as rails (``power()`` lists them beside RAPL and hwmon)."""
@@ -174,7 +174,7 @@ class LinuxBackend(Backend):
     def power_management(self) -> PowerManagement:
         from darwin_metrics.linux.powermgmt import read_power_management
 
-        return read_power_management(self.roots)
+        return read_power_management(self.roots, on_ac=self.power_sources().on_ac)
 
     def temperatures(self) -> Temperatures:
         from darwin_metrics.linux.sensors import read_temperatures
@@ -211,7 +211,7 @@ class LinuxBackend(Backend):
         return restore_pending(state_dir, procfs=self.roots.procfs)
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
-        from darwin_metrics.process_tree import build_tree
+        from darwin_metrics.proctree import build_tree
 
         reader = self._process_reader()
         return build_tree(reader.processes(), reader.known_parents())

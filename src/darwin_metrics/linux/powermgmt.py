@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.battery import read_power_sources
 from darwin_metrics.records.power import CorePowerPolicy, PowerManagement
 
 _CPU_DIR = re.compile(r"cpu(\d+)$")
@@ -15,9 +14,9 @@ def _words(text: str | None) -> tuple[str, ...]:
     return tuple(text.split()) if text else ()
 
 
-def read_power_management(roots: fs.Roots) -> PowerManagement:
-    """Per-CPU governor, driver and energy-performance preference; the ACPI platform profile;
-    whether the machine runs on external power."""
+def read_power_management(roots: fs.Roots, *, on_ac: bool | None) -> PowerManagement:
+    """Per-CPU governor, driver and energy-performance preference and the ACPI platform profile;
+    ``on_ac`` (from the power supplies) is passed through."""
     base = roots.sys("devices", "system", "cpu")
     cores = []
     numbered = [(int(m.group(1)), name) for name in fs.listdir(base) if (m := _CPU_DIR.match(name))]
@@ -45,5 +44,5 @@ def read_power_management(roots: fs.Roots) -> PowerManagement:
         cores=tuple(cores),
         platform_profile=fs.read_attr(f"{acpi}/platform_profile") or None,
         platform_profile_choices=_words(fs.read_attr(f"{acpi}/platform_profile_choices")),
-        on_ac=read_power_sources(roots).on_ac,
+        on_ac=on_ac,
     )

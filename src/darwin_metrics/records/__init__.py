@@ -81,8 +81,8 @@ from darwin_metrics.records.sensors import (
     FanMode,
     FanSetting,
     SensorKind,
-    TemperatureSensor,
     Temperatures,
+    TemperatureSensor,
     ThermalZone,
     TripPoint,
 )

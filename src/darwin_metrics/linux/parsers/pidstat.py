@@ -70,37 +70,55 @@ def state_name(code: str) -> str:
     return STATES.get(code, "unknown")
 
 
-def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
-    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
+def stat_values(
+    data: bytes, source: str = "/proc/PID/stat"
+) -> tuple[
+    int, str, str, int, int, int, int, int, int, int, int, int, int, int, int, int | None
+]:
+    """The values of :class:`PidStat`, in its order, as a plain tuple (what the process reader
+    uses, sparing one object per process). Raises :class:`ParseError` naming ``source``."""
     left = data.find(b"(")
     right = data.rfind(b")")
     if left <= 0 or right < left:
         raise ParseError(source, "no '(comm)' field")
-    rest = data[right + 2 :]
-    newline = rest.find(b"\n")
-    if newline >= 0:
-        rest = rest[:newline]
+    newline = data.find(b"\n", right + 2)
+    rest = data[right + 2 : newline] if newline >= 0 else data[right + 2 :]
     fields = rest.split(None, _PROCESSOR + 1)
     if len(fields) < _MIN_FIELDS:
         raise ParseError(source, f"{len(fields) + 2} fields, expected at least {_MIN_FIELDS + 2}")
     try:
         state = fields[0].decode("ascii")
-        stat = PidStat._make(
-            (
-                int(data[:left]),
-                data[left + 1 : right].decode("utf-8", "replace"),
-                state,
-                *map(int, _PICK(fields)),
-                int(fields[_PROCESSOR]) if len(fields) > _PROCESSOR else None,
-            )
+        pid = int(data[:left])
+        ppid, tty_nr, flags, utime, stime, cutime, cstime, nice, threads, start, vsize, rss = map(
+            int, _PICK(fields)
         )
+        processor = int(fields[_PROCESSOR]) if len(fields) > _PROCESSOR else None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(source, f"bad field: {exc}") from None
     if len(state) != 1:
         raise ParseError(source, f"bad state {state[:8]!r}")
-    if (
-        stat.pid <= 0
-        or min(stat.ppid, stat.utime, stat.stime, stat.num_threads, stat.starttime, stat.vsize) < 0
-    ):
+    if pid <= 0 or ppid < 0 or utime < 0 or stime < 0 or threads < 0 or start < 0 or vsize < 0:
         raise ParseError(source, "negative value where the kernel prints an unsigned one")
-    return stat
+    return (
+        pid,
+        data[left + 1 : right].decode("utf-8", "replace"),
+        state,
+        ppid,
+        tty_nr,
+        flags,
+        utime,
+        stime,
+        cutime,
+        cstime,
+        nice,
+        threads,
+        start,
+        vsize,
+        rss,
+        processor,
+    )
+
+
+def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
+    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
+    return PidStat._make(stat_values(data, source))

@@ -50,23 +50,80 @@ _KEYS = (
 
 
 def _lines(data: bytes) -> list[bytes | None]:
-    """The text after each of :data:`_KEYS` up to the end of its line, ``None`` where absent."""
+    """The text after each of :data:`_KEYS` up to the end of its line, ``None`` where absent.
+
+    ``data`` starts with a newline. Each key is looked for where the previous key's line ended:
+    first right there (the kernel prints several of them on consecutive lines), then further on,
+    then anywhere.
+    """
     find = data.find
+    startswith = data.startswith
     found: list[bytes | None] = []
+    append = found.append
     pos = 0
+    end = len(data)
     for key in _KEYS:
-        start = find(key, pos)
-        if start < 0:
-            start = find(key)
+        if startswith(key, pos):
+            start = pos
+        else:
+            start = find(key, pos)
             if start < 0:
-                found.append(None)
-                continue
+                start = find(key)
+                if start < 0:
+                    append(None)
+                    continue
         start += len(key)
         pos = find(b"\n", start)
         if pos < 0:
-            pos = len(data)
-        found.append(data[start:pos])
+            pos = end
+        append(data[start:pos])
     return found
+
+
+def status_values(
+    data: bytes, source: str = "/proc/PID/status"
+) -> tuple[
+    int, int, int | None, int, int | None, int | None, int | None, int | None, int | None,
+    int | None, int | None,
+]:  # fmt: skip
+    """The values of :class:`PidStatus`, in its order, as a plain tuple (what the process reader
+    uses, sparing one object per process). Raises :class:`ParseError` naming ``source``."""
+    tgid_text, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = _lines(b"\n" + data)
+    try:
+        if tgid_text is None:
+            raise ValueError("no Tgid line")
+        tgid = int(tgid_text)
+        if tgid < 0:
+            raise ValueError("negative count")
+        if uids is None:
+            raise ValueError("no Uid line")
+        parts = uids.split(None, 2)
+        uid = int(parts[0])
+        euid = int(parts[1]) if len(parts) > 1 else None
+        if uid < 0 or (euid is not None and euid < 0):
+            raise ValueError("negative Uid")
+        if gids is None:
+            raise ValueError("no Gid line")
+        parts = gids.split(None, 2)
+        gid = int(parts[0])
+        egid = int(parts[1]) if len(parts) > 1 else None
+        if gid < 0 or (egid is not None and egid < 0):
+            raise ValueError("negative Gid")
+        return (
+            tgid,
+            uid,
+            euid,
+            gid,
+            egid,
+            _kib(size),
+            _kib(rss_file),
+            _kib(rss_shmem),
+            _kib(swap),
+            _count(vol),
+            _count(invol),
+        )
+    except (ValueError, IndexError) as exc:
+        raise ParseError(source, str(exc)) from None
 
 
 def _kib(text: bytes | None) -> int | None:
@@ -89,42 +146,9 @@ def _count(text: bytes | None) -> int | None:
     return value
 
 
-def _ids(text: bytes | None, key: str) -> tuple[int, int | None]:
-    """Real and effective id from a ``Uid:``/``Gid:`` line (real, effective, saved, fs)."""
-    if text is None:
-        raise ValueError(f"no {key} line")
-    parts = text.split()
-    real = int(parts[0])
-    effective = int(parts[1]) if len(parts) > 1 else None
-    if real < 0 or (effective is not None and effective < 0):
-        raise ValueError(f"negative {key}")
-    return real, effective
-
-
 def parse_pid_status(data: bytes, source: str = "/proc/PID/status") -> PidStatus:
     """Parse one ``status`` file. ``Tgid``, ``Uid`` and ``Gid`` must be present; the rest may not.
 
     Raises :class:`ParseError` naming ``source`` for a malformed file.
     """
-    tgid_text, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = _lines(b"\n" + data)
-    try:
-        tgid = _count(tgid_text)
-        if tgid is None:
-            raise ValueError("no Tgid line")
-        uid, euid = _ids(uids, "Uid")
-        gid, egid = _ids(gids, "Gid")
-        return PidStatus(
-            tgid,
-            uid,
-            euid,
-            gid,
-            egid,
-            _kib(size),
-            _kib(rss_file),
-            _kib(rss_shmem),
-            _kib(swap),
-            _count(vol),
-            _count(invol),
-        )
-    except (ValueError, IndexError) as exc:
-        raise ParseError(source, str(exc)) from None
+    return PidStatus._make(status_values(data, source))

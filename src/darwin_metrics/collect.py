@@ -64,25 +64,27 @@ def take_snapshot(
     (the Sampler divides each family's counter deltas by its own interval).
     """
     values: dict[str, Any] = {}
-    for name, read in FAMILIES:
-        if name == "processes" and not include_processes:
-            continue
-        if read_times is not None:
-            read_times[name] = time.monotonic()
-        values[name], _ = _collect(name, read, backend)
+    with backend.shared_reads():
+        for name, read in FAMILIES:
+            if name == "processes" and not include_processes:
+                continue
+            if read_times is not None:
+                read_times[name] = time.monotonic()
+            values[name], _ = _collect(name, read, backend)
     return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
 
 
 def capabilities(backend: Backend) -> Capabilities:
     """Read each family once and list the fields that carry a value on this machine."""
     families = []
-    for name, read in FAMILIES:
-        value, reason = _collect(name, read, backend)
-        if value is None:
-            families.append(FamilyCapability(name=name, supported=False, reason=reason))
-        else:
-            fields = tuple(sorted(_present_fields(value, "")))
-            families.append(FamilyCapability(name=name, supported=True, fields=fields))
+    with backend.shared_reads():
+        for name, read in FAMILIES:
+            value, reason = _collect(name, read, backend)
+            if value is None:
+                families.append(FamilyCapability(name=name, supported=False, reason=reason))
+            else:
+                fields = tuple(sorted(_present_fields(value, "")))
+                families.append(FamilyCapability(name=name, supported=True, fields=fields))
     return Capabilities(platform=sys.platform, backend=backend.name, families=tuple(families))
 
 
