@@ -24,8 +24,8 @@ import psutil
 from _support import alternate, table
 
 from darwin_metrics.backend import default_backend
-from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.collect import FAMILIES, take_snapshot
+from darwin_metrics.errors import DarwinMetricsError
 
 CORE = ("cpu", "memory", "disks", "volumes", "interfaces")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 
 from darwin_metrics.cli.summary_sensors import fans_section, temperatures_section
+from darwin_metrics.collect import take_snapshot
 from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.records import Sample, Snapshot
 from darwin_metrics.records.sensors import Fan, Temperatures, ThermalZone
 from darwin_metrics.records.thermal import PackageThrottle, Thermal
-from darwin_metrics.collect import take_snapshot
 from tests.conftest import Tree
 
 

@@ -23,7 +23,7 @@ def test_every_public_name_resolves() -> None:
 
 def test_public_functions_callable_twice_after_submodule_imports() -> None:
     import darwin_metrics.collect
-    import darwin_metrics.proctree  # noqa: F401
+    import darwin_metrics.proctree
 
     for _ in range(2):
         assert darwin_metrics.snapshot(processes=False).memory is not None

@@ -11,6 +11,7 @@ import pytest
 
 import darwin_metrics
 from darwin_metrics.backend import Backend
+from darwin_metrics.collect import take_snapshot
 from darwin_metrics.errors import NotSupported
 from darwin_metrics.records import (
     CPU,
@@ -22,7 +23,6 @@ from darwin_metrics.records import (
     Volume,
 )
 from darwin_metrics.sampler import Sampler
-from darwin_metrics.collect import take_snapshot
 from tests.conftest import Tree
 from tests.support import make
 

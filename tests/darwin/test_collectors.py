@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from darwin_metrics.collect import take_snapshot
 from darwin_metrics.darwin import battery as battery_collector
 from darwin_metrics.darwin import cpu as cpu_collector
 from darwin_metrics.darwin import net as net_collector
@@ -34,7 +35,6 @@ from darwin_metrics.darwin.ffi.structs import (
     VMStatistics64,
 )
 from darwin_metrics.errors import NoSuchProcess, NotSupported
-from darwin_metrics.collect import take_snapshot
 from tests.darwin import builders, formats
 from tests.darwin.fakes import Entry, FakeCF, FakeIOKit, FakeLibSystem, FakeProcess
 

@@ -9,10 +9,10 @@ import pytest
 
 import darwin_metrics as dm
 from darwin_metrics.backend import Backend
+from darwin_metrics.collect import take_snapshot
 from darwin_metrics.errors import NotSupported
 from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.records import to_dict
-from darwin_metrics.collect import take_snapshot
 from tests.conftest import Tree
 
 FAMILIES = ("connection_counts", "network_stats", "wifi", "cgroup")

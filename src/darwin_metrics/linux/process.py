@@ -19,15 +19,21 @@ import os
 import pwd
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
 from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
 from darwin_metrics.linux.parsers.btime import parse_btime
 from darwin_metrics.linux.parsers.cmdline import parse_cmdline
 from darwin_metrics.linux.parsers.pidio import parse_pid_io
-from darwin_metrics.linux.parsers.pidstat import PF_FORKNOEXEC, PidStat, parse_pid_stat, state_name
-from darwin_metrics.linux.parsers.pidstatus import PidStatus, parse_pid_status
+from darwin_metrics.linux.parsers.pidstat import (
+    PF_FORKNOEXEC,
+    STATES,
+    parse_pid_stat,
+    stat_values,
+    state_name,
+)
+from darwin_metrics.linux.parsers.pidstatus import parse_pid_status, status_values
 from darwin_metrics.linux.parsers.statm import parse_statm
 from darwin_metrics.records.process import (
     Process,
@@ -46,6 +52,9 @@ _ABSENT = _GONE | DENIED_ERRNOS | frozenset({errno.EINVAL, errno.EIO, errno.ENOD
 
 #: Task states whose process has no program image any more (zombie, dead).
 _NO_IMAGE = frozenset({"Z", "X", "x"})
+#: ``PF_KTHREAD`` in the ``flags`` field of ``stat``: a kernel thread, which has no user memory
+#: and so an empty command line (the kernel answers a read of its ``cmdline`` with nothing).
+PF_KTHREAD = 0x00200000
 _BUFSIZE = 8192
 _O_READ = os.O_RDONLY | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
@@ -75,25 +84,26 @@ class _UserNames:
     """uid → user name through :func:`pwd.getpwuid`, remembered for :data:`USER_CACHE_TTL` s."""
 
     def __init__(self) -> None:
-        self._names: dict[int, str | None] = {}
+        #: uid → name (``None``: the user database has no such uid), read by the process reader.
+        self.names: dict[int, str | None] = {}
         self._since = time.monotonic()
 
     def expire(self) -> None:
         """Forget every answer once they are older than the TTL (called once per enumeration)."""
         if time.monotonic() - self._since > USER_CACHE_TTL:
-            self._names = {}
+            self.names = {}
             self._since = time.monotonic()
 
     def name(self, uid: int) -> str | None:
         try:
-            return self._names[uid]
+            return self.names[uid]
         except KeyError:
             pass
         try:
             found: str | None = pwd.getpwuid(uid).pw_name
         except (KeyError, OverflowError):
             found = None
-        self._names[uid] = found
+        self.names[uid] = found
         return found
 
 
@@ -134,19 +144,7 @@ class ProcessReader:
             raise NotSupported(f"no process table at {self._proc}") from None
         self._prepare()
         pids = sorted(int(n) for n in names if n.isdigit() and n.isascii())
-        found: list[Process] = []
-        collect = self._collect
-        for pid in pids:
-            try:
-                proc = collect(pid, False)
-            except ParseError as exc:
-                log.warning("skipping process %d: %s", pid, exc)
-                continue
-            except AccessDenied as exc:
-                log.debug("skipping process %d: %s", pid, exc)
-                continue
-            if proc is not None:
-                found.append(proc)
+        found = self._collect(pids, strict=False)
         self._remember(found)
         return tuple(found)
 
@@ -157,10 +155,10 @@ class ProcessReader:
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             raise NoSuchProcess(pid if isinstance(pid, int) else -1, f"invalid pid {pid!r}")
         self._prepare()
-        proc = self._collect(pid, True)
-        if proc is None:
+        found = self._collect((pid,), strict=True)
+        if not found:
             raise NoSuchProcess(pid)
-        return proc
+        return found[0]
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         """The threads of process ``pid`` from ``/proc/PID/task/TID/stat``, sorted by thread id.
@@ -287,141 +285,208 @@ class ProcessReader:
             return exc.errno in _GONE
         return False
 
-    def _collect(self, pid: int, check_tgid: bool) -> Process | None:
-        """One process, or ``None`` when it is gone (or, with ``check_tgid``, is a thread)."""
-        base = f"{self._proc}/{pid}/"
-        path = base + "stat"
-        try:
-            stat = parse_pid_stat(_read(path), path)
-        except OSError as exc:
-            if exc.errno in _GONE:
-                return None
-            if exc.errno in DENIED_ERRNOS:
-                raise AccessDenied(f"cannot read {path}", path=path) from None
-            raise
+    def _collect(self, pids: Iterable[int], strict: bool) -> list[Process]:
+        """The processes among ``pids`` that exist, in the given order.
 
-        status: PidStatus | None = None
-        path = base + "status"
-        try:
-            status = parse_pid_status(_read(path), path)
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            if exc.errno in _GONE and self._gone(base):
-                return None
-        if check_tgid and status is not None and status.tgid != pid:
-            return None
+        Not ``strict`` (``processes()``): a process whose ``stat`` is denied or whose files are
+        malformed is left out and logged. ``strict`` (``process(pid)``): those raise, and a thread
+        id (its ``status`` names another thread group) is left out.
 
-        io: ProcessIO | None = None
-        path = base + "io"
-        try:
-            counters = parse_pid_io(_read(path), path)
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-        else:
-            io = ProcessIO(
-                read_bytes=counters.read_bytes,
-                write_bytes=counters.write_bytes,
-                read_chars=counters.rchar,
-                write_chars=counters.wchar,
-                read_syscalls=counters.syscr,
-                write_syscalls=counters.syscw,
-                cancelled_write_bytes=(
-                    counters.cancelled_write_bytes if counters.cancelled_write_bytes >= 0 else None
-                ),
-            )
-
-        cmdline: tuple[str, ...] | None
-        try:
-            cmdline = parse_cmdline(_read(base + "cmdline"))
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            cmdline = None
-
-        num_fds: int | None
-        try:
-            if self._fd_count_by_size:
-                num_fds = os.stat(base + "fd").st_size
-            else:
-                num_fds = len(os.listdir(base + "fd"))
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            num_fds = None
-
+        One loop with the reader's state in local variables: this runs for every process on
+        every call, so it avoids per-process method calls and intermediate objects.
+        """
+        read = _read
+        stat = os.stat
+        listdir = os.listdir
+        proc = self._proc
         tick = self._clk_tck
         page = self._page_size
-        uid = gid = None
-        username = None
-        swap = shared = voluntary = involuntary = None
-        if status is not None:
-            uid = status.uid
-            gid = status.gid
-            username = self._users.name(uid)
-            voluntary = status.voluntary_ctxt_switches
-            involuntary = status.nonvoluntary_ctxt_switches
-            if status.vm_size is None:
-                # No address space (kernel thread, zombie): nothing shared, nothing swapped.
-                shared = swap = 0
-            else:
-                swap = status.vm_swap
-                if status.rss_file is not None:
-                    shared = status.rss_file + (status.rss_shmem or 0)
-        if shared is None and (status is None or status.vm_size is not None):
-            shared = self._statm_shared(base)
-
         btime = self._btime
-        return Process(
-            pid=pid,
-            ppid=stat.ppid,
-            name=stat.comm,
-            exe=self._exe_path(pid, base, stat),
-            cmdline=cmdline,
-            status=state_name(stat.state),
-            username=username,
-            uid=uid,
-            gid=gid,
-            create_time=None if btime is None else btime + stat.starttime / tick,
-            nice=stat.nice,
-            terminal=_terminal(stat.tty_nr),
-            cpu_times=ProcessCPUTimes(
-                user=stat.utime / tick,
-                system=stat.stime / tick,
-                children_user=stat.cutime / tick if stat.cutime >= 0 else None,
-                children_system=stat.cstime / tick if stat.cstime >= 0 else None,
-            ),
-            memory=ProcessMemory(
-                rss=stat.rss * page if stat.rss > 0 else 0,
-                vms=stat.vsize,
-                shared=shared,
-                swap=swap,
-            ),
-            num_threads=stat.num_threads,
-            num_fds=num_fds,
-            io=io,
-            voluntary_ctx_switches=voluntary,
-            involuntary_ctx_switches=involuntary,
-            last_cpu=stat.processor if stat.processor is None or stat.processor >= 0 else None,
-        )
+        fd_by_size = self._fd_count_by_size
+        users = self._users
+        user_names = users.names
+        exe_cache = self._exe
+        found: list[Process] = []
+        append = found.append
+        for pid in pids:
+            base = f"{proc}/{pid}/"
+            try:
+                path = base + "stat"
+                try:
+                    data = read(path)
+                except OSError as exc:
+                    if exc.errno in _GONE:
+                        continue
+                    if exc.errno in DENIED_ERRNOS:
+                        raise AccessDenied(f"cannot read {path}", path=path) from None
+                    raise
+                (
+                    _,
+                    comm,
+                    state,
+                    ppid,
+                    tty_nr,
+                    flags,
+                    utime,
+                    stime,
+                    cutime,
+                    cstime,
+                    nice,
+                    num_threads,
+                    starttime,
+                    vsize,
+                    rss,
+                    processor,
+                ) = stat_values(data, path)
 
-    def _exe_path(self, pid: int, base: str, stat: PidStat) -> str | None:
-        """The ``exe`` link, re-read whenever the process may have called exec since last time."""
-        if stat.state in _NO_IMAGE:
-            return None  # a zombie's or dead task's address space, and so its exe, is gone
-        key = (stat.starttime, stat.comm, bool(stat.flags & PF_FORKNOEXEC))
-        cached = self._exe.get(pid)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        try:
-            exe: str | None = os.readlink(base + "exe")
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            exe = None
-        self._exe[pid] = (key, exe)
-        return exe
+                path = base + "status"
+                try:
+                    status = status_values(read(path), path)
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    if exc.errno in _GONE and self._gone(base):
+                        continue
+                    status = None
+                if strict and status is not None and status[0] != pid:
+                    continue
+
+                path = base + "io"
+                try:
+                    data = read(path)
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    io = None
+                else:
+                    rchar, wchar, syscr, syscw, read_bytes, write_bytes, cancelled = parse_pid_io(
+                        data, path
+                    )
+                    io = ProcessIO(
+                        read_bytes=read_bytes,
+                        write_bytes=write_bytes,
+                        read_chars=rchar,
+                        write_chars=wchar,
+                        read_syscalls=syscr,
+                        write_syscalls=syscw,
+                        cancelled_write_bytes=cancelled if cancelled >= 0 else None,
+                    )
+
+                cmdline: tuple[str, ...] | None
+                if flags & PF_KTHREAD:
+                    cmdline = ()
+                else:
+                    try:
+                        cmdline = parse_cmdline(read(base + "cmdline"))
+                    except OSError as exc:
+                        if exc.errno not in _ABSENT:
+                            raise
+                        cmdline = None
+
+                num_fds: int | None
+                try:
+                    num_fds = stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    num_fds = None
+
+                uid: int | None = None
+                gid: int | None = None
+                username: str | None = None
+                swap: int | None = None
+                shared: int | None = None
+                voluntary: int | None = None
+                involuntary: int | None = None
+                if status is not None:
+                    (
+                        _,
+                        uid,
+                        _,
+                        gid,
+                        _,
+                        vm_size,
+                        rss_file,
+                        rss_shmem,
+                        vm_swap,
+                        voluntary,
+                        involuntary,
+                    ) = status
+                    try:
+                        username = user_names[uid]
+                    except KeyError:
+                        username = users.name(uid)
+                    if vm_size is None:
+                        # No address space (kernel thread, zombie): nothing shared or swapped.
+                        shared = swap = 0
+                    else:
+                        swap = vm_swap
+                        if rss_file is not None:
+                            shared = rss_file + (rss_shmem or 0)
+                if shared is None and (status is None or status[5] is not None):
+                    shared = self._statm_shared(base)
+
+                exe: str | None = None
+                if state not in _NO_IMAGE:
+                    # Re-read the link whenever the process may have called exec since last time.
+                    key = (starttime, comm, bool(flags & PF_FORKNOEXEC))
+                    cached = exe_cache.get(pid)
+                    if cached is not None and cached[0] == key:
+                        exe = cached[1]
+                    else:
+                        try:
+                            exe = os.readlink(base + "exe")
+                        except OSError as exc:
+                            if exc.errno not in _ABSENT:
+                                raise
+                        exe_cache[pid] = (key, exe)
+            except ParseError as exc:
+                if strict:
+                    raise
+                log.warning("skipping process %d: %s", pid, exc)
+                continue
+            except AccessDenied as exc:
+                if strict:
+                    raise
+                log.debug("skipping process %d: %s", pid, exc)
+                continue
+
+            append(
+                Process(
+                    pid=pid,
+                    ppid=ppid,
+                    name=comm,
+                    exe=exe,
+                    cmdline=cmdline,
+                    status=STATES.get(state, "unknown"),
+                    username=username,
+                    uid=uid,
+                    gid=gid,
+                    create_time=None if btime is None else btime + starttime / tick,
+                    nice=nice,
+                    # The controlling terminal's device number, printed as a signed int.
+                    terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
+                    cpu_times=ProcessCPUTimes(
+                        user=utime / tick,
+                        system=stime / tick,
+                        children_user=cutime / tick if cutime >= 0 else None,
+                        children_system=cstime / tick if cstime >= 0 else None,
+                    ),
+                    memory=ProcessMemory(
+                        rss=rss * page if rss > 0 else 0,
+                        vms=vsize,
+                        shared=shared,
+                        swap=swap,
+                    ),
+                    num_threads=num_threads,
+                    num_fds=num_fds,
+                    io=io,
+                    voluntary_ctx_switches=voluntary,
+                    involuntary_ctx_switches=involuntary,
+                    last_cpu=processor if processor is None or processor >= 0 else None,
+                )
+            )
+        return found
 
     def _statm_shared(self, base: str) -> int | None:
         """Resident shared bytes from ``statm``, for kernels whose ``status`` lacks ``RssFile``."""
@@ -434,10 +499,3 @@ class ProcessReader:
             return None
         # A shared count above the total size is a kernel counter that went below zero.
         return statm.shared * self._page_size if statm.shared <= statm.size else None
-
-
-def _terminal(tty_nr: int) -> int | None:
-    """The controlling terminal's device number, ``None`` without one (printed as a signed int)."""
-    if tty_nr == 0:
-        return None
-    return tty_nr if tty_nr > 0 else tty_nr + (1 << 32)

@@ -26,7 +26,7 @@ class PidIO(NamedTuple):
 
 _KEYS = PidIO._fields
 #: The file as every kernel since 2.6.20 prints it: seven ``key: value`` lines in this order.
-_LAYOUT = tuple(f"{key}:".encode() for key in _KEYS)
+_LAYOUT = [f"{key}:".encode() for key in _KEYS]
 
 
 def parse_pid_io(data: bytes, source: str = "/proc/PID/io") -> PidIO:
@@ -37,7 +37,7 @@ def parse_pid_io(data: bytes, source: str = "/proc/PID/io") -> PidIO:
     """
     words = data.split()
     try:
-        if tuple(words[0::2]) == _LAYOUT and len(words) == 14:
+        if len(words) == 14 and words[0::2] == _LAYOUT:
             io = PidIO(*map(int, words[1::2]))
         else:
             io = _parse_any_order(data, source)

@@ -72,9 +72,7 @@ def state_name(code: str) -> str:
 
 def stat_values(
     data: bytes, source: str = "/proc/PID/stat"
-) -> tuple[
-    int, str, str, int, int, int, int, int, int, int, int, int, int, int, int, int | None
-]:
+) -> tuple[int, str, str, int, int, int, int, int, int, int, int, int, int, int, int, int | None]:
     """The values of :class:`PidStat`, in its order, as a plain tuple (what the process reader
     uses, sparing one object per process). Raises :class:`ParseError` naming ``source``."""
     left = data.find(b"(")

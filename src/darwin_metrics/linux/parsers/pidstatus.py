@@ -50,32 +50,22 @@ _KEYS = (
 
 
 def _lines(data: bytes) -> list[bytes | None]:
-    """The text after each of :data:`_KEYS` up to the end of its line, ``None`` where absent.
-
-    ``data`` starts with a newline. Each key is looked for where the previous key's line ended:
-    first right there (the kernel prints several of them on consecutive lines), then further on,
-    then anywhere.
-    """
+    """The text after each of :data:`_KEYS` up to the end of its line, ``None`` where absent."""
     find = data.find
-    startswith = data.startswith
     found: list[bytes | None] = []
     append = found.append
     pos = 0
-    end = len(data)
     for key in _KEYS:
-        if startswith(key, pos):
-            start = pos
-        else:
-            start = find(key, pos)
+        start = find(key, pos)
+        if start < 0:
+            start = find(key)
             if start < 0:
-                start = find(key)
-                if start < 0:
-                    append(None)
-                    continue
+                append(None)
+                continue
         start += len(key)
         pos = find(b"\n", start)
         if pos < 0:
-            pos = end
+            pos = len(data)
         append(data[start:pos])
     return found
 
