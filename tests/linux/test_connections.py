@@ -432,13 +432,29 @@ def test_dump_error_and_truncation() -> None:
 
 def test_netlink_and_file_paths_agree_on_records() -> None:
     """The two sources build identical records from the same socket (modulo what files lack)."""
+    from darwin_metrics.linux.parsers.connections import InetRow
+
+    def row(local: str, lport: int, remote: str, rport: int, state: int, *rest: int) -> InetRow:
+        rq, wq, uid, inode = rest
+        return InetRow(
+            local_address=local,
+            local_port=lport,
+            remote_address=remote,
+            remote_port=rport,
+            state=state,
+            send_queue=wq,
+            recv_queue=rq,
+            uid=uid,
+            inode=inode,
+        )
+
     table = conn_mod._TABLES["tcp4"]
-    via_diag = conn_mod._inet(table, "0.0.0.0", 22, "0.0.0.0", 0, 10, 0, 128, 0, 2740)
+    via_diag = conn_mod._inet(table, row("0.0.0.0", 22, "0.0.0.0", 0, 10, 0, 128, 0, 2740))
     assert via_diag.remote_address is None and via_diag.remote_port is None
     assert via_diag.listening and via_diag.state == "LISTEN"
-    tw = conn_mod._inet(table, "127.0.0.1", 5, "127.0.0.1", 6, 6, 0, 0, 0, 0)
+    tw = conn_mod._inet(table, row("127.0.0.1", 5, "127.0.0.1", 6, 6, 0, 0, 0, 0))
     assert tw.state == "TIME_WAIT" and tw.uid is None and tw.inode == 0
-    udp = conn_mod._inet(conn_mod._TABLES["udp6"], "::1", 53, "::1", 9, 1, 0, 0, 0, 7)
+    udp = conn_mod._inet(conn_mod._TABLES["udp6"], row("::1", 53, "::1", 9, 1, 0, 0, 0, 7))
     assert udp.state == "NONE" and not udp.listening and udp.remote_port == 9
 
 

@@ -32,6 +32,7 @@ from darwin_metrics.linux.parsers.connections import (
     SOCKET_TYPES,
     TCP_LISTEN,
     TCP_STATES,
+    InetRow,
     parse_inet_table,
     parse_unix_table,
 )
@@ -96,19 +97,16 @@ def tables_for(kind: str) -> tuple[str, ...]:
 # --- rows -> records -------------------------------------------------------------------------
 
 
-def _inet(
-    table: _Table,
-    local: str,
-    lport: int,
-    remote: str,
-    rport: int,
-    state: int,
-    rq: int,
-    wq: int,
-    uid: int,
-    inode: int,
-) -> Connection:
+def _inet(table: _Table, row: InetRow | sockdiag.InetDiagRow) -> Connection:
+    """A Connection from one decoded socket, whether from the text table or sock_diag."""
     tcp = table.protocol == "tcp"
+    local, lport, remote, rport = (
+        row.local_address,
+        row.local_port,
+        row.remote_address,
+        row.remote_port,
+    )
+    state, rq, wq, uid, inode = row.state, row.recv_queue, row.send_queue, row.uid, row.inode
     no_peer = rport == 0 and remote in _UNSPECIFIED
     return Connection(
         family=table.family,  # type: ignore[arg-type]
@@ -172,21 +170,9 @@ def _from_files(base: str, tables: Iterable[str]) -> list[Connection]:
         data = fs.read_optional(path)
         if data is None:
             continue
-        for r in parse_inet_table(data, path, ipv6=table.af == socket.AF_INET6):
-            out.append(
-                _inet(
-                    table,
-                    r.local_address,
-                    r.local_port,
-                    r.remote_address,
-                    r.remote_port,
-                    r.state,
-                    r.recv_queue,
-                    r.send_queue,
-                    r.uid,
-                    r.inode,
-                )
-            )
+        out.extend(
+            _inet(table, r) for r in parse_inet_table(data, path, ipv6=table.af == socket.AF_INET6)
+        )
     return out
 
 
@@ -240,21 +226,7 @@ def _from_netlink(tables: Iterable[str]) -> list[Connection]:
                 continue
             table = _TABLES[name]
             request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
-            for r in _diag_dump(sock, request, sockdiag.parse_inet_dump):
-                out.append(
-                    _inet(
-                        table,
-                        r.local_address,
-                        r.local_port,
-                        r.remote_address,
-                        r.remote_port,
-                        r.state,
-                        r.recv_queue,
-                        r.send_queue,
-                        r.uid,
-                        r.inode,
-                    )
-                )
+            out.extend(_inet(table, r) for r in _diag_dump(sock, request, sockdiag.parse_inet_dump))
     return out
 
 

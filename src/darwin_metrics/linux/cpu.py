@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux._files import attr_bytes, parse_optional, read_required
-from darwin_metrics.linux.cgroup import container_cpu_limit
+from darwin_metrics.linux.owncgroup import cpu_limit
 from darwin_metrics.linux.parsers.cpufreq import parse_khz
-from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpuinfo
+from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpu_mhz, parse_cpuinfo
 from darwin_metrics.linux.parsers.cpulist import parse_cpulist
 from darwin_metrics.linux.parsers.loadavg import parse_loadavg
 from darwin_metrics.linux.parsers.stat import parse_stat
@@ -202,8 +202,7 @@ def _frequencies(cpu_dir: str, cpus: list[int], roots: fs.Roots) -> dict[int, Co
             by_dir[directory] = _frequency(directory)
         result[n] = by_dir[directory]
     if any(f.current is None for f in result.values()):
-        info = parse_optional(roots.proc("cpuinfo"), parse_cpuinfo)
-        fallback = {p.index: p.frequency for p in info.processors} if info else {}
+        fallback = parse_optional(roots.proc("cpuinfo"), parse_cpu_mhz) or {}
         for n, freq in result.items():
             if freq.current is None and fallback.get(n) is not None:
                 result[n] = dataclasses.replace(freq, current=fallback[n])
@@ -299,7 +298,7 @@ def read_cpu(roots: fs.Roots) -> CPU:
     :class:`~darwin_metrics.errors.ParseError` (naming the file) for a malformed file.
     ``effective_cpus`` is the cgroup v2 CPU quota in CPUs (smallest ``cpu.max`` quota/period on this
     process's cgroup path; ``None`` when unlimited or on cgroup v1), from
-    :mod:`darwin_metrics.linux.cgroup`.
+    :mod:`darwin_metrics.linux.owncgroup`.
     """
     stat_path = roots.proc("stat")
     stat = parse_stat(read_required(stat_path), stat_path, ticks_per_second=user_hz())
@@ -346,5 +345,5 @@ def read_cpu(roots: fs.Roots) -> CPU:
         procs_running=stat.procs_running,
         procs_blocked=stat.procs_blocked,
         boot_time=float(stat.boot_time) if stat.boot_time is not None else None,
-        effective_cpus=container_cpu_limit(roots),
+        effective_cpus=cpu_limit(roots),
     )

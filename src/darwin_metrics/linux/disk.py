@@ -23,7 +23,8 @@ from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers.diskstats import (
     DiskStat,
-    disk_io,
+    counters_io,
+    diskstats_rows,
     parse_block_stat,
     parse_dev_numbers,
     parse_diskstats,
@@ -90,13 +91,38 @@ def read_disk_stats(roots: Roots) -> list[DiskStat]:
     return _read_sysfs_stats(roots)
 
 
+#: What sysfs said about a device (rules 1 and 2), by (roots, name, major, minor). A block
+#: device keeps its name and numbers while it exists, and whether it is a whole disk or a
+#: partition of which disk is fixed for a name (``sda1`` is always a partition of ``sda``). The
+#: name rule (3) depends on the other names listed, so its answers are not kept.
+_SYSFS_CLASS: dict[tuple[Roots, str, int, int], tuple[bool, str | None]] = {}
+_SYSFS_CLASS_SIZE = 4096
+
+
 def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
     """Every block device's cumulative I/O counters, in the kernel's order."""
-    stats = read_disk_stats(roots)
-    names = frozenset(s.name for s in stats)
-    disks = set(fs.listdir(roots.sys("block")))
+    path = roots.proc("diskstats")
+    data = fs.read_optional(path)
+    rows: list[tuple[int | None, int | None, str, tuple[int, ...]]]
+    if data is not None:
+        rows = list(diskstats_rows(data, path))
+    else:
+        rows = [(s.major, s.minor, s.name, s.counters) for s in _read_sysfs_stats(roots)]
+    names: frozenset[str] | None = None
+    disks: set[str] | None = None
     result = []
-    for stat in stats:
-        is_partition, parent = classify(roots, stat.name, names, disks)
-        result.append(disk_io(stat, is_partition=is_partition, parent=parent))
+    for major, minor, name, counters in rows:
+        known = major is not None and minor is not None
+        key = (roots, name, major or 0, minor or 0)
+        found = _SYSFS_CLASS.get(key) if known else None
+        if found is None:
+            if disks is None or names is None:
+                names = frozenset(row[2] for row in rows)
+                disks = set(fs.listdir(roots.sys("block")))
+            found = classify(roots, name, names, disks)
+            if known and (name in disks or os.path.exists(roots.sys("class", "block", name))):
+                if len(_SYSFS_CLASS) >= _SYSFS_CLASS_SIZE:
+                    _SYSFS_CLASS.clear()
+                _SYSFS_CLASS[key] = found
+        result.append(counters_io(name, major, minor, counters, found[0], found[1]))
     return tuple(result)

@@ -16,17 +16,18 @@ Field sources (``/proc/meminfo`` values are KiB, reported here in bytes):
   reads (``psi=0`` gives EOPNOTSUPP) gives ``None``. The level rule is :func:`pressure_level`.
 
 ``limit_bytes`` is the cgroup v2 memory limit of this process (the smallest ``memory.max`` on its
-cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metrics.linux.cgroup`.
+cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metrics.linux.owncgroup`.
 """
 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import parse_optional, read_required
-from darwin_metrics.linux.cgroup import container_memory_limit
+from darwin_metrics.linux._files import parse_optional, read_head, read_required
+from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
 from darwin_metrics.linux.parsers.vmstat import parse_vmstat
@@ -43,6 +44,22 @@ WARNING_AVAILABLE_PERCENT = 15.0
 
 _PSI_RESOURCES = ("memory", "cpu", "io", "irq")
 _VMSTAT_KEYS = ("pswpin", "pswpout")
+_VMSTAT_LINES = tuple(f"{key} ".encode() for key in _VMSTAT_KEYS)
+#: The ``/proc/meminfo`` lines used, in the kernel's order.
+_MEMINFO_KEYS = (
+    "MemTotal",
+    "MemFree",
+    "MemAvailable",
+    "Buffers",
+    "Cached",
+    "Active",
+    "Inactive",
+    "SwapTotal",
+    "SwapFree",
+    "Shmem",
+    "Slab",
+    "SReclaimable",
+)
 
 
 def page_size() -> int:
@@ -114,12 +131,19 @@ def _cached(info: dict[str, int]) -> int | None:
     return info["Cached"] + info.get("SReclaimable", 0)
 
 
+@lru_cache(maxsize=16)
+def _paths(roots: fs.Roots) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """``meminfo``, ``vmstat`` and the (resource, PSI file) pairs under ``roots`` (joined once)."""
+    return (
+        roots.proc("meminfo"),
+        roots.proc("vmstat"),
+        tuple((name, roots.proc("pressure", name)) for name in _PSI_RESOURCES),
+    )
+
+
 def read_pressure(roots: fs.Roots) -> dict[str, PressureStall | None]:
     """PSI of each resource (``memory``, ``cpu``, ``io``, ``irq``); ``None`` where unavailable."""
-    return {
-        name: parse_optional(roots.proc("pressure", name), parse_pressure)
-        for name in _PSI_RESOURCES
-    }
+    return {name: parse_optional(path, parse_pressure) for name, path in _paths(roots)[2]}
 
 
 def read_memory(roots: fs.Roots) -> Memory:
@@ -129,16 +153,15 @@ def read_memory(roots: fs.Roots) -> Memory:
     :class:`~darwin_metrics.errors.ParseError` when it is malformed or lacks ``MemTotal``,
     ``MemFree``, ``SwapTotal`` or ``SwapFree`` (every kernel prints them).
     """
-    path = roots.proc("meminfo")
-    info = parse_meminfo(read_required(path), path)
+    path, vmstat_path, _ = _paths(roots)
+    info = parse_meminfo(read_required(path), path, _MEMINFO_KEYS)
     total = _require(info, "MemTotal", path)
     free = _require(info, "MemFree", path)
     swap_total = _require(info, "SwapTotal", path)
     swap_free = _require(info, "SwapFree", path)
     available = available_estimate(info)
 
-    vmstat_path = roots.proc("vmstat")
-    vmstat_data = fs.read_optional(vmstat_path)
+    vmstat_data = read_head(vmstat_path, _VMSTAT_LINES)
     vmstat = {} if vmstat_data is None else parse_vmstat(vmstat_data, vmstat_path, _VMSTAT_KEYS)
     page = page_size()
     swapped_in = vmstat.get("pswpin")
@@ -170,5 +193,5 @@ def read_memory(roots: fs.Roots) -> Memory:
             io=psi["io"],
             irq=psi["irq"],
         ),
-        limit_bytes=container_memory_limit(roots),
+        limit_bytes=memory_limit(roots),
     )

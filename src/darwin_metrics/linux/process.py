@@ -55,6 +55,10 @@ _NO_IMAGE = frozenset({"Z", "X", "x"})
 #: ``PF_KTHREAD`` in the ``flags`` field of ``stat``: a kernel thread, which has no user memory
 #: and so an empty command line (the kernel answers a read of its ``cmdline`` with nothing).
 PF_KTHREAD = 0x00200000
+#: Not a user name (the user cache maps unknown uids to None).
+_NO_NAME = object()
+#: What processes() reads for one pid: stat, status, io, cmdline and the open-file count.
+_Read = tuple[bytes, bytes | None, bytes | None, bytes | None, int | None]
 _BUFSIZE = 8192
 _O_READ = os.O_RDONLY | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
@@ -124,6 +128,8 @@ class ProcessReader:
         self._btime: int | None = None
         self._users = _UserNames()
         self._exe: dict[int, tuple[tuple[int, str, bool], str | None]] = {}
+        #: pid → (what was read for it, the record made of it, whether it is a kernel thread).
+        self._memo: dict[int, tuple[_Read, Process, bool]] = {}
         self._fd_count_by_size: bool | None = None
         self._lock = threading.Lock()
         self._parents: dict[int, tuple[int, int]] = {}
@@ -264,6 +270,8 @@ class ProcessReader:
             # list() copies the keys in one step, while other threads may add entries.
             for pid in [p for p in list(self._exe) if p not in alive]:
                 self._exe.pop(pid, None)
+            for pid in [p for p in list(self._memo) if p not in alive]:
+                self._memo.pop(pid, None)
 
     def _is_process(self, pid: int) -> bool:
         """Whether ``pid`` names a process (not a thread of one) now."""
@@ -292,8 +300,12 @@ class ProcessReader:
         malformed is left out and logged. ``strict`` (``process(pid)``): those raise, and a thread
         id (its ``status`` names another thread group) is left out.
 
-        One loop with the reader's state in local variables: this runs for every process on
-        every call, so it avoids per-process method calls and intermediate objects.
+        Every file is read on every call. When all that was read for a pid is byte for byte what
+        was read for it last time (an idle process: same ``stat``, ``status``, ``io``,
+        ``cmdline`` and open-file count), the record built from those bytes then is the answer
+        again, since parsing the same bytes gives the same record; otherwise the files are
+        parsed. One loop with the reader's state in local variables: this runs for every process
+        on every call.
         """
         read = _read
         stat = os.stat
@@ -306,20 +318,71 @@ class ProcessReader:
         users = self._users
         user_names = users.names
         exe_cache = self._exe
+        memo = self._memo
         found: list[Process] = []
         append = found.append
         for pid in pids:
             base = f"{proc}/{pid}/"
             try:
-                path = base + "stat"
+                # -- read ---------------------------------------------------------------------
+                stat_path = base + "stat"
                 try:
-                    data = read(path)
+                    stat_data = read(stat_path)
                 except OSError as exc:
                     if exc.errno in _GONE:
                         continue
                     if exc.errno in DENIED_ERRNOS:
-                        raise AccessDenied(f"cannot read {path}", path=path) from None
+                        raise AccessDenied(f"cannot read {stat_path}", path=stat_path) from None
                     raise
+                status_path = base + "status"
+                status_data: bytes | None
+                try:
+                    status_data = read(status_path)
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    if exc.errno in _GONE and self._gone(base):
+                        continue
+                    status_data = None
+                io_path = base + "io"
+                io_data: bytes | None
+                try:
+                    io_data = read(io_path)
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    io_data = None
+                previous = None if strict else memo.get(pid)
+                cmdline_data: bytes | None = b""
+                # A kernel thread's command line is always empty: not read again while its
+                # stat is unchanged (the same kernel thread).
+                if previous is None or not previous[2] or previous[0][0] != stat_data:
+                    try:
+                        cmdline_data = read(base + "cmdline")
+                    except OSError as exc:
+                        if exc.errno not in _ABSENT:
+                            raise
+                        cmdline_data = None
+                num_fds: int | None
+                try:
+                    num_fds = (
+                        stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
+                    )
+                except OSError as exc:
+                    if exc.errno not in _ABSENT:
+                        raise
+                    num_fds = None
+
+                # -- the same bytes as last time: the same record -----------------------------
+                key = (stat_data, status_data, io_data, cmdline_data, num_fds)
+                if previous is not None and previous[0] == key:
+                    last = previous[1]
+                    # ... unless the user database has since named the uid differently.
+                    if last.uid is None or user_names.get(last.uid, _NO_NAME) == last.username:
+                        append(last)
+                        continue
+
+                # -- parse ----------------------------------------------------------------------
                 (
                     _,
                     comm,
@@ -337,30 +400,15 @@ class ProcessReader:
                     vsize,
                     rss,
                     processor,
-                ) = stat_values(data, path)
-
-                path = base + "status"
-                try:
-                    status = status_values(read(path), path)
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    if exc.errno in _GONE and self._gone(base):
-                        continue
-                    status = None
+                ) = stat_values(stat_data, stat_path)
+                status = None if status_data is None else status_values(status_data, status_path)
                 if strict and status is not None and status[0] != pid:
                     continue
 
-                path = base + "io"
-                try:
-                    data = read(path)
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    io = None
-                else:
+                io: ProcessIO | None = None
+                if io_data is not None:
                     rchar, wchar, syscr, syscw, read_bytes, write_bytes, cancelled = parse_pid_io(
-                        data, path
+                        io_data, io_path
                     )
                     io = ProcessIO(
                         read_bytes=read_bytes,
@@ -371,25 +419,7 @@ class ProcessReader:
                         write_syscalls=syscw,
                         cancelled_write_bytes=cancelled if cancelled >= 0 else None,
                     )
-
-                cmdline: tuple[str, ...] | None
-                if flags & PF_KTHREAD:
-                    cmdline = ()
-                else:
-                    try:
-                        cmdline = parse_cmdline(read(base + "cmdline"))
-                    except OSError as exc:
-                        if exc.errno not in _ABSENT:
-                            raise
-                        cmdline = None
-
-                num_fds: int | None
-                try:
-                    num_fds = stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    num_fds = None
+                cmdline = None if cmdline_data is None else parse_cmdline(cmdline_data)
 
                 uid: int | None = None
                 gid: int | None = None
@@ -398,6 +428,7 @@ class ProcessReader:
                 shared: int | None = None
                 voluntary: int | None = None
                 involuntary: int | None = None
+                from_statm = False
                 if status is not None:
                     (
                         _,
@@ -425,13 +456,14 @@ class ProcessReader:
                             shared = rss_file + (rss_shmem or 0)
                 if shared is None and (status is None or status[5] is not None):
                     shared = self._statm_shared(base)
+                    from_statm = True
 
                 exe: str | None = None
                 if state not in _NO_IMAGE:
                     # Re-read the link whenever the process may have called exec since last time.
-                    key = (starttime, comm, bool(flags & PF_FORKNOEXEC))
+                    exe_key = (starttime, comm, bool(flags & PF_FORKNOEXEC))
                     cached = exe_cache.get(pid)
-                    if cached is not None and cached[0] == key:
+                    if cached is not None and cached[0] == exe_key:
                         exe = cached[1]
                     else:
                         try:
@@ -439,7 +471,7 @@ class ProcessReader:
                         except OSError as exc:
                             if exc.errno not in _ABSENT:
                                 raise
-                        exe_cache[pid] = (key, exe)
+                        exe_cache[pid] = (exe_key, exe)
             except ParseError as exc:
                 if strict:
                     raise
@@ -451,41 +483,42 @@ class ProcessReader:
                 log.debug("skipping process %d: %s", pid, exc)
                 continue
 
-            append(
-                Process(
-                    pid=pid,
-                    ppid=ppid,
-                    name=comm,
-                    exe=exe,
-                    cmdline=cmdline,
-                    status=STATES.get(state, "unknown"),
-                    username=username,
-                    uid=uid,
-                    gid=gid,
-                    create_time=None if btime is None else btime + starttime / tick,
-                    nice=nice,
-                    # The controlling terminal's device number, printed as a signed int.
-                    terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
-                    cpu_times=ProcessCPUTimes(
-                        user=utime / tick,
-                        system=stime / tick,
-                        children_user=cutime / tick if cutime >= 0 else None,
-                        children_system=cstime / tick if cstime >= 0 else None,
-                    ),
-                    memory=ProcessMemory(
-                        rss=rss * page if rss > 0 else 0,
-                        vms=vsize,
-                        shared=shared,
-                        swap=swap,
-                    ),
-                    num_threads=num_threads,
-                    num_fds=num_fds,
-                    io=io,
-                    voluntary_ctx_switches=voluntary,
-                    involuntary_ctx_switches=involuntary,
-                    last_cpu=processor if processor is None or processor >= 0 else None,
-                )
+            record = Process(
+                pid=pid,
+                ppid=ppid,
+                name=comm,
+                exe=exe,
+                cmdline=cmdline,
+                status=STATES.get(state, "unknown"),
+                username=username,
+                uid=uid,
+                gid=gid,
+                create_time=None if btime is None else btime + starttime / tick,
+                nice=nice,
+                # The controlling terminal's device number, printed as a signed int.
+                terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
+                cpu_times=ProcessCPUTimes(
+                    user=utime / tick,
+                    system=stime / tick,
+                    children_user=cutime / tick if cutime >= 0 else None,
+                    children_system=cstime / tick if cstime >= 0 else None,
+                ),
+                memory=ProcessMemory(
+                    rss=rss * page if rss > 0 else 0,
+                    vms=vsize,
+                    shared=shared,
+                    swap=swap,
+                ),
+                num_threads=num_threads,
+                num_fds=num_fds,
+                io=io,
+                voluntary_ctx_switches=voluntary,
+                involuntary_ctx_switches=involuntary,
+                last_cpu=processor if processor is None or processor >= 0 else None,
             )
+            if not from_statm:  # statm is not part of the key
+                memo[pid] = (key, record, bool(flags & PF_KTHREAD))
+            append(record)
         return found
 
     def _statm_shared(self, base: str) -> int | None:

@@ -25,8 +25,9 @@ import os
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.mounts import read_mounts
 from darwin_metrics.linux.parsers.filesystems import parse_filesystems
-from darwin_metrics.linux.parsers.mountinfo import MountInfo, parse_mountinfo
+from darwin_metrics.linux.parsers.mountinfo import MountInfo
 from darwin_metrics.linux.statvfs import StatvfsGuard, default_guard
 from darwin_metrics.records.disk import Volume
 
@@ -120,13 +121,25 @@ LOCAL_FS_TYPES = (
 ) - {"fuse", "autofs"}
 
 
+#: The last ``/proc/filesystems`` bytes seen per path and the pseudo types they give: the file
+#: changes only when a file-system driver registers, so it is read every time but parsed rarely.
+_PSEUDO_CACHE: dict[str, tuple[bytes, frozenset[str]]] = {}
+
+
 def pseudo_types(roots: Roots) -> frozenset[str]:
     """The ``nodev`` types of ``/proc/filesystems`` (less zfs), or the built-in set."""
     path = roots.proc("filesystems")
     data = fs.read_optional(path)
     if data is None:
         return PSEUDO_FS_TYPES
-    return parse_filesystems(data, path).nodev - {"zfs"}
+    cached = _PSEUDO_CACHE.get(path)
+    if cached is not None and cached[0] == data:
+        return cached[1]
+    types = parse_filesystems(data, path).nodev - {"zfs"}
+    if len(_PSEUDO_CACHE) >= 64:
+        _PSEUDO_CACHE.clear()
+    _PSEUDO_CACHE[path] = (data, types)
+    return types
 
 
 def is_pseudo(fs_type: str, pseudo: frozenset[str]) -> bool:
@@ -140,12 +153,11 @@ def is_pseudo(fs_type: str, pseudo: frozenset[str]) -> bool:
 
 
 def read_mountinfo(roots: Roots) -> tuple[MountInfo, ...]:
-    """The calling process's mount table (``<procfs>/self/mountinfo``); empty if unreadable."""
-    path = roots.proc("self", "mountinfo")
-    data = fs.read_optional(path)
-    if data is None:
-        return ()
-    return parse_mountinfo(data, path)
+    """The calling process's mount table (``<procfs>/self/mountinfo``); empty if unreadable.
+
+    Parsed again only when the kernel signals a change (:mod:`darwin_metrics.linux.mounts`).
+    """
+    return read_mounts(roots)
 
 
 def capacity_of(mount: MountInfo, guard: StatvfsGuard) -> os.statvfs_result | None:

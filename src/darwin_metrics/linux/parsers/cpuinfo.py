@@ -127,3 +127,49 @@ def parse_cpuinfo(data: bytes, source: str = "/proc/cpuinfo") -> CpuInfo:
         for index, fields in sorted(blocks.items())
     )
     return CpuInfo(model=model, vendor=vendor, processors=processors)
+
+
+def _key_value(data: bytes, start: int) -> tuple[bytes, bytes, int]:
+    """(stripped key, stripped value, end) of the line starting at ``start``; key is ``b""`` for
+    a line without a colon."""
+    end = data.find(b"\n", start)
+    if end < 0:
+        end = len(data)
+    key, colon, value = data[start:end].partition(b":")
+    return (key.strip() if colon else b""), value.strip(), end
+
+
+def parse_cpu_mhz(data: bytes, source: str = "/proc/cpuinfo") -> dict[int, float]:
+    """The ``cpu MHz`` of each processor block, in hertz, as :func:`parse_cpuinfo` reads it (the
+    last ``cpu MHz`` line of each ``processor : N`` block), reading only those lines.
+
+    Only those lines are checked: ParseError for a repeated or too large processor number or a
+    ``cpu MHz`` that is not a decimal. Blocks without the line are absent from the result.
+    """
+    text = b"\n" + data
+    find = text.find
+    starts: list[tuple[int, int]] = []  # (line start, processor number)
+    seen: set[int] = set()
+    pos = find(b"\nprocessor")
+    while pos >= 0:
+        key, value, end = _key_value(text, pos + 1)
+        if key == b"processor" and value.isdigit():
+            if len(value) > 9:
+                raise ParseError(source, f"processor number too large: {value[:40]!r}")
+            index = int(value)
+            if index in seen:
+                raise ParseError(source, f"processor {index} appears twice")
+            seen.add(index)
+            starts.append((pos, index))
+        pos = find(b"\nprocessor", end)
+    result: dict[int, float] = {}
+    for i, (begin, index) in enumerate(starts):
+        stop = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        at = text.rfind(b"\ncpu MHz", begin, stop)
+        while at >= 0:
+            key, value, _ = _key_value(text, at + 1)
+            if key == b"cpu MHz":
+                result[index] = float(decimal_scaled(value, 6, source, "cpu MHz"))
+                break
+            at = text.rfind(b"\ncpu MHz", begin, at)
+    return result

@@ -48,28 +48,43 @@ def parse_counters(tokens: list[bytes], source: str) -> tuple[int, ...]:
     n = len(tokens)
     if n not in _COUNTS and n < 17:
         raise ParseError(source, f"{n} counters per device, expected 4, 11, 15 or 17")
-    return tuple(_uint(t, source) for t in tokens[:17])
+    tokens = tokens[:17]
+    if b"".join(tokens).isdigit():
+        return tuple(map(int, tokens))  # the usual case: every token decimal digits
+    return tuple(_uint(t, source) for t in tokens)
 
 
-def parse_diskstats(data: bytes, source: str = "/proc/diskstats") -> tuple[DiskStat, ...]:
-    """Every line of ``/proc/diskstats``; blank lines are skipped."""
-    result = []
+def diskstats_rows(
+    data: bytes, source: str = "/proc/diskstats"
+) -> list[tuple[int, int, str, tuple[int, ...]]]:
+    """``(major, minor, name, counters)`` of every line of ``/proc/diskstats`` (blank lines
+    skipped): :func:`parse_diskstats` without an object per line, for the collector."""
+    result: list[tuple[int, int, str, tuple[int, ...]]] = []
+    append = result.append
     for line in data.splitlines():
         tokens = line.split()
         if not tokens:
             continue
         if len(tokens) < 4:
             raise ParseError(source, f"short line: {line[:80]!r}")
-        name = tokens[2].decode("utf-8", "surrogateescape")
-        result.append(
-            DiskStat(
-                major=_uint(tokens[0], source),
-                minor=_uint(tokens[1], source),
-                name=name,
-                counters=parse_counters(tokens[3:], source),
+        major, minor, name = tokens[:3]
+        append(
+            (
+                _uint(major, source),
+                _uint(minor, source),
+                name.decode("utf-8", "surrogateescape"),
+                parse_counters(tokens[3:], source),
             )
         )
-    return tuple(result)
+    return result
+
+
+def parse_diskstats(data: bytes, source: str = "/proc/diskstats") -> tuple[DiskStat, ...]:
+    """Every line of ``/proc/diskstats``; blank lines are skipped."""
+    return tuple(
+        DiskStat(major=major, minor=minor, name=name, counters=counters)
+        for major, minor, name, counters in diskstats_rows(data, source)
+    )
 
 
 def parse_block_stat(data: bytes, name: str, source: str) -> DiskStat:
@@ -88,18 +103,25 @@ def parse_dev_numbers(text: str, source: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _seconds(ms: int) -> float:
-    return ms / 1000.0
-
-
 def disk_io(stat: DiskStat, *, is_partition: bool, parent: str | None) -> DiskIO:
     """Convert raw counters to a :class:`DiskIO` (sectors → bytes, milliseconds → seconds)."""
-    c = stat.counters
+    return counters_io(stat.name, stat.major, stat.minor, stat.counters, is_partition, parent)
+
+
+def counters_io(
+    name: str,
+    major: int | None,
+    minor: int | None,
+    c: tuple[int, ...],
+    is_partition: bool,
+    parent: str | None,
+) -> DiskIO:
+    """:func:`disk_io` from the parts of a :class:`DiskStat`."""
     if len(c) == 4:
         return DiskIO(
-            name=stat.name,
-            major=stat.major,
-            minor=stat.minor,
+            name=name,
+            major=major,
+            minor=minor,
             is_partition=is_partition,
             parent=parent,
             reads=c[0],
@@ -110,26 +132,26 @@ def disk_io(stat: DiskStat, *, is_partition: bool, parent: str | None) -> DiskIO
     has_discard = len(c) >= 15
     has_flush = len(c) >= 17
     return DiskIO(
-        name=stat.name,
-        major=stat.major,
-        minor=stat.minor,
+        name=name,
+        major=major,
+        minor=minor,
         is_partition=is_partition,
         parent=parent,
         reads=c[0],
         reads_merged=c[1],
         read_bytes=c[2] * SECTOR_SIZE,
-        read_time=_seconds(c[3]),
+        read_time=c[3] / 1000.0,
         writes=c[4],
         writes_merged=c[5],
         write_bytes=c[6] * SECTOR_SIZE,
-        write_time=_seconds(c[7]),
+        write_time=c[7] / 1000.0,
         in_flight=c[8],
-        busy_time=_seconds(c[9]),
-        weighted_time=_seconds(c[10]),
+        busy_time=c[9] / 1000.0,
+        weighted_time=c[10] / 1000.0,
         discards=c[11] if has_discard else None,
         discards_merged=c[12] if has_discard else None,
         discard_bytes=c[13] * SECTOR_SIZE if has_discard else None,
-        discard_time=_seconds(c[14]) if has_discard else None,
+        discard_time=c[14] / 1000.0 if has_discard else None,
         flushes=c[15] if has_flush else None,
-        flush_time=_seconds(c[16]) if has_flush else None,
+        flush_time=c[16] / 1000.0 if has_flush else None,
     )

@@ -11,11 +11,20 @@ time in microseconds. ``cpu`` has only ``some`` before Linux 5.13 and ``irq`` ha
 
 from __future__ import annotations
 
+import re
+
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.numbers import decimal, u64
 from darwin_metrics.records.memory import PressureStall
 
 _KEYS = (b"avg10", b"avg60", b"avg300", b"total")
+
+
+#: A line exactly as the kernel prints it; anything else takes the general path below.
+_KERNEL_LINE = re.compile(
+    rb"(some|full) avg10=(\d{1,20}\.\d{1,19}) avg60=(\d{1,20}\.\d{1,19})"
+    rb" avg300=(\d{1,20}\.\d{1,19}) total=(\d{1,20})"
+)
 
 
 def _line(fields: list[bytes], source: str) -> tuple[float, float, float, float]:
@@ -43,6 +52,18 @@ def parse_pressure(data: bytes, source: str) -> PressureStall:
     """
     lines: dict[bytes, tuple[float, float, float, float]] = {}
     for line in data.split(b"\n"):
+        match = _KERNEL_LINE.fullmatch(line)
+        if match is not None:
+            kind, avg10, avg60, avg300, total = match.groups()
+            if kind in lines:
+                raise ParseError(source, f"two {kind.decode()!r} lines")
+            lines[kind] = (
+                float(avg10),
+                float(avg60),
+                float(avg300),
+                u64(total, source, "total") / 1_000_000,
+            )
+            continue
         fields = line.split()
         if not fields:
             continue

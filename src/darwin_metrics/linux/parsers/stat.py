@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
-from darwin_metrics.linux.parsers.numbers import u64
+from darwin_metrics.linux.parsers.numbers import U64_MAX, u64
 from darwin_metrics.records.cpu import CPUTimes
 
+#: Digits of the largest unsigned 64-bit number: a column with fewer always fits.
+_U64_DIGITS = len(str(U64_MAX))
 #: Fewest columns a ``cpu`` line may have: ``user nice system idle`` (Linux 2.4 and later).
 _MIN_COLUMNS = 4
 #: Lines whose value is one counter.
@@ -46,22 +48,26 @@ class ProcStat:
 def _times(columns: list[bytes], hz: int, source: str, label: str) -> CPUTimes:
     if len(columns) < _MIN_COLUMNS:
         raise ParseError(source, f"{label}: {len(columns)} columns, need at least {_MIN_COLUMNS}")
-    ticks = [u64(c, source, label) for c in columns[:10]]
+    columns = columns[:10]
+    if b"".join(columns).isdigit() and max(map(len, columns)) < _U64_DIGITS:
+        ticks = list(map(int, columns))  # all decimal and too short to overflow 64 bits
+    else:
+        ticks = [u64(c, source, label) for c in columns]
 
-    def seconds(i: int) -> float | None:
-        return ticks[i] / hz if i < len(ticks) else None
-
+    # Seconds per column; the columns an older kernel does not print are None.
+    t: list[float | None] = [tick / hz for tick in ticks]
+    t += [None] * (10 - len(t))
     return CPUTimes(
         user=ticks[0] / hz,
         nice=ticks[1] / hz,
         system=ticks[2] / hz,
         idle=ticks[3] / hz,
-        iowait=seconds(4),
-        irq=seconds(5),
-        softirq=seconds(6),
-        steal=seconds(7),
-        guest=seconds(8),
-        guest_nice=seconds(9),
+        iowait=t[4],
+        irq=t[5],
+        softirq=t[6],
+        steal=t[7],
+        guest=t[8],
+        guest_nice=t[9],
     )
 
 
