@@ -24,7 +24,7 @@ from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers.diskstats import (
     DiskStat,
     counters_io,
-    diskstats_rows,
+    diskstats_row,
     parse_block_stat,
     parse_dev_numbers,
     parse_diskstats,
@@ -99,30 +99,75 @@ _SYSFS_CLASS: dict[tuple[Roots, str, int, int], tuple[bool, str | None]] = {}
 _SYSFS_CLASS_SIZE = 4096
 
 
+#: The records of the last ``/proc/diskstats`` read per roots, by line: a device whose line
+#: did not change (no I/O since) gets the same record again without parsing. Only lines whose
+#: device sysfs classified are kept (the name rule depends on the other lines).
+_LINES: dict[Roots, dict[bytes, DiskIO]] = {}
+
+_Row = tuple[int | None, int | None, str, tuple[int, ...]]
+
+
+def _classification(
+    roots: Roots, row: _Row, names: frozenset[str], disks: list[set[str]]
+) -> tuple[tuple[bool, str | None], bool]:
+    """(is_partition, parent) of a row's device, and whether that answer came from sysfs.
+    ``disks`` holds the ``/sys/block`` listing once it was needed."""
+    major, minor, name, _ = row
+    known = major is not None and minor is not None
+    key = (roots, name, major or 0, minor or 0)
+    found = _SYSFS_CLASS.get(key) if known else None
+    if found is not None:
+        return found, True
+    if not disks:
+        disks.append(set(fs.listdir(roots.sys("block"))))
+    found = classify(roots, name, names, disks[0])
+    from_sysfs = name in disks[0] or os.path.exists(roots.sys("class", "block", name))
+    if known and from_sysfs:
+        if len(_SYSFS_CLASS) >= _SYSFS_CLASS_SIZE:
+            _SYSFS_CLASS.clear()
+        _SYSFS_CLASS[key] = found
+    return found, known and from_sysfs
+
+
 def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
     """Every block device's cumulative I/O counters, in the kernel's order."""
     path = roots.proc("diskstats")
     data = fs.read_optional(path)
-    rows: list[tuple[int | None, int | None, str, tuple[int, ...]]]
-    if data is not None:
-        rows = list(diskstats_rows(data, path))
-    else:
-        rows = [(s.major, s.minor, s.name, s.counters) for s in _read_sysfs_stats(roots)]
-    names: frozenset[str] | None = None
-    disks: set[str] | None = None
-    result = []
-    for major, minor, name, counters in rows:
-        known = major is not None and minor is not None
-        key = (roots, name, major or 0, minor or 0)
-        found = _SYSFS_CLASS.get(key) if known else None
-        if found is None:
-            if disks is None or names is None:
-                names = frozenset(row[2] for row in rows)
-                disks = set(fs.listdir(roots.sys("block")))
-            found = classify(roots, name, names, disks)
-            if known and (name in disks or os.path.exists(roots.sys("class", "block", name))):
-                if len(_SYSFS_CLASS) >= _SYSFS_CLASS_SIZE:
-                    _SYSFS_CLASS.clear()
-                _SYSFS_CLASS[key] = found
-        result.append(counters_io(name, major, minor, counters, found[0], found[1]))
-    return tuple(result)
+    disks: list[set[str]] = []
+    if data is None:
+        rows: list[_Row] = [
+            (s.major, s.minor, s.name, s.counters) for s in _read_sysfs_stats(roots)
+        ]
+        names = frozenset(row[2] for row in rows)
+        result = []
+        for row in rows:
+            (is_partition, parent), _ = _classification(roots, row, names, disks)
+            result.append(counters_io(row[2], row[0], row[1], row[3], is_partition, parent))
+        return tuple(result)
+    last = _LINES.get(roots, {})
+    kept: dict[bytes, DiskIO] = {}
+    records: list[DiskIO | None] = []
+    pending: list[tuple[int, bytes, _Row]] = []
+    for line in data.splitlines():
+        record = last.get(line)
+        if record is not None:
+            kept[line] = record
+            records.append(record)
+            continue
+        parsed = diskstats_row(line, path)
+        if parsed is not None:
+            pending.append((len(records), line, parsed))
+            records.append(None)
+    if pending:
+        names = frozenset(r.name for r in records if r is not None) | {p[2][2] for p in pending}
+        for i, line, pending_row in pending:
+            (is_partition, parent), keep = _classification(roots, pending_row, names, disks)
+            major, minor, name, counters = pending_row
+            record = counters_io(name, major, minor, counters, is_partition, parent)
+            records[i] = record
+            if keep:
+                kept[line] = record
+    if len(_LINES) >= 16:
+        _LINES.clear()
+    _LINES[roots] = kept
+    return tuple(r for r in records if r is not None)

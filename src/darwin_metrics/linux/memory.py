@@ -11,9 +11,11 @@ Field sources (``/proc/meminfo`` values are KiB, reported here in bytes):
   ``0 .. total``. Missing addends count as 0.
 - ``used`` = ``total - available``.
 - swap: ``SwapTotal``, ``SwapFree``, ``used = total - free``; ``swapped_in``/``swapped_out`` are
-  ``/proc/vmstat`` ``pswpin``/``pswpout`` (pages) times the page size (``SC_PAGE_SIZE``).
+  ``/proc/vmstat`` ``pswpin``/``pswpout`` (pages) times the page size (``SC_PAGE_SIZE``); the file
+  is read only as far as those two lines.
 - pressure: PSI from ``/proc/pressure/{memory,cpu,io,irq}``; a file that is missing or refuses
-  reads (``psi=0`` gives EOPNOTSUPP) gives ``None``. The level rule is :func:`pressure_level`.
+  reads (``psi=0`` gives EOPNOTSUPP) gives ``None``. The level rule is :func:`pressure_level`. A
+  PSI file whose bytes are those of the last call is not parsed again.
 
 ``limit_bytes`` is the cgroup v2 memory limit of this process (the smallest ``memory.max`` on its
 cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metrics.linux.owncgroup`.
@@ -26,7 +28,7 @@ from functools import lru_cache
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import parse_optional, read_head, read_required
+from darwin_metrics.linux._files import read_head, read_required
 from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
@@ -141,9 +143,28 @@ def _paths(roots: fs.Roots) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     )
 
 
+#: The last bytes read from each PSI file and what they parse to: a file whose figures did not
+#: move since the last call (no stall on an idle machine) is not parsed again.
+_PSI_MEMO: dict[str, tuple[bytes, PressureStall]] = {}
+
+
+def _pressure(path: str) -> PressureStall | None:
+    data = fs.read_optional(path)
+    if data is None:
+        return None
+    last = _PSI_MEMO.get(path)
+    if last is not None and last[0] == data:
+        return last[1]
+    stall = parse_pressure(data, path)
+    if len(_PSI_MEMO) >= 256:
+        _PSI_MEMO.clear()
+    _PSI_MEMO[path] = (data, stall)
+    return stall
+
+
 def read_pressure(roots: fs.Roots) -> dict[str, PressureStall | None]:
     """PSI of each resource (``memory``, ``cpu``, ``io``, ``irq``); ``None`` where unavailable."""
-    return {name: parse_optional(path, parse_pressure) for name, path in _paths(roots)[2]}
+    return {name: _pressure(path) for name, path in _paths(roots)[2]}
 
 
 def read_memory(roots: fs.Roots) -> Memory:

@@ -140,6 +140,7 @@ class MountTable:
 
 
 _tables: dict[Roots, MountTable] = {}
+_TABLES_MAX = 64
 _tables_lock = threading.Lock()
 
 
@@ -148,6 +149,10 @@ def mount_table(roots: Roots) -> MountTable:
     table = _tables.get(roots)
     if table is None:
         with _tables_lock:
+            if len(_tables) >= _TABLES_MAX:  # many captured trees (tests): start again
+                for old in _tables.values():
+                    old.close()
+                _tables.clear()
             table = _tables.setdefault(roots, MountTable(roots))
     return table
 

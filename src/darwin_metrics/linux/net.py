@@ -1,7 +1,18 @@
-"""``interfaces()`` on Linux: ``/sys/class/net``, ``/proc/net/dev`` and ``getifaddrs``.
+"""``interfaces()`` on Linux: route netlink, or ``/sys/class/net``, ``/proc/net/dev`` and
+``getifaddrs``.
 
-The interfaces are those of ``/sys/class/net`` plus any that only ``/proc/net/dev`` lists, ordered by
-index (then name). Per interface:
+**Live system** (the roots are this machine's ``/proc`` and ``/sys``): two route-netlink dumps
+(``RTM_GETLINK``, ``RTM_GETADDR``; :mod:`darwin_metrics.linux.rtnl`) give every interface of this
+network namespace with its index, flag word, ``operstate``, ``mtu``, carrier, hardware address,
+64-bit counters (the kernel's ``IFLA_STATS64``, folded as for ``/proc/net/dev``) and addresses (the
+entries ``getifaddrs`` makes of the same dumps, so the same addresses). sysfs is read only for the
+kind, once per (name, index), and for a link's ``speed`` and ``duplex``; the values are those the
+sources below give. Where route netlink is refused (some sandboxes), the live system is read like a
+captured tree, plus ``getifaddrs``. An interface's decoded link message and the decoded address list
+are reused while the kernel sends the very same bytes.
+
+**Captured trees**: the interfaces are those of ``/sys/class/net`` plus any that only
+``/proc/net/dev`` lists, ordered by index (then name). Per interface:
 
 * the flag word (``is_up`` = ``IFF_UP`` 0x1, ``is_running`` = ``IFF_RUNNING`` 0x40) from
   getifaddrs on the live system, else from sysfs ``flags`` with ``IFF_RUNNING`` derived from
@@ -45,11 +56,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
-from darwin_metrics.linux.parsers.ifaddrs import InterfaceAddrs
+from darwin_metrics.linux.parsers.ifaddrs import InterfaceAddrs, group_by_interface
 from darwin_metrics.linux.parsers.netclass import (
     IFF_LOOPBACK,
+    IFF_LOWER_UP,
     IFF_RUNNING,
     IFF_UP,
     parse_carrier,
@@ -59,6 +72,13 @@ from darwin_metrics.linux.parsers.netclass import (
     parse_uevent,
 )
 from darwin_metrics.linux.parsers.netdev import parse_net_dev
+from darwin_metrics.linux.parsers.rtnetlink import (
+    Link,
+    address_entry,
+    link_counters,
+    link_entry,
+    parse_link,
+)
 from darwin_metrics.records.net import Interface, InterfaceCounters, InterfaceKind
 
 ARPHRD_ETHER = 1
@@ -144,6 +164,8 @@ def running_from(flags: int | None, operstate: str | None) -> bool | None:
 
 def is_live(roots: Roots) -> bool:
     """True when the roots are this machine's own ``/proc`` and ``/sys``."""
+    if roots.procfs == "/proc" and roots.sysfs == "/sys":
+        return True
     return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
 
 
@@ -243,6 +265,29 @@ _KIND_CACHE: dict[tuple[str, int], InterfaceKind] = {}
 _KIND_CACHE_SIZE = 4096
 
 
+def _sysfs_kind(
+    roots: Roots, base: str, entries: frozenset[str], flags: int | None, arphrd: int | None
+) -> InterfaceKind:
+    """:func:`classify_kind` from what sysfs says about the interface at ``base``."""
+    devtype = None
+    if arphrd != ARPHRD_LOOPBACK:
+        uevent = fs.read_attr(os.path.join(base, "uevent"))
+        devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
+    return classify_kind(
+        arphrd=arphrd,
+        flags=flags,
+        entries=entries,
+        devtype=devtype,
+        physical=_is_physical(base, entries, roots.sysfs),
+    )
+
+
+def _remember_kind(name: str, index: int, kind: InterfaceKind) -> None:
+    if len(_KIND_CACHE) >= _KIND_CACHE_SIZE:
+        _KIND_CACHE.clear()
+    _KIND_CACHE[name, index] = kind
+
+
 def _link_address(addrs: InterfaceAddrs | None) -> str | None:
     if addrs is not None:
         for address in addrs.addresses:
@@ -309,22 +354,9 @@ def read_interface(
         index = attr_int("ifindex")
     kind = cached
     if kind is None:
-        arphrd = attr_int("type")
-        devtype = None
-        if arphrd != ARPHRD_LOOPBACK:
-            uevent = attr("uevent")
-            devtype = parse_uevent(uevent).get("DEVTYPE") if uevent else None
-        kind = classify_kind(
-            arphrd=arphrd,
-            flags=flags,
-            entries=entries,
-            devtype=devtype,
-            physical=_is_physical(base, entries, roots.sysfs),
-        )
+        kind = _sysfs_kind(roots, base, entries, flags, attr_int("type"))
         if addrs is not None and index is not None:
-            if len(_KIND_CACHE) >= _KIND_CACHE_SIZE:
-                _KIND_CACHE.clear()
-            _KIND_CACHE[name, index] = kind
+            _remember_kind(name, index, kind)
     carrier = attr("carrier")
     speed = duplex = None
     if kind not in _NO_LINK_SPEED:
@@ -350,6 +382,101 @@ def read_interface(
     )
 
 
+def _from_link(roots: Roots, link: Link, addrs: InterfaceAddrs | None) -> Interface:
+    """One interface of the live system from its netlink link message, with sysfs only for the
+    kind (once per interface, see :data:`_KIND_CACHE`) and a link's speed and duplex."""
+    name, index, flags = link.name, link.ifindex, link.flags
+    base = roots.sys("class", "net", name)
+    kind = _KIND_CACHE.get((name, index))
+    in_sysfs = True
+    if kind is None:
+        entries = _entries(base)
+        if entries is None:
+            in_sysfs = False
+            loopback = name == "lo" or bool(flags & IFF_LOOPBACK)
+            kind = "loopback" if loopback else "other"
+        else:
+            kind = _sysfs_kind(roots, base, entries, flags, link.arphrd)
+            _remember_kind(name, index, kind)
+    speed = duplex = None
+    if in_sysfs and kind not in _NO_LINK_SPEED:
+        speed_text = fs.read_attr(os.path.join(base, "speed"))
+        duplex_text = fs.read_attr(os.path.join(base, "duplex"))
+        speed = parse_speed(speed_text, os.path.join(base, "speed")) if speed_text else None
+        duplex = parse_duplex(duplex_text) if duplex_text else None
+    up = bool(flags & IFF_UP)
+    # sysfs ``carrier`` answers only while the interface runs (EINVAL otherwise): the same here.
+    carrier = None
+    if up:
+        carrier = link.carrier if link.carrier is not None else bool(flags & IFF_LOWER_UP)
+    mac = _link_address(addrs)
+    if mac is None and link.address:
+        mac = ":".join(f"{b:02x}" for b in link.address)
+    return Interface(
+        name=name,
+        index=index,
+        kind=kind,
+        is_up=up,
+        is_running=running_from(flags, link.operstate),
+        has_carrier=carrier,
+        operstate=link.operstate,
+        mtu=link.mtu,
+        speed=speed,
+        duplex=duplex,
+        mac=mac,
+        addresses=addrs.addresses if addrs is not None else (),
+        counters=link_counters(link.stats) if link.stats is not None else sysfs_counters(base),
+        flags=flags,
+    )
+
+
+#: Decoded link messages by their bytes, and the last address decoding with what it was made
+#: of: the same bytes decode the same way, so an idle interface costs a dictionary lookup.
+_LINKS: dict[bytes, Link] = {}
+_ADDRESSES: tuple[object, dict[str, InterfaceAddrs]] | None = None
+_MEMO_SIZE = 1024
+
+
+def _netlink_interfaces(roots: Roots) -> list[Interface] | None:
+    """Every interface of this network namespace from route netlink; ``None`` when netlink is
+    not available here (the caller then reads getifaddrs, ``/proc/net/dev`` and sysfs)."""
+    from darwin_metrics.linux.rtnl import SOURCE, dump_links_and_addresses
+
+    global _ADDRESSES
+    try:
+        link_payloads, address_payloads = dump_links_and_addresses()
+        links = []
+        for payload in link_payloads:
+            link = _LINKS.get(payload)
+            if link is None:
+                link = parse_link(payload, SOURCE)
+                if len(_LINKS) >= _MEMO_SIZE:
+                    _LINKS.clear()
+                _LINKS[payload] = link
+            links.append(link)
+        # The addresses depend on these messages and on each link's name, flags and hardware
+        # addresses only: decoded again when one of them differs from last time.
+        key = (
+            tuple(address_payloads),
+            tuple((k.ifindex, k.name, k.flags, k.arphrd, k.address, k.broadcast) for k in links),
+        )
+        memo = _ADDRESSES
+        if memo is not None and memo[0] == key:
+            grouped = memo[1]
+        else:
+            by_index = {link.ifindex: (link.name, link.flags) for link in links}
+            entries = [link_entry(link) for link in links]
+            for payload in address_payloads:
+                entry = address_entry(payload, by_index, SOURCE)
+                if entry is not None:
+                    entries.append(entry)
+            grouped = group_by_interface(entries)
+            _ADDRESSES = (key, grouped)
+    except (OSError, ParseError):
+        return None
+    return [_from_link(roots, link, grouped.get(link.name)) for link in links]
+
+
 def _live_addresses(roots: Roots) -> dict[str, InterfaceAddrs] | None:
     if not is_live(roots):
         return None
@@ -363,6 +490,11 @@ def _live_addresses(roots: Roots) -> dict[str, InterfaceAddrs] | None:
 
 def read_interfaces(roots: Roots) -> tuple[Interface, ...]:
     """Every network interface, ordered by index then name."""
+    if is_live(roots):
+        found = _netlink_interfaces(roots)
+        if found is not None:
+            found.sort(key=lambda i: (i.index is None, i.index or 0, i.name))
+            return tuple(found)
     # class/net also holds plain files (bonding_masters): read_interface drops what is not a
     # directory and appears in no other source.
     names = set(fs.listdir(roots.sys("class", "net")))

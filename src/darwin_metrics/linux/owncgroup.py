@@ -63,6 +63,8 @@ def own_cgroup(roots: Roots) -> tuple[str, str] | None:
     # Keep the answer only if neither input changed while it was worked out.
     if fs.read_optional(path) == data:
         with _lock:
+            if len(_places) >= 64:
+                _places.clear()
             _places[roots] = (key, place)
     return place
 

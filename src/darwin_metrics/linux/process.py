@@ -6,6 +6,13 @@ files with one ``stat`` of ``fd/`` where the kernel reports the count as the dir
 (Linux 6.2 and later) or one listing of it elsewhere. Nothing is read twice, and user names come
 from :mod:`pwd` through a cache keyed by uid, so ``/etc/passwd`` is not read per process.
 
+Every file is read on every call; what is skipped is work that cannot change the answer. When all
+that was read for a pid is byte for byte what was read for it in the previous ``processes()`` call
+(an idle process), the record built from those bytes then is returned again instead of parsing
+them anew. A kernel thread's ``cmdline`` (always empty: it has no user memory) is not read again
+while its ``stat`` is unchanged. The ``exe`` link is read again whenever the process may have run
+``exec`` (its start time, name or "forked, not exec'd" flag changed).
+
 A process that vanishes while it is read is skipped; a file the caller may not read gives ``None``
 for its fields; a malformed file raises :class:`ParseError` naming it, and :meth:`processes`
 skips that process and logs a warning.
@@ -114,10 +121,11 @@ class _UserNames:
 class ProcessReader:
     """Reads processes and threads under ``roots.procfs``; one per backend, safe across threads.
 
-    It keeps four small caches: the boot time (read once, so a process's ``create_time`` is stable
+    It keeps five small caches: the boot time (read once, so a process's ``create_time`` is stable
     from call to call), uid → user name (:data:`USER_CACHE_TTL`), the executable path of each
-    process keyed by (pid, start time, name, exec state) so it is re-read after an exec, and the
-    pid → ppid links of the last :data:`PARENT_MEMORY` enumerations for :meth:`known_parents`.
+    process keyed by (pid, start time, name, exec state) so it is re-read after an exec, the
+    pid → ppid links of the last :data:`PARENT_MEMORY` enumerations for :meth:`known_parents`, and
+    per live pid the bytes last read and the record made of them (see the module docstring).
     """
 
     def __init__(self, roots: Roots) -> None:
@@ -365,9 +373,7 @@ class ProcessReader:
                         cmdline_data = None
                 num_fds: int | None
                 try:
-                    num_fds = (
-                        stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
-                    )
+                    num_fds = stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
                 except OSError as exc:
                     if exc.errno not in _ABSENT:
                         raise
@@ -516,7 +522,9 @@ class ProcessReader:
                 involuntary_ctx_switches=involuntary,
                 last_cpu=processor if processor is None or processor >= 0 else None,
             )
-            if not from_statm:  # statm is not part of the key
+            # Kept for the next processes() call, which forgets the pids that have gone; not by
+            # process(pid), which would keep every pid ever asked for. statm is not in the key.
+            if not strict and not from_statm:
                 memo[pid] = (key, record, bool(flags & PF_KTHREAD))
             append(record)
         return found

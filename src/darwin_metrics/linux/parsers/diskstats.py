@@ -59,24 +59,28 @@ def diskstats_rows(
 ) -> list[tuple[int, int, str, tuple[int, ...]]]:
     """``(major, minor, name, counters)`` of every line of ``/proc/diskstats`` (blank lines
     skipped): :func:`parse_diskstats` without an object per line, for the collector."""
-    result: list[tuple[int, int, str, tuple[int, ...]]] = []
-    append = result.append
+    result = []
     for line in data.splitlines():
-        tokens = line.split()
-        if not tokens:
-            continue
-        if len(tokens) < 4:
-            raise ParseError(source, f"short line: {line[:80]!r}")
-        major, minor, name = tokens[:3]
-        append(
-            (
-                _uint(major, source),
-                _uint(minor, source),
-                name.decode("utf-8", "surrogateescape"),
-                parse_counters(tokens[3:], source),
-            )
-        )
+        row = diskstats_row(line, source)
+        if row is not None:
+            result.append(row)
     return result
+
+
+def diskstats_row(line: bytes, source: str) -> tuple[int, int, str, tuple[int, ...]] | None:
+    """One line of ``/proc/diskstats`` as ``(major, minor, name, counters)``; ``None`` if blank."""
+    tokens = line.split()
+    if not tokens:
+        return None
+    if len(tokens) < 4:
+        raise ParseError(source, f"short line: {line[:80]!r}")
+    major, minor, name = tokens[:3]
+    return (
+        _uint(major, source),
+        _uint(minor, source),
+        name.decode("utf-8", "surrogateescape"),
+        parse_counters(tokens[3:], source),
+    )
 
 
 def parse_diskstats(data: bytes, source: str = "/proc/diskstats") -> tuple[DiskStat, ...]:

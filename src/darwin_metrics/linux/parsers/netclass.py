@@ -16,6 +16,7 @@ IFF_BROADCAST = 0x2
 IFF_LOOPBACK = 0x8
 IFF_POINTOPOINT = 0x10
 IFF_RUNNING = 0x40
+IFF_LOWER_UP = 0x10000
 
 #: ``speed`` values meaning "unknown": ethtool's SPEED_UNKNOWN (-1, also seen printed unsigned) and
 #: the 16-bit 0xFFFF some old drivers report.
