@@ -521,9 +521,12 @@ def test_live_against_psutil() -> None:
                 if v.fs_type not in {"nfs", "nfs4", "cifs", "smb3", "9p", "virtiofs"}
             )
         assert sorted(p.mountpoint for p in theirs) == sorted(v.mount_point for v in ours)
-        by_point = {v.mount_point: v for v in ours}
+        # Both list mounts in mount order; a mount point mounted over twice appears twice.
+        stacked: dict[str, list[Volume]] = {}
+        for v in ours:
+            stacked.setdefault(v.mount_point, []).append(v)
         for p in theirs:
-            v = by_point[p.mountpoint]
+            v = stacked[p.mountpoint].pop(0)
             assert p.fstype == v.fs_type
             if p.device not in ("", "/dev/root"):
                 assert p.device == v.device

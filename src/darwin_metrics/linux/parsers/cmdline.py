@@ -2,7 +2,8 @@
 
 Empty for kernel threads and zombies. A process that rewrote its argument area may leave trailing
 NULs (dropped here) or a single string with spaces (kept as one argument: splitting it on spaces
-would be a guess).
+would be a guess). The price of dropping the padding: genuinely empty *trailing* arguments
+(``prog ''``) are dropped too; empty arguments before the last non-empty one are kept.
 """
 
 from __future__ import annotations
