@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers import sockdiag
 from darwin_metrics.linux.parsers.connections import (
     SOCKET_TYPES,
@@ -251,6 +253,7 @@ def read_tables(roots: Roots, tables: Sequence[str]) -> list[Connection]:
 _FD_COUNT_SUPPORT: dict[str, bool] = {}
 #: Descriptor numbers as bytes: ``readlink`` with a bytes name returns bytes, skipping a decode.
 _FD_NAMES = [str(i).encode() for i in range(1024)]
+_FD_NAMES_LOCK = threading.Lock()
 
 
 def _fd_count_supported(procfs: str) -> bool:
@@ -304,38 +307,49 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
                 if name.isdigit():
                     _scan_listed(procfs, proc_fd, name, 0, owners)
             return owners
-        readlink = os.readlink
-        fstat = os.fstat
-        open_ = os.open
-        close = os.close
-        names = _FD_NAMES
-        enoent = errno.ENOENT
-        for name in os.listdir(proc_fd):
-            if not name.isdigit():
-                continue
-            try:
-                fd_dir = open_(name + "/fd", _PATH_FLAGS, dir_fd=proc_fd)
-            except OSError:
-                continue
-            gap = -1
-            i = 0
-            try:
-                count = fstat(fd_dir).st_size
-                if count > len(names):
-                    names.extend(str(n).encode() for n in range(len(names), count))
-                for i in range(count):
-                    target = readlink(names[i], dir_fd=fd_dir)
-                    if target[:8] == b"socket:[" and target[8:-1].isdigit():
-                        owners.setdefault(int(target[8:-1]), []).append(int(name))
-            except OSError as exc:
-                if exc.errno == enoent:
-                    gap = i  # descriptors are not 0..n-1: list the rest
-            finally:
-                close(fd_dir)
-            if gap >= 0:
-                _scan_listed(procfs, proc_fd, name, gap, owners)
+        listed = [name for name in os.listdir(proc_fd) if name.isdigit()]
+        for part in map_runs(listed, lambda run: _scan_counted(procfs, proc_fd, run)):
+            for inode, pids in part.items():
+                owners.setdefault(inode, []).extend(pids)
     finally:
         os.close(proc_fd)
+    return owners
+
+
+def _scan_counted(procfs: str, proc_fd: int, names: Sequence[str]) -> dict[int, list[int]]:
+    """Socket inode -> pids for the processes ``names``, reading links ``0..n-1`` of each
+    (``n`` from the size of its ``fd`` directory); a process whose descriptors have a gap has
+    the rest of its directory listed. Safe in several threads at once."""
+    owners: dict[int, list[int]] = {}
+    readlink = os.readlink
+    fstat = os.fstat
+    open_ = os.open
+    close = os.close
+    links = _FD_NAMES
+    enoent = errno.ENOENT
+    for name in names:
+        try:
+            fd_dir = open_(name + "/fd", _PATH_FLAGS, dir_fd=proc_fd)
+        except OSError:
+            continue
+        gap = -1
+        i = 0
+        try:
+            count = fstat(fd_dir).st_size
+            if count > len(links):
+                with _FD_NAMES_LOCK:
+                    links.extend(str(n).encode() for n in range(len(links), count))
+            for i in range(count):
+                target = readlink(links[i], dir_fd=fd_dir)
+                if target[:8] == b"socket:[" and target[8:-1].isdigit():
+                    owners.setdefault(int(target[8:-1]), []).append(int(name))
+        except OSError as exc:
+            if exc.errno == enoent:
+                gap = i  # descriptors are not 0..n-1: list the rest
+        finally:
+            close(fd_dir)
+        if gap >= 0:
+            _scan_listed(procfs, proc_fd, name, gap, owners)
     return owners
 
 

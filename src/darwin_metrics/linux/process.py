@@ -13,9 +13,8 @@ them anew. A kernel thread's ``cmdline`` (always empty: it has no user memory) i
 while its ``stat`` is unchanged. The ``exe`` link is read again whenever the process may have run
 ``exec`` (its start time, name or "forked, not exec'd" flag changed).
 
-A large process table is read by up to four threads at once, each taking a contiguous run of pids:
-the reads are system calls that release the GIL, so on a machine with several CPUs the kernel's
-work for one process overlaps the parsing of another. The answer is the same as a single reader's.
+A large process table is read by several threads at once (:mod:`darwin_metrics.linux.parallel`),
+each taking a contiguous run of pids; the answer is the same as a single reader's.
 
 A process that vanishes while it is read is skipped; a file the caller may not read gives ``None``
 for its fields; a malformed file raises :class:`ParseError` naming it, and :meth:`processes`
@@ -31,10 +30,10 @@ import pwd
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
 from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
+from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers.btime import parse_btime
 from darwin_metrics.linux.parsers.cmdline import parse_cmdline
 from darwin_metrics.linux.parsers.pidio import parse_pid_io
@@ -77,25 +76,6 @@ _O_READ = os.O_RDONLY | os.O_CLOEXEC
 USER_CACHE_TTL = 60.0
 #: How many enumerations a vanished process's parent link is remembered for the tree.
 PARENT_MEMORY = 3
-#: processes() splits the table between threads from this many pids on.
-PARALLEL_MIN_PIDS = 256
-#: At most this many threads read the table together (the caller's thread included).
-MAX_READERS = 4
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _helpers() -> tuple[ThreadPoolExecutor | None, int]:
-    """The shared pool of helper readers and how many helpers it has (none on one CPU)."""
-    global _pool
-    helpers = min(MAX_READERS, len(os.sched_getaffinity(0))) - 1
-    if helpers < 1:
-        return None, 0
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(helpers, thread_name_prefix="darwin-metrics-proc")
-    return _pool, helpers
 
 
 def _read(path: str) -> bytes:
@@ -182,16 +162,8 @@ class ProcessReader:
             raise NotSupported(f"no process table at {self._proc}") from None
         self._prepare()
         pids = sorted(int(n) for n in names if n.isdigit() and n.isascii())
-        pool, helpers = _helpers() if len(pids) >= PARALLEL_MIN_PIDS else (None, 0)
-        if pool is None:
-            found = self._collect(pids, strict=False)
-        else:
-            size = -(-len(pids) // (helpers + 1))
-            runs = [pids[i : i + size] for i in range(0, len(pids), size)]
-            futures = [pool.submit(self._collect, run, False) for run in runs[1:]]
-            found = self._collect(runs[0], strict=False)
-            for future in futures:
-                found.extend(future.result())
+        runs = map_runs(pids, lambda run: self._collect(run, strict=False))
+        found = [proc for run in runs for proc in run]
         self._remember(found)
         return tuple(found)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from darwin_metrics.linux import process as process_mod
+from darwin_metrics.linux import parallel
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.process import ProcessReader
 from darwin_metrics.records.process import Process
@@ -12,7 +14,7 @@ from tests.conftest import Tree
 
 
 def _read(roots: Roots, monkeypatch: pytest.MonkeyPatch, min_pids: int) -> tuple[Process, ...]:
-    monkeypatch.setattr(process_mod, "PARALLEL_MIN_PIDS", min_pids)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", min_pids)
     return ProcessReader(roots).processes()
 
 
@@ -36,3 +38,29 @@ def test_live_table_split_between_threads(monkeypatch: pytest.MonkeyPatch) -> No
         if before is not None and before.create_time == proc.create_time:
             assert before.ppid == proc.ppid or proc.ppid == 1  # re-parented to init only
             assert before.name == proc.name or proc.name.startswith("kworker")
+
+
+@pytest.mark.live
+def test_socket_owners_same_with_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inode -> pids map of this process's own sockets is the same either way."""
+    import socket
+
+    from darwin_metrics.linux.connections import socket_owners
+
+    with socket.socket() as a, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+        a.bind(("127.0.0.1", 0))
+        a.listen()
+        b.bind(("127.0.0.1", 0))
+        mine = {os.fstat(s.fileno()).st_ino for s in (a, b)}
+        monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
+        single = socket_owners(Roots())
+        monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+        split = socket_owners(Roots())
+    for inode in mine:
+        assert single[inode] == split[inode] == [os.getpid()]
+
+
+def test_map_runs_keeps_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    runs = parallel.map_runs(list(range(1000)), lambda run: list(run))
+    assert [x for run in runs for x in run] == list(range(1000))
