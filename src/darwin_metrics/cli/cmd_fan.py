@@ -12,7 +12,7 @@ import math
 import time
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.cli.common import CLIError, print_json
+from darwin_metrics.cli.common import CLIError, print_json, seconds_up_to
 from darwin_metrics.records.sensors import Fan, FanSetting
 
 #: Seconds between two looks at the held fan (watchdog state, end of ``--for``).
@@ -44,13 +44,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     hold.add_argument(
         "--for",
         dest="seconds",
-        type=_seconds,
+        type=seconds_up_to(None),
         metavar="SECONDS",
         help="restore after this many seconds (default: hold until interrupted)",
     )
     hold.add_argument(
         "--spin-check",
-        type=_seconds,
+        type=seconds_up_to(None),
         default=3.0,
         metavar="SECONDS",
         help="seconds after the change at which the fan must still turn (default 3)",
@@ -71,16 +71,6 @@ def _percent(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
     if not math.isfinite(value) or not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return value
 
 

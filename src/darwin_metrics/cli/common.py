@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.records.base import to_dict
@@ -47,15 +48,24 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def interval(text: str) -> float:
-    """An argparse type: a number of seconds from 0 to 60."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or not 0 <= value <= 60:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text!r}")
-    return value
+def seconds_up_to(limit: float | None) -> Callable[[str], float]:
+    """An argparse type: a number of seconds from 0 to ``limit`` (``None``: no upper bound)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (limit is not None and value > limit):
+            bounds = f"between 0 and {limit:g}" if limit is not None else "0 or more"
+            raise argparse.ArgumentTypeError(f"must be {bounds} seconds, got {text!r}")
+        return value
+
+    return parse
+
+
+#: The sampling interval of the summary and ``processes``: 0 to 60 seconds.
+interval = seconds_up_to(60)
 
 
 def positive_int(text: str) -> int:
