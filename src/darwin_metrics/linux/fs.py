@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
@@ -40,7 +41,8 @@ MISSING_ERRNOS = frozenset(
 #: errno values that mean "not allowed to read this".
 DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
 
-_ATTR_SIZE = 4096  # a sysfs attribute is at most one page
+_ATTR_SIZE = 4096
+_INT = re.compile(r"-?[0-9]{1,20}")  # a sysfs attribute is at most one page
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,13 @@ def read_attr(path: str) -> str | None:
 
 
 def parse_int(text: str, source: str) -> int:
-    """``text`` as a decimal integer, or :class:`ParseError` naming ``source``."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ParseError(source, f"not an integer: {text[:40]!r}") from None
+    """``text`` as sysfs writes a decimal integer (optional minus sign, ASCII digits, surrounding
+    white space), or :class:`ParseError` naming ``source``. Stricter than ``int()``, which also
+    takes ``+5``, ``1_000`` and non-ASCII digits."""
+    value = text.strip()
+    if not _INT.fullmatch(value):
+        raise ParseError(source, f"not an integer: {value[:40]!r}")
+    return int(value)
 
 
 def read_attr_int(path: str) -> int | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
+from darwin_metrics.linux.hwmon import list_chips, natural_key
 from darwin_metrics.linux.parsers.powercap import counter_delta, parse_microunits, split_zone_name
 from darwin_metrics.records.power import Power, PowerRail
 
@@ -102,14 +103,34 @@ def _rapl_counters(zones: list[str]) -> list[_Counter]:
     return counters
 
 
-def _hwmon_energy_files(roots: fs.Roots) -> list[str]:
-    base = roots.sys("class", "hwmon")
-    files = []
-    for chip in fs.listdir(base):
-        for name in fs.listdir(f"{base}/{chip}"):
-            if name.startswith("energy") and name.endswith("_input"):
-                files.append(f"{base}/{chip}/{name}")
-    return files
+@dataclass(frozen=True, slots=True)
+class _PowerChip:
+    """An hwmon chip with power or energy sensors: ``power`` holds sensor prefixes
+    (``power1``), ``energy`` the paths of its ``energyN_input`` counters."""
+
+    directory: str
+    name: str
+    power: tuple[str, ...]
+    energy: tuple[str, ...]
+
+
+def _power_chips(roots: fs.Roots) -> list[_PowerChip]:
+    """The hwmon chips (enumerated once, as for temperatures and fans) with power or energy."""
+    chips = []
+    for chip in list_chips(roots):
+        entries = fs.listdir(chip.directory)
+        power = {n.split("_", 1)[0] for n in entries if n.startswith("power") and "_" in n}
+        energy = [n for n in entries if n.startswith("energy") and n.endswith("_input")]
+        if power or energy:
+            chips.append(
+                _PowerChip(
+                    directory=chip.directory,
+                    name=chip.name or chip.ident,
+                    power=tuple(sorted(power, key=natural_key)),
+                    energy=tuple(f"{chip.directory}/{n}" for n in sorted(energy, key=natural_key)),
+                )
+            )
+    return chips
 
 
 def _hwmon_counters(files: list[str]) -> list[_Counter]:
@@ -151,55 +172,45 @@ def _rapl_rail(counter: _Counter, watts: float | None) -> PowerRail:
     )
 
 
-def _chip_name(chip_dir: str) -> str:
-    return fs.read_attr(f"{chip_dir}/name") or os.path.basename(chip_dir)
-
-
-def _hwmon_power_rails(roots: fs.Roots) -> list[PowerRail]:
+def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     """hwmon ``powerN_input``/``powerN_average`` (µW) rails, with ``powerN_cap`` as the limit."""
-    base = roots.sys("class", "hwmon")
     rails = []
-    for chip in fs.listdir(base):
-        chip_dir = f"{base}/{chip}"
-        names = fs.listdir(chip_dir)
-        sensors = sorted(
-            {n.split("_", 1)[0] for n in names if n.startswith("power") and "_" in n},
-            key=lambda s: (len(s), s),
-        )
-        for sensor in sensors:
+    for chip in chips:
+        for sensor in chip.power:
+            base = f"{chip.directory}/{sensor}"
             try:
-                value = fs.read_attr_int(f"{chip_dir}/{sensor}_input")
+                value = fs.read_attr_int(f"{base}_input")
                 if value is None:
-                    value = fs.read_attr_int(f"{chip_dir}/{sensor}_average")
-                cap = fs.read_attr_int(f"{chip_dir}/{sensor}_cap")
-                cap_max = fs.read_attr_int(f"{chip_dir}/{sensor}_cap_max")
+                    value = fs.read_attr_int(f"{base}_average")
+                cap = fs.read_attr_int(f"{base}_cap")
+                cap_max = fs.read_attr_int(f"{base}_cap_max")
             except ParseError:
                 continue
             if value is None:
                 continue
-            label = fs.read_attr(f"{chip_dir}/{sensor}_label")
+            label = fs.read_attr(f"{base}_label") or sensor
             rails.append(
                 PowerRail(
-                    name=f"{_chip_name(chip_dir)}/{label or sensor}",
+                    name=f"{chip.name}/{label}",
                     source="hwmon",
-                    domain=label or sensor,
+                    domain=label,
                     power=value / 1e6,
                     power_limit=None if not cap else cap / 1e6,
                     max_power=None if not cap_max else cap_max / 1e6,
-                    path=f"{chip_dir}/{sensor}",
+                    path=base,
                 )
             )
     return rails
 
 
-def _hwmon_energy_rail(counter: _Counter, watts: float | None) -> PowerRail:
+def _hwmon_energy_rail(counter: _Counter, watts: float | None, chip_name: str) -> PowerRail:
     chip_dir, filename = os.path.split(counter.key)
     sensor = filename.split("_", 1)[0]
-    label = fs.read_attr(f"{chip_dir}/{sensor}_label")
+    label = fs.read_attr(f"{chip_dir}/{sensor}_label") or sensor
     return PowerRail(
-        name=f"{_chip_name(chip_dir)}/{label or sensor}",
+        name=f"{chip_name}/{label}",
         source="hwmon",
-        domain=label or sensor,
+        domain=label,
         power=watts,
         energy=None if counter.microjoules is None else counter.microjoules / 1e6,
         unavailable_reason=NEEDS_ROOT if counter.denied else None,
@@ -222,7 +233,9 @@ def read_power(
     sleeps ``interval`` seconds before the measured reading.
     """
     zones = _rapl_zones(roots)
-    energy_files = _hwmon_energy_files(roots)
+    chips = _power_chips(roots)
+    chip_names = {path: chip.name for chip in chips for path in chip.energy}
+    energy_files = [path for chip in chips for path in chip.energy]
     rapl = _rapl_counters(zones)
     hwmon = _hwmon_counters(energy_files)
     measured_over: float | None = None
@@ -238,8 +251,8 @@ def read_power(
         if prev is not None and measured_over is None and c.microjoules is not None:
             measured_over = c.at - prev.at
         rails.append(_rapl_rail(c, tracker.watts(c)))
-    rails.extend(_hwmon_energy_rail(c, tracker.watts(c)) for c in hwmon)
-    rails.extend(_hwmon_power_rails(roots))
+    rails.extend(_hwmon_energy_rail(c, tracker.watts(c), chip_names[c.key]) for c in hwmon)
+    rails.extend(_hwmon_power_rails(chips))
     if extra_rails is not None:
         rails.extend(extra_rails())
     return Power(rails=tuple(rails), interval=measured_over)

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.fs import parse_int
 
 _DPM_LINE = re.compile(r"([0-9]+|S):\s*([0-9]+)\s*([MmKkGg]?[Hh][Zz])\s*(\*)?")
 _UNIT = {"hz": 1, "khz": 1_000, "mhz": 1_000_000, "ghz": 1_000_000_000}
 _MAX_DIGITS = 12
-_INT = re.compile(r"-?[0-9]{1,19}")
 _PCI_ADDRESS = re.compile(r"[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]")
 
 #: PCIe transfer rate (GT/s) of each link generation.
@@ -61,12 +61,8 @@ def parse_dpm_clock(text: str, source: str) -> DpmClock:
     return DpmClock(levels=tuple(levels), current=current)
 
 
-def parse_int_attr(text: str, source: str) -> int:
-    """A sysfs attribute holding one decimal integer (optionally negative)."""
-    text = text.strip()
-    if not _INT.fullmatch(text):
-        raise ParseError(source, f"not an integer: {text[:40]!r}")
-    return int(text)
+#: A sysfs attribute holding one decimal integer (optionally negative).
+parse_int_attr = parse_int
 
 
 def parse_link_speed(text: str, source: str) -> int | None:

@@ -12,9 +12,9 @@ import os
 import re
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.fs import parse_int as parse_int
 from darwin_metrics.records.sensors import FanDrive, FanMode, SensorKind
 
-_INT = re.compile(r"-?[0-9]{1,20}")
 _ATTR = re.compile(r"(temp|fan|pwm)([0-9]{1,6})(?:_([a-z0-9_]+))?")
 _TRIP = re.compile(r"trip_point_([0-9]{1,6})_(temp|type|hyst)")
 _INVALID_ID_CHARS = re.compile(r"[^a-z0-9:_]")
@@ -22,14 +22,6 @@ _INVALID_ID_CHARS = re.compile(r"[^a-z0-9:_]")
 #: Limits at or below 0 K, or at or above 0xFFFF K (NVMe's "no threshold"), mean "not set".
 _ABSOLUTE_ZERO_MILLI = -273150
 _UNSET_HIGH_MILLI = 65535 * 1000 - 273150
-
-
-def parse_int(text: str, source: str) -> int:
-    """A decimal integer as sysfs writes it (optional minus sign, ASCII digits)."""
-    value = text.strip()
-    if not _INT.fullmatch(value):
-        raise ParseError(source, f"not an integer: {value[:40]!r}")
-    return int(value)
 
 
 def parse_millicelsius(text: str, source: str) -> float:
