@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -11,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from darwin_metrics.records import Sample, Snapshot
@@ -18,7 +18,7 @@ from tests.conftest import Tree
 from tests.support import make
 
 SCRIPT = Path(sys.executable).parent / "darwin-metrics"
-SNAPSHOT_KEYS = [f.name for f in dataclasses.fields(Snapshot)]
+SNAPSHOT_KEYS = list(Snapshot.__struct_fields__)
 
 
 def run(
@@ -290,7 +290,7 @@ def test_sections_on_hand_made_sample() -> None:
         interfaces=(make.iface("eth0", rx_bytes=0, tx_bytes=0),),
         processes=(make.proc(4242, user=1.0, name="busyloop"),),
     )
-    after = dataclasses.replace(
+    after = msgspec.structs.replace(
         before,
         timestamp=2.0,
         cpu=make.cpu([make.core(0, user=1, idle=3), make.core(1, user=3, idle=1)], "Fake 9000"),
@@ -388,7 +388,7 @@ def test_json_doc_lists_every_record_field() -> None:
     assert len(documented) >= 25
     for name, body in documented.items():
         body = body.split("\n## ")[0]
-        fields = [f.name for f in dataclasses.fields(getattr(records, name))]
+        fields = list(getattr(records, name).__struct_fields__)
         assert _table_keys(body) == fields, name
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 import darwin_metrics
 from darwin_metrics.backend import Backend

@@ -7,12 +7,13 @@ source never spoils the whole snapshot.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.backend import Backend
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
@@ -95,13 +96,13 @@ def _present_fields(value: Any, prefix: str) -> set[str]:
         for item in value:
             found |= _present_fields(item, prefix + "[]")
         return found
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, msgspec.Struct):
         found = set()
-        for f in dataclasses.fields(value):
-            sub = getattr(value, f.name)
+        for name in value.__struct_fields__:
+            sub = getattr(value, name)
             if sub is None:
                 continue
-            path = f"{prefix}.{f.name}" if prefix else f.name
+            path = f"{prefix}.{name}" if prefix else name
             found |= _present_fields(sub, path) or {path}
         return found
     return {prefix} if prefix else set()

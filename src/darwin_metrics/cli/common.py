@@ -6,13 +6,14 @@ Nothing here imports rich at module level: JSON output must work without the ``c
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from darwin_metrics.records.base import to_dict
+import msgspec
+
+from darwin_metrics.records.base import to_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,5 +82,5 @@ def positive_int(text: str) -> int:
 
 def print_json(value: Any) -> None:
     """Print records (or plain values holding records) as JSON with the record field names."""
-    json.dump(to_dict(value), sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write(msgspec.json.format(to_json(value), indent=2).decode())
     sys.stdout.write("\n")

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from darwin_metrics.darwin.decode import net as decode
 from darwin_metrics.darwin.decode.process import kinfo

@@ -79,7 +79,7 @@ class LinuxBackend(Backend):
         return self._process_reader().processes()
 
     def process(self, pid: int) -> Process:
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         from darwin_metrics.linux.connections import read_process_connections
 

@@ -379,7 +379,7 @@ def _scan_listed(
 
 
 def _with_owners(conns: list[Connection], owners: dict[int, list[int]]) -> tuple[Connection, ...]:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     empty: tuple[int, ...] = ()
     out = []
@@ -444,7 +444,7 @@ def read_process_connections(roots: Roots, pid: int, kind: str = "inet") -> tupl
             conns = _from_files(base, tables)
     else:
         conns = _from_files(base, tables)
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     mine = (pid,)
     return tuple(replace(c, pids=mine) for c in conns if c.inode in inodes)

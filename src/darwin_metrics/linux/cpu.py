@@ -21,12 +21,13 @@ Sources, in order of preference:
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import platform
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
@@ -205,7 +206,7 @@ def _frequencies(cpu_dir: str, cpus: list[int], roots: fs.Roots) -> dict[int, Co
         fallback = parse_optional(roots.proc("cpuinfo"), parse_cpu_mhz) or {}
         for n, freq in result.items():
             if freq.current is None and fallback.get(n) is not None:
-                result[n] = dataclasses.replace(freq, current=fallback[n])
+                result[n] = msgspec.structs.replace(freq, current=fallback[n])
     return result
 
 

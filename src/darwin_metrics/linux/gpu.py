@@ -7,7 +7,7 @@ whatever the roots: only the AMD and Intel parts follow a captured sysfs tree.
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 
 from darwin_metrics.linux.amdgpu import read_amd_gpus
 from darwin_metrics.linux.drm import GpuNames
@@ -27,5 +27,6 @@ def read_gpus(
         *read_intel_gpus(roots, names),
     )
     return tuple(
-        gpu if gpu.index == i else dataclasses.replace(gpu, index=i) for i, gpu in enumerate(found)
+        gpu if gpu.index == i else msgspec.structs.replace(gpu, index=i)
+        for i, gpu in enumerate(found)
     )

@@ -1,29 +1,54 @@
 """Shared helpers for record types.
 
-Every record is declared ``@dataclass(frozen=True, slots=True, kw_only=True)``: immutable, cheap and
-typed. Sequences inside records are tuples; absent values are ``None``.
+Every record is a ``msgspec.Struct`` declared ``frozen=True, kw_only=True`` (and ``gc=False``: a
+frozen record made of tuples and other records cannot hold a reference cycle): immutable, slotted,
+cheap to build and fast to encode. Sequences inside records are tuples; absent values are ``None``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from collections.abc import Mapping
 from typing import Any
+
+import msgspec
+
+
+def _str_fallback(value: Any) -> Any:
+    """Last resort for values msgspec cannot encode natively: their ``str``."""
+    return str(value)
+
+
+_LENIENT_ENCODER = msgspec.json.Encoder(enc_hook=_str_fallback)
+
+
+def to_json(value: Any) -> bytes:
+    """Encode a record (or nested records, tuples, mappings) as compact UTF-8 JSON.
+
+    Field names are the record field names; tuples become arrays; infinite and NaN floats become
+    ``null``. Text that was not valid UTF-8 in the kernel (lone surrogates ``\\udcXX`` from
+    ``os.fsdecode``) is written as the JSON escape ``\\udcXX``, which every strict parser accepts
+    (see docs/json.md).
+    """
+    try:
+        return _LENIENT_ENCODER.encode(value)
+    except UnicodeEncodeError:
+        return _LENIENT_ENCODER.encode(_escape_surrogates(msgspec.to_builtins(value)))
 
 
 def to_dict(value: Any) -> Any:
     """Convert a record (or nested records, tuples, mappings) to plain JSON-ready Python values.
 
     Field names are kept as they are, so the JSON names are the record field names. Non-finite
-    floats become ``None`` so that the result is valid JSON.
+    floats become ``None`` so that the result is valid JSON; tuples become lists.
     """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [to_dict(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_dict(v) for k, v in value.items()}
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    return msgspec.json.decode(to_json(value))
+
+
+def _escape_surrogates(value: Any) -> Any:
+    """Replace lone surrogates in every string of ``value`` by a visible ``\\udcXX`` escape."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_escape_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}
     return value

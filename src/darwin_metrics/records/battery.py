@@ -6,14 +6,14 @@ current in amperes, power in watts, temperature in °C, times in seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 BatteryStatus = Literal["charging", "discharging", "full", "not-charging", "unknown"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Battery:
+class Battery(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One battery.
 
     ``percent`` is the state of charge (0-100). ``time_to_empty``/``time_to_full`` are seconds, taken
@@ -59,8 +59,7 @@ class Battery:
     adapter_watts: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PowerAdapter:
+class PowerAdapter(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An external power source (AC adapter, USB power delivery port). ``online`` means supplying."""
 
     name: str
@@ -70,8 +69,7 @@ class PowerAdapter:
     watts: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PowerSources:
+class PowerSources(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Everything that powers the machine: system batteries, peripherals' batteries, adapters.
 
     ``on_ac`` is True when an adapter is online (or, lacking adapters, no battery discharges);

@@ -5,13 +5,12 @@ Sizes in bytes, times in seconds. A limit of ``max`` in the kernel's files (no l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.records.memory import PressureStall
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroupMemory:
+class CGroupMemory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The ``memory`` controller of one cgroup, in bytes.
 
     ``max``/``high``/``low``/``min``/``swap_max`` are this cgroup's own settings (``None`` = no
@@ -39,8 +38,7 @@ class CGroupMemory:
     high_events: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroupCPU:
+class CGroupCPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The ``cpu`` controller and ``cpu.stat`` of one cgroup.
 
     ``quota`` is CPU seconds allowed per ``period`` seconds (``cpu.max``; ``None`` = unlimited);
@@ -64,16 +62,14 @@ class CGroupCPU:
     cpus: tuple[int, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroupPids:
+class CGroupPids(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The ``pids`` controller: tasks in the cgroup and the limit (``None`` = unlimited)."""
 
     current: int | None = None
     max: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroupIO:
+class CGroupIO(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """``io.stat`` for one block device: bytes and operations since the cgroup was created.
 
     ``device`` is ``"major:minor"``; ``name`` the kernel's device name where sysfs knows it.
@@ -89,8 +85,7 @@ class CGroupIO:
     discards: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroupPressure:
+class CGroupPressure(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Pressure-stall information of the cgroup (``{cpu,memory,io}.pressure``)."""
 
     cpu: PressureStall | None = None
@@ -98,8 +93,7 @@ class CGroupPressure:
     io: PressureStall | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CGroup:
+class CGroup(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The cgroup v2 of one process.
 
     ``path`` is the cgroup's path in the hierarchy (``/`` for the root, ``/system.slice/x.service``)

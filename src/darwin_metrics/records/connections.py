@@ -6,8 +6,9 @@ bytes. ``uid`` is the numeric owner of the socket; ``pids`` are the processes ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 #: What :func:`darwin_metrics.connections` can select. ``inet`` is TCP and UDP over IPv4 and IPv6;
 #: the ``4``/``6`` suffixes restrict the IP version; ``all`` adds unix-domain sockets.
@@ -47,8 +48,7 @@ SocketType = Literal["stream", "dgram", "seqpacket", "raw", "other"]
 Protocol = Literal["tcp", "udp", "unix"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Connection:
+class Connection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One socket from the kernel's tables.
 
     ``local_address``/``remote_address`` are IP addresses as text for TCP and UDP (IPv4-mapped IPv6
@@ -92,8 +92,7 @@ class Connection:
         return self.pids[0] if self.pids else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectionCount:
+class ConnectionCount(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How many sockets of one protocol and IP family are in one state."""
 
     protocol: Protocol
@@ -102,8 +101,7 @@ class ConnectionCount:
     count: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListeningPort:
+class ListeningPort(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A TCP socket in ``LISTEN``, or a bound, unconnected UDP socket, with its owners.
 
     ``address`` is the bound address (``0.0.0.0``/``::`` for all); ``pids`` and ``names`` (the
@@ -120,8 +118,7 @@ class ListeningPort:
     names: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectionCounts:
+class ConnectionCounts(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Socket counts per protocol, family and state, and the listening ports with their processes.
 
     ``counts`` lists only the non-zero combinations, sorted. ``total`` is the number of sockets

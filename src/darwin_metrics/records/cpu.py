@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CPUTimes:
+class CPUTimes(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Time spent in each mode since boot, in seconds.
 
     ``guest`` and ``guest_nice`` are already included in ``user`` and ``nice`` (the kernel counts them
@@ -37,8 +36,7 @@ class CPUTimes:
         return self.busy + self.idle + (self.iowait or 0.0)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoreFrequency:
+class CoreFrequency(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A logical CPU's clock, in hertz; ``None`` where the platform does not report it.
 
     ``min``/``max`` are the hardware limits (Linux ``cpuinfo_min/max_freq``); ``scaling_min``/
@@ -54,8 +52,7 @@ class CoreFrequency:
     scaling_max: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Core:
+class Core(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One logical CPU.
 
     ``index`` is the kernel's CPU number (there can be gaps when CPUs are offline). ``cluster`` is the
@@ -72,8 +69,7 @@ class Core:
     online: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoadAverage:
+class LoadAverage(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Run-queue load averages over 1, 5 and 15 minutes (on Linux, counts D-state tasks too)."""
 
     one: float
@@ -81,8 +77,7 @@ class LoadAverage:
     fifteen: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CPUCluster:
+class CPUCluster(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A group of cores of one performance class (Apple Silicon Performance/Efficiency/Super).
 
     ``name`` is the OS's name for the class (``hw.perflevelN.name``: ``"Performance"``,
@@ -100,8 +95,7 @@ class CPUCluster:
     max_frequency: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CPU:
+class CPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The machine's processors.
 
     Counts are integers; ``times`` is the sum over all logical CPUs in seconds; ``boot_time`` is

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiskIO:
+class DiskIO(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Cumulative I/O counters of one block device since boot.
 
     Counts are operations; ``*_bytes`` are bytes (sectors are always 512 bytes in Linux's
@@ -40,8 +39,7 @@ class DiskIO:
     flush_time: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Volume:
+class Volume(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A mounted file system with its capacity (bytes) and inode counts.
 
     ``available`` is what an unprivileged user may still write; ``used_percent`` follows ``df``:

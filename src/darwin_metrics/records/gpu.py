@@ -7,8 +7,9 @@ cannot give is ``None``; nothing is faked as ``0``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 GPUVendor = Literal["nvidia", "amd", "intel", "apple"]
 GPUProcessType = Literal["compute", "graphics", "compute+graphics"]
@@ -31,8 +32,7 @@ THROTTLING_REASONS = frozenset(
 THERMAL_THROTTLING_REASONS = frozenset({"sw_thermal_slowdown", "hw_thermal_slowdown"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GPUProcess:
+class GPUProcess(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A process using a GPU.
 
     ``used_memory`` is the GPU memory the process holds on that GPU, in bytes (``None`` when the
@@ -51,8 +51,7 @@ class GPUProcess:
     compute_instance_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GPUEccErrors:
+class GPUEccErrors(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """ECC memory error counts. ``volatile`` counts since the driver loaded, ``aggregate`` over the
     GPU's lifetime (kept in the infoROM). ``None`` where that counter is not supported."""
 
@@ -62,8 +61,7 @@ class GPUEccErrors:
     uncorrected_aggregate: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MigMode:
+class MigMode(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """NVIDIA Multi-Instance GPU mode: ``current`` is whether MIG is on now; ``pending`` whether it
     will be on after the next GPU reset."""
 
@@ -71,8 +69,7 @@ class MigMode:
     pending: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GPU:
+class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One GPU.
 
     Identity:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 PressureLevel = Literal["normal", "warning", "critical"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PressureStall:
+class PressureStall(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Linux pressure-stall information for one resource (``/proc/pressure/<resource>``).
 
     ``*_avg10/60/300`` are the share of wall time (percent, 0-100) in which *some* or *all* (``full``)
@@ -28,8 +28,7 @@ class PressureStall:
     full_total: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pressure:
+class Pressure(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Resource pressure: a summary level and, on Linux, the PSI figures behind it.
 
     ``level`` is ``normal``, ``warning`` or ``critical``; how it is derived is documented on each
@@ -45,8 +44,7 @@ class Pressure:
     free_percent: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Swap:
+class Swap(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Swap space in bytes; ``swapped_in``/``swapped_out`` are bytes moved since boot."""
 
     total: int
@@ -56,8 +54,7 @@ class Swap:
     swapped_out: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Memory:
+class Memory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Physical memory in bytes.
 
     ``used`` is ``total - available`` (what applications hold and cannot give back quickly).

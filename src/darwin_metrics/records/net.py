@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 InterfaceKind = Literal[
     "loopback",
@@ -20,8 +21,7 @@ InterfaceKind = Literal[
 AddressFamily = Literal["ipv4", "ipv6", "link"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Address:
+class Address(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One address of an interface. ``prefix_length`` is in bits; ``link`` is the hardware address."""
 
     family: AddressFamily
@@ -32,8 +32,7 @@ class Address:
     peer: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InterfaceCounters:
+class InterfaceCounters(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Traffic counters: bytes, packets, and error/drop event counts, received (rx) and sent (tx)."""
 
     rx_bytes: int
@@ -54,8 +53,7 @@ class InterfaceCounters:
     tx_compressed: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Interface:
+class Interface(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A network interface: identity, link state, addresses and counters.
 
     ``speed`` is the negotiated link speed in bits per second (``None`` when unknown, down, or

@@ -6,11 +6,10 @@ network namespace was created. ``None`` where this kernel does not report the co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TCPStats:
+class TCPStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """TCP counters (IPv4 and IPv6 together; the kernel keeps one TCP MIB).
 
     ``established_resets`` (EstabResets) are connections reset from ESTABLISHED or CLOSE_WAIT;
@@ -41,8 +40,7 @@ class TCPStats:
     syncookies_sent: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UDPStats:
+class UDPStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """UDP counters for one IP version.
 
     ``no_ports`` are datagrams to a port nobody listens on; ``receive_buffer_errors`` and
@@ -59,8 +57,7 @@ class UDPStats:
     ignored_multicast: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IPStats:
+class IPStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """IP counters for one IP version (packets).
 
     ``in_header_errors``/``in_address_errors`` are packets dropped for a bad header or address;
@@ -84,8 +81,7 @@ class IPStats:
     out_octets: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ICMPStats:
+class ICMPStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """ICMP counters for one IP version (messages)."""
 
     in_messages: int | None = None
@@ -102,8 +98,7 @@ class ICMPStats:
     out_echo_replies: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkStats:
+class NetworkStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Protocol statistics of one network namespace.
 
     ``ip``/``icmp``/``udp`` are IPv4 (``/proc/net/snmp`` and ``netstat``); ``ip6``/``icmp6``/
@@ -120,8 +115,7 @@ class NetworkStats:
     icmp6: ICMPStats | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NetworkStatsRates:
+class NetworkStatsRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Per-second rates between two :class:`NetworkStats` readings, and the retransmission ratio.
 
     Rates are events per second; ``None`` where a counter is missing or went backwards (reset).
@@ -157,8 +151,7 @@ class NetworkStatsRates:
     icmp_out_errors: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InterfaceLoss:
+class InterfaceLoss(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Packet-loss indicators of one interface over an interval (0-100 percentages).
 
     ``rx_drop_percent`` = received packets dropped / (packets received + dropped);

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 PowerRailSource = Literal["rapl", "hwmon", "battery", "gpu", "smc", "ioreport"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PowerRail:
+class PowerRail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One measured power domain.
 
     ``power`` is the average draw in watts over the measurement interval (``Power.interval``) or the
@@ -35,8 +35,7 @@ class PowerRail:
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Power:
+class Power(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """All power rails. ``interval`` is the seconds over which counter-based rails were averaged."""
 
     rails: tuple[PowerRail, ...]
@@ -54,8 +53,7 @@ class Power:
         return sum(known) if known and len(known) == len(values) else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CorePowerPolicy:
+class CorePowerPolicy(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The frequency-scaling policy of one logical CPU (Linux cpufreq)."""
 
     cpu: int
@@ -66,8 +64,7 @@ class CorePowerPolicy:
     available_preferences: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PowerManagement:
+class PowerManagement(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How the machine is set to trade speed for power.
 
     ``platform_profile`` is the ACPI platform profile (``low-power``, ``balanced``, ``performance``…);
@@ -80,8 +77,7 @@ class PowerManagement:
     on_ac: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessPowerEstimate:
+class ProcessPowerEstimate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An *estimate* of the CPU package power one process drove over a sampling interval.
 
     Computed as the process's share of all CPU time used in the interval times the measured package

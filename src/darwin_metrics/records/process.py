@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.records.connections import Connection
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessCPUTimes:
+class ProcessCPUTimes(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """CPU seconds used by the process, and by its waited-for children."""
 
     user: float
@@ -17,8 +16,7 @@ class ProcessCPUTimes:
     children_system: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessMemory:
+class ProcessMemory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Memory of a process, in bytes: resident set, virtual size, shared (file-backed resident) and
     swapped-out. macOS adds ``footprint`` (physical footprint, what Activity Monitor shows)."""
 
@@ -29,8 +27,7 @@ class ProcessMemory:
     footprint: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessIO:
+class ProcessIO(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """I/O of a process: storage bytes, all bytes through read/write calls (``*_chars``), call counts."""
 
     read_bytes: int
@@ -42,8 +39,7 @@ class ProcessIO:
     cancelled_write_bytes: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Process:
+class Process(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One process.
 
     ``create_time`` is seconds since the Unix epoch. ``status`` is a lower-case word such as
@@ -82,8 +78,7 @@ class Process:
     connections: tuple[Connection, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Thread:
+class Thread(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One thread of a process; CPU times in seconds."""
 
     tid: int
@@ -93,8 +88,7 @@ class Thread:
     system: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessNode:
+class ProcessNode(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A process and its children, in a tree; children sorted by pid."""
 
     process: Process

@@ -9,15 +9,14 @@ computed honestly (counter reset, device re-created, counter not reported, no ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.records.netstats import InterfaceLoss, NetworkStatsRates
 from darwin_metrics.records.power import ProcessPowerEstimate
 from darwin_metrics.records.snapshot import Snapshot
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CPUModePercents:
+class CPUModePercents(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Share of CPU time spent in each mode between two readings, in percent (0-100).
 
     The modes sum to 100 (within rounding) over the modes the platform accounts; a mode the platform
@@ -34,8 +33,7 @@ class CPUModePercents:
     steal: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoreRates:
+class CoreRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Utilisation of one logical CPU: ``percent`` busy (0-100) and the per-mode split.
 
     ``index`` is the kernel's CPU number, as in :class:`~darwin_metrics.records.Core`. ``percent``
@@ -47,8 +45,7 @@ class CoreRates:
     modes: CPUModePercents | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CPURates:
+class CPURates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Whole-machine CPU utilisation: ``percent`` busy (0-100), its per-mode split, and each core.
 
     Busy is everything but ``idle`` and ``iowait``. ``cores`` is sorted by core index and holds the
@@ -65,8 +62,7 @@ class CPURates:
         return tuple(core.percent for core in self.cores)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InterfaceRates:
+class InterfaceRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Traffic of one network interface per second: bytes, packets, error and drop events.
 
     A field is ``None`` when its counter is not reported or was reset between the readings.
@@ -83,8 +79,7 @@ class InterfaceRates:
     tx_drops_per_second: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiskRates:
+class DiskRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """I/O of one block device: bytes per second, operations per second (IOPS), busy percent.
 
     ``busy_percent`` is the share of wall time with at least one request in flight (0-100).
@@ -98,8 +93,7 @@ class DiskRates:
     busy_percent: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessRates:
+class ProcessRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """CPU and storage I/O of one process between two readings.
 
     A process is identified by ``(pid, create_time)``, so a reused pid is a new process (and has no
@@ -115,8 +109,7 @@ class ProcessRates:
     write_bytes_per_second: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rates:
+class Rates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Rates between two snapshots taken ``elapsed`` seconds apart (monotonic clock).
 
     A family is ``None`` when either snapshot lacks it. Sequences hold the items present in both
@@ -153,8 +146,7 @@ class Rates:
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Sample:
+class Sample(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One reading of a :class:`~darwin_metrics.Sampler`.
 
     ``timestamp`` is the snapshot's time (seconds since the Unix epoch); ``elapsed`` the seconds

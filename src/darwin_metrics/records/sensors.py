@@ -7,8 +7,9 @@ does not give is ``None``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 #: What a temperature sensor measures, by the rules documented in ``docs/sensors.md``.
 SensorKind = Literal["cpu", "gpu", "memory", "storage", "battery", "ambient", "chipset", "other"]
@@ -21,8 +22,7 @@ FanMode = Literal["full", "manual", "automatic"]
 FanDrive = Literal["dc", "pwm"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TemperatureSensor:
+class TemperatureSensor(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One temperature sensor of a hardware-monitoring chip (Linux hwmon ``tempN_*``), in °C.
 
     ``chip`` is a stable identifier of the chip built from the device it belongs to
@@ -63,8 +63,7 @@ class TemperatureSensor:
         return self.critical is not None and self.current >= self.critical - 5.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TripPoint:
+class TripPoint(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A thermal zone's trip point: at ``temperature`` °C the kernel acts as ``type`` says.
 
     ``type`` is ``critical`` (orderly shutdown), ``hot``, ``passive`` (throttle) or ``active``
@@ -78,8 +77,7 @@ class TripPoint:
     hysteresis: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ThermalZone:
+class ThermalZone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A kernel thermal zone (Linux ``/sys/class/thermal/thermal_zoneN``).
 
     ``temperature`` is in °C and may be negative; ``None`` when the zone cannot be read now.
@@ -106,8 +104,7 @@ class ThermalZone:
         return min(temps) if temps else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoolingDevice:
+class CoolingDevice(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A kernel cooling device (fan, processor throttling, idle injection, …).
 
     ``current_state`` runs from 0 (no cooling) to ``max_state``; it is ``None`` when the device
@@ -120,8 +117,7 @@ class CoolingDevice:
     max_state: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Temperatures:
+class Temperatures(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Every temperature source on the machine: chip sensors, thermal zones and cooling devices.
 
     Thermal zones often describe the same hardware as a chip sensor (``acpitz``, ``x86_pkg_temp``);
@@ -147,8 +143,7 @@ class Temperatures:
         return max(values) if values else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fan:
+class Fan(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One fan channel of a hardware-monitoring chip: its tachometer and its PWM control.
 
     A channel ``N`` joins the chip's ``fanN_*`` (speed) and ``pwmN*`` (control) attributes; either
@@ -191,8 +186,7 @@ class Fan:
         return f"{self.chip}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FanSetting:
+class FanSetting(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What a fan runs at after a fan-control request, read back from the driver.
 
     ``duty_percent`` is ``pwmN`` as the driver reports it after the write (drivers clamp and

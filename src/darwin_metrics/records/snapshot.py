@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.records.battery import Battery
 from darwin_metrics.records.cgroup import CGroup
@@ -20,8 +20,7 @@ from darwin_metrics.records.thermal import Thermal
 from darwin_metrics.records.wifi import WiFi
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Every family at one moment. ``timestamp`` is seconds since the Unix epoch; a family the
     platform cannot give (or the caller may not read) is ``None``."""
 
@@ -47,8 +46,7 @@ class Snapshot:
     power_management: PowerManagement | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FamilyCapability:
+class FamilyCapability(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Whether a metric family works on this machine, and which of its fields carry values.
 
     ``fields`` are dotted paths into the family's record (``"times.iowait"``,
@@ -61,8 +59,7 @@ class FamilyCapability:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Capabilities:
+class Capabilities(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What this machine can report, family by family."""
 
     platform: str

@@ -5,11 +5,10 @@ Counts are events since boot; times are seconds; ``since`` is seconds since the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoreThrottle:
+class CoreThrottle(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Thermal throttling of one physical core (Linux ``cpuN/thermal_throttle/core_*``).
 
     ``count`` is the number of times the core crossed its thermal limit since boot;
@@ -26,8 +25,7 @@ class CoreThrottle:
     cpus: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PackageThrottle:
+class PackageThrottle(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Thermal throttling of one CPU package (socket), as :class:`CoreThrottle` for the package."""
 
     package: int
@@ -37,8 +35,7 @@ class PackageThrottle:
     cpus: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GPUThrottle:
+class GPUThrottle(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Why one GPU runs below its maximum clocks (NVIDIA clock-event reasons, decoded).
 
     ``reasons`` are every active reason (``gpu_idle``, ``sw_power_cap``, ``hw_thermal_slowdown``,
@@ -52,8 +49,7 @@ class GPUThrottle:
     throttling: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Thermal:
+class Thermal(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Whether the machine is throttling for heat or power, which sources say so, and since when.
 
     ``throttling`` is True when a CPU throttle counter (count or time) rose since the previous

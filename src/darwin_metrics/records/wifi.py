@@ -5,8 +5,9 @@ Frequencies in hertz, bit rates in bits per second, signal and noise in dBm, tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from darwin_metrics.records.net import InterfaceCounters
 
@@ -28,8 +29,7 @@ WiFiMode = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WiFiStation:
+class WiFiStation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Link counters the driver keeps for the peer (the access point, for a client interface).
 
     ``rx_bytes``/``tx_bytes``/``rx_packets``/``tx_packets`` count traffic with that peer;
@@ -49,8 +49,7 @@ class WiFiStation:
     inactive_time: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WiFiDiscarded:
+class WiFiDiscarded(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Wireless-extension discard counters from ``/proc/net/wireless`` (packets)."""
 
     nwid: int
@@ -61,8 +60,7 @@ class WiFiDiscarded:
     missed_beacons: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WiFi:
+class WiFi(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One wireless interface and, when associated, its link.
 
     ``ssid`` is the network name (``None`` when not associated or hidden); ``bssid`` the access
