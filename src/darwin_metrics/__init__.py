@@ -11,8 +11,6 @@ watts); a value this machine cannot give is ``None``. Record types live in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from darwin_metrics.errors import (
     AccessDenied,
     DarwinMetricsError,
@@ -21,7 +19,11 @@ from darwin_metrics.errors import (
     ParseError,
 )
 
+#: ``typing.TYPE_CHECKING`` without importing typing: type checkers treat this name as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.records import (
         CPU,
