@@ -95,3 +95,17 @@ def test_the_table_matches_what_each_module_registers() -> None:
         assert list(subparsers.choices) == [name], module
         (action,) = subparsers._choices_actions
         assert action.help == help_line, name
+
+
+def test_gpus_without_nvidia_library_does_not_import_pynvml() -> None:
+    from darwin_metrics.nvml import find_nvml_library
+
+    if find_nvml_library() is not None:
+        pytest.skip("NVIDIA's library is on this machine: pynvml is rightly imported")
+    code = (
+        "import json, sys; import darwin_metrics as dm; dm.gpus(); "
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    _, loaded = _modules(code)
+    assert "pynvml" not in loaded
+    assert "ctypes" not in loaded

@@ -7,6 +7,10 @@ lazily and under a lock, and ``nvmlShutdown`` at interpreter exit. A missing bin
 driver (``ImportError``, ``NVMLError_LibraryNotFound``, ``NVMLError_DriverNotLoaded`` or any other
 init failure) means no NVIDIA GPUs: :func:`read_nvidia_gpus` returns ``()``.
 
+The binding is imported only where NVIDIA's library can be found (:func:`find_nvml_library`):
+importing ``pynvml`` costs tens of milliseconds (it pulls in ``ctypes.util``, ``subprocess`` and
+thousands of lines of its own), which a machine without the driver should not pay.
+
 Per call: ``NotSupported``, ``NoPermission`` and every other NVML error make that one field
 ``None``. ``GpuIsLost`` stops reading that GPU: it is returned as a record with ``lost=True``
 (identity fields read before the loss are kept) and the other GPUs are read as usual.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -124,11 +129,68 @@ class NvmlBinding(Protocol):
     def nvmlDeviceGetGraphicsRunningProcesses_v2(self, handle: Any) -> Any: ...
 
 
-def _import_pynvml() -> NvmlBinding | None:
+#: The library nvidia-ml-py opens on Linux (``CDLL("libnvidia-ml.so.1")``).
+NVML_SONAME = "libnvidia-ml.so.1"
+#: Directories the dynamic loader searches by default, and where drivers put the library outside
+#: the loader's cache: NVIDIA's container toolkit, WSL, NixOS.
+NVML_DIRECTORIES = (
+    "/lib",
+    "/usr/lib",
+    "/lib64",
+    "/usr/lib64",
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/usr/lib/wsl/lib",
+    "/run/opengl-driver/lib",
+)
+#: The dynamic loader's cache of library names (written by ``ldconfig``).
+LD_SO_CACHE = "/etc/ld.so.cache"
+
+
+def find_nvml_library(
+    environ: dict[str, str] | None = None,
+    directories: tuple[str, ...] = NVML_DIRECTORIES,
+    cache: str = LD_SO_CACHE,
+) -> str | None:
+    """Where the dynamic loader would find :data:`NVML_SONAME`, or ``None``; cheap, no ``dlopen``.
+
+    Looks where ``dlopen`` looks: the ``LD_LIBRARY_PATH`` directories, the loader's cache (the
+    answer is then ``cache``, which names the library but not its directory), and the default and
+    driver directories. Only Linux has the library; elsewhere the answer is ``None``.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    env = os.environ if environ is None else environ
+    search = [d for d in env.get("LD_LIBRARY_PATH", "").split(":") if d]
+    for directory in search:
+        path = os.path.join(directory, NVML_SONAME)
+        if os.path.exists(path):
+            return path
+    try:
+        with open(cache, "rb") as file:
+            if NVML_SONAME.encode() in file.read():
+                return cache
+    except OSError:
+        pass
+    for directory in directories:
+        path = os.path.join(directory, NVML_SONAME)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+class NvmlNotFound(Exception):
+    """NVIDIA's library or binding is not on this machine (the message says which)."""
+
+
+def _import_pynvml() -> NvmlBinding:
+    """The ``pynvml`` module, imported only where NVIDIA's library can be found."""
+    if find_nvml_library() is None:
+        raise NvmlNotFound(f"NVIDIA's management library ({NVML_SONAME}) was not found")
     try:
         import pynvml
     except ImportError:
-        return None
+        raise NvmlNotFound("nvidia-ml-py (pynvml) is not installed") from None
     binding: NvmlBinding = pynvml
     return binding
 
@@ -136,9 +198,10 @@ def _import_pynvml() -> NvmlBinding | None:
 class NvmlSession:
     """One NVML initialisation, made on first use and shut down at interpreter exit.
 
-    ``load`` returns the binding (``None`` when it is not installed). If ``nvmlInit`` fails (no
-    library, no driver, or any NVML error) the session is unavailable and stays so: initialisation
-    is not retried on every call, because it is slow. :meth:`shutdown` ends the session; the next
+    ``load`` returns the binding (``None`` when it is not installed; it may raise
+    :class:`NvmlNotFound` saying what is missing). If ``nvmlInit`` fails (no library, no driver, or
+    any NVML error) the session is unavailable and stays so: initialisation is not retried on every
+    call, because it is slow. :meth:`shutdown` ends the session; the next
     :meth:`binding` call initialises again.
     """
 
@@ -160,7 +223,11 @@ class NvmlSession:
             return self._binding
 
     def _init(self) -> NvmlBinding | None:
-        binding = self._load()
+        try:
+            binding = self._load()
+        except NvmlNotFound as exc:
+            self.unavailable_reason = str(exc)
+            return None
         if binding is None:
             self.unavailable_reason = "nvidia-ml-py (pynvml) is not installed"
             return None
