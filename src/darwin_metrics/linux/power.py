@@ -13,7 +13,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
@@ -27,8 +28,7 @@ MAX_READING_AGE = 30.0
 NEEDS_ROOT = "needs root"
 
 
-@dataclass(frozen=True, slots=True)
-class _Counter:
+class _Counter(msgspec.Struct, frozen=True):
     """One energy counter reading: microjoules, its wrap range, and when it was read."""
 
     key: str
@@ -38,12 +38,11 @@ class _Counter:
     denied: bool = False
 
 
-@dataclass
-class EnergyTracker:
+class EnergyTracker(msgspec.Struct):
     """The last reading of each energy counter (per path), shared across calls."""
 
-    last: dict[str, _Counter] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    last: dict[str, _Counter] = msgspec.field(default_factory=dict)
+    lock: threading.Lock = msgspec.field(default_factory=threading.Lock)
 
     def watts(self, reading: _Counter) -> float | None:
         """Average watts since the previous reading of the same counter; remembers ``reading``."""
@@ -103,8 +102,7 @@ def _rapl_counters(zones: list[str]) -> list[_Counter]:
     return counters
 
 
-@dataclass(frozen=True, slots=True)
-class _PowerChip:
+class _PowerChip(msgspec.Struct, frozen=True):
     """An hwmon chip with power or energy sensors: ``power`` holds sensor prefixes
     (``power1``), ``energy`` the paths of its ``energyN_input`` counters."""
 
