@@ -22,18 +22,18 @@ Unit conversions: power mW → W, energy mJ → J, clocks MHz → Hz, PCIe throu
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.records.gpu import GPU, GPUEccErrors, GPUProcess, GPUProcessType, MigMode
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # NVML return codes (nvml.h; stable across driver versions).
 NVML_ERROR_NOT_SUPPORTED = 3

@@ -8,7 +8,6 @@ boots, so each chip gets a stable id from its device (see
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections import Counter
@@ -18,11 +17,12 @@ from typing import TypeVar
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers.sensors import chip_id, split_attribute
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 _NUMBER = re.compile(r"([0-9]+)")
