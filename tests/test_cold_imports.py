@@ -98,7 +98,7 @@ def test_the_table_matches_what_each_module_registers() -> None:
 
 
 def test_gpus_without_nvidia_library_does_not_import_pynvml() -> None:
-    from darwin_metrics.nvml import find_nvml_library
+    from darwin_metrics.nvmllib import find_nvml_library
 
     if find_nvml_library() is not None:
         pytest.skip("NVIDIA's library is on this machine: pynvml is rightly imported")
@@ -109,3 +109,8 @@ def test_gpus_without_nvidia_library_does_not_import_pynvml() -> None:
     _, loaded = _modules(code)
     assert "pynvml" not in loaded
     assert "ctypes" not in loaded
+    assert "darwin_metrics.nvml" not in loaded
+    cards = os.path.isdir("/sys/class/drm") and any(
+        e.startswith("card") for e in os.listdir("/sys/class/drm")
+    )
+    assert cards or "darwin_metrics.linux.amdgpu" not in loaded

@@ -13,13 +13,14 @@ name, or (function name, argument)) to its answer; a missing key answers ``NotSu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pynvml
 import pytest
 
-from darwin_metrics import nvml
+from darwin_metrics import nvml, nvmllib
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.nvml import (
     CLOCK_EVENT_REASONS,
@@ -617,13 +618,13 @@ def test_without_the_library_pynvml_is_not_imported(monkeypatch: pytest.MonkeyPa
 
 
 def test_find_nvml_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(nvml.sys, "platform", "linux")
+    monkeypatch.setattr(sys, "platform", "linux")
     empty, driver, env_dir = tmp_path / "empty", tmp_path / "driver", tmp_path / "env"
     for d in (empty, driver, env_dir):
         d.mkdir()
     cache = tmp_path / "ld.so.cache"
     cache.write_bytes(b"glibc-ld.so.cache1.1\0libc.so.6\0/lib/libc.so.6\0")
-    find = nvml.find_nvml_library
+    find = nvmllib.find_nvml_library
     assert find({}, (str(empty),), str(cache)) is None
     assert find({}, (str(empty),), str(tmp_path / "no-cache")) is None
     (driver / "libnvidia-ml.so.1").write_bytes(b"")
@@ -633,7 +634,7 @@ def test_find_nvml_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert find(env, (str(driver),), str(cache)) == str(env_dir / "libnvidia-ml.so.1")
     cache.write_bytes(b"glibc-ld.so.cache1.1\0libnvidia-ml.so.1\0/usr/lib/x/libnvidia-ml.so.1\0")
     assert find({}, (str(empty),), str(cache)) == str(cache)
-    monkeypatch.setattr(nvml.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
     assert find({}, (str(driver),), str(cache)) is None
 
 

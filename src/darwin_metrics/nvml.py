@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from typing import Any, Protocol
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.nvmllib import NVML_SONAME, find_nvml_library
 from darwin_metrics.records.gpu import GPU, GPUEccErrors, GPUProcess, GPUProcessType, MigMode
 
 log = get_logger(__name__)
@@ -127,56 +127,6 @@ class NvmlBinding(Protocol):
     def nvmlDeviceGetComputeRunningProcesses_v2(self, handle: Any) -> Any: ...
     def nvmlDeviceGetGraphicsRunningProcesses_v3(self, handle: Any) -> Any: ...
     def nvmlDeviceGetGraphicsRunningProcesses_v2(self, handle: Any) -> Any: ...
-
-
-#: The library nvidia-ml-py opens on Linux (``CDLL("libnvidia-ml.so.1")``).
-NVML_SONAME = "libnvidia-ml.so.1"
-#: Directories the dynamic loader searches by default, and where drivers put the library outside
-#: the loader's cache: NVIDIA's container toolkit, WSL, NixOS.
-NVML_DIRECTORIES = (
-    "/lib",
-    "/usr/lib",
-    "/lib64",
-    "/usr/lib64",
-    "/usr/local/nvidia/lib64",
-    "/usr/local/nvidia/lib",
-    "/usr/lib/wsl/lib",
-    "/run/opengl-driver/lib",
-)
-#: The dynamic loader's cache of library names (written by ``ldconfig``).
-LD_SO_CACHE = "/etc/ld.so.cache"
-
-
-def find_nvml_library(
-    environ: dict[str, str] | None = None,
-    directories: tuple[str, ...] = NVML_DIRECTORIES,
-    cache: str = LD_SO_CACHE,
-) -> str | None:
-    """Where the dynamic loader would find :data:`NVML_SONAME`, or ``None``; cheap, no ``dlopen``.
-
-    Looks where ``dlopen`` looks: the ``LD_LIBRARY_PATH`` directories, the loader's cache (the
-    answer is then ``cache``, which names the library but not its directory), and the default and
-    driver directories. Only Linux has the library; elsewhere the answer is ``None``.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    env = os.environ if environ is None else environ
-    search = [d for d in env.get("LD_LIBRARY_PATH", "").split(":") if d]
-    for directory in search:
-        path = os.path.join(directory, NVML_SONAME)
-        if os.path.exists(path):
-            return path
-    try:
-        with open(cache, "rb") as file:
-            if NVML_SONAME.encode() in file.read():
-                return cache
-    except OSError:
-        pass
-    for directory in directories:
-        path = os.path.join(directory, NVML_SONAME)
-        if os.path.exists(path):
-            return path
-    return None
 
 
 class NvmlNotFound(Exception):
