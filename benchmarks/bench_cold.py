@@ -93,6 +93,14 @@ def _check_json(argv: list[str]) -> int:
     return len(out)
 
 
+def _process_count() -> str:
+    """How many processes this machine runs (the process list is part of ``snapshot --json``)."""
+    try:
+        return str(sum(1 for name in os.listdir("/proc") if name.isdigit()))
+    except OSError:
+        return "n/a"
+
+
 def _load() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -113,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ours_bytes = _check_json(cmds["snapshot --json"])
     theirs_bytes = _check_json(cmds["psutil script (JSON)"])
 
-    load_before = _load()
+    load_before, procs_before = _load(), _process_count()
     for cmd in cmds.values():  # warm-up round, discarded
         cpu_seconds(cmd)
     cpu: dict[str, list[float]] = {name: [] for name in cmds}
@@ -128,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"whole processes: median of {runs} alternated rounds, Python {sys.version.split()[0]}")
     print(f"load average before {load_before}, after {_load()} ({os.cpu_count()} CPUs)")
+    print(f"processes on this machine: {procs_before} before, {_process_count()} after")
     rows = [
         [
             name,
