@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "met" if ratio <= TARGET else "NOT met"
         verdict += f", aim {AIM} {'met' if ratio <= AIM else 'not met'}"
         verdicts.append([f"{ours} / {theirs}", f"{ratio:.2f}", verdict])
+    # For information: the same output without the process list, which the psutil script lacks.
+    ours, theirs = "snapshot --json --no-processes", "psutil script (JSON)"
+    verdicts.append([f"{ours} / {theirs}", f"{med[ours] / med[theirs]:.2f}", "(information)"])
     print(table(["pair (CPU medians)", "ratio", f"target <= {TARGET}"], verdicts))
     return 0
 
