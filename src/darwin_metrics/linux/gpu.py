@@ -1,8 +1,9 @@
 """Every GPU on a Linux machine: NVIDIA (NVML), then AMD (amdgpu sysfs), then Intel (i915/xe).
 
 ``index`` is renumbered to the position in the combined list, so it is unique across vendors; the
-vendor's own number stays in ``device_index``. NVML always describes the machine this runs on,
-whatever the roots: only the AMD and Intel parts follow a captured sysfs tree.
+vendor's own number stays in ``device_index``. NVML describes the machine this runs on, so it is
+asked only when the roots are this machine's own ``/proc`` and ``/sys`` (or when a session is
+given explicitly): a captured tree never mixes in the host's GPUs. AMD and Intel follow the roots.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, is_live
 
 if TYPE_CHECKING:
     from darwin_metrics.linux.drm import GpuNames
@@ -37,6 +38,8 @@ def read_gpus(
 
 def _nvidia_gpus(roots: Roots, session: NvmlSession | None) -> tuple[GPU, ...]:
     if session is None:
+        if not is_live(roots):
+            return ()
         from darwin_metrics.nvmllib import find_nvml_library
 
         if find_nvml_library() is None:
