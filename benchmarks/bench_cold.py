@@ -15,19 +15,31 @@ Shown for information: ``--version``, ``--help``, ``snapshot --json --no-process
 interpreter (``python -c pass``). Bytecode is compiled first (``compileall``), so every process
 starts from cached bytecode even where ``PYTHONDONTWRITEBYTECODE`` is set.
 
-    python benchmarks/bench_cold.py [--runs 15]
+Where the processes run (``--env``): ``runtime`` (the default) is a throw-away virtual environment
+that sees only what a user's installation has, darwin-metrics and its runtime dependencies
+(msgspec, nvidia-ml-py) plus psutil, linked from this interpreter's; ``current`` is this
+interpreter's own environment. The difference matters: a development environment also holds
+``typing_extensions`` (mypy needs it), and msgspec imports it, with ``inspect`` and ``ast`` behind
+it, when it is there: 20 ms or more of every process.
+
+    python benchmarks/bench_cold.py [--runs 15] [--env runtime|current]
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import time
+import venv
 from pathlib import Path
 
 from _support import table
@@ -40,22 +52,50 @@ TARGET = 1.0
 AIM = 0.7
 
 
-def _cli() -> list[str]:
-    """The installed ``darwin-metrics`` script next to this interpreter, else the same entry point."""
-    script = Path(sys.executable).parent / "darwin-metrics"
-    if script.exists():
-        return [str(script)]
-    return [
-        sys.executable,
-        "-c",
-        "from darwin_metrics.cli.main import main; raise SystemExit(main())",
-    ]
+#: What a user's installation imports: darwin-metrics, its runtime dependencies, and the peer.
+RUNTIME_PACKAGES = ("darwin_metrics", "msgspec", "pynvml", "psutil")
+
+#: The console script pip writes for ``darwin-metrics`` (its entry point is ``cli.main:main``).
+CONSOLE_SCRIPT = """#!{python}
+import sys
+from darwin_metrics.cli.main import main
+if __name__ == "__main__":
+    sys.exit(main())
+"""
 
 
-def commands() -> dict[str, list[str]]:
-    """Every timed command by label."""
-    py = sys.executable
-    cli = _cli()
+def runtime_environment(directory: Path) -> Path:
+    """A virtual environment in ``directory`` that sees only :data:`RUNTIME_PACKAGES`.
+
+    The packages are linked from this interpreter's environment (nothing is downloaded). Returns
+    the environment's ``bin`` directory, which holds ``python`` and a ``darwin-metrics`` script.
+    """
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(directory)
+    bin_dir = directory / "bin"
+    packages = directory / "packages"
+    packages.mkdir()
+    for name in RUNTIME_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            if name == "pynvml":  # a dependency on Linux only
+                continue
+            raise SystemExit(f"{name} is not installed here: pip install '.[dev]'")
+        source = Path(spec.origin)
+        source = source.parent if source.name == "__init__.py" else source
+        (packages / source.name).symlink_to(source)
+    site = sysconfig.get_path("purelib", vars={"base": str(directory)})
+    Path(site, "runtime-packages.pth").write_text(f"{packages}\n")
+    script = bin_dir / "darwin-metrics"
+    script.write_text(CONSOLE_SCRIPT.format(python=bin_dir / "python"))
+    script.chmod(0o755)
+    return bin_dir
+
+
+def commands(bin_dir: Path | None) -> dict[str, list[str]]:
+    """Every timed command by label, run by ``bin_dir``'s interpreter (default: this one)."""
+    py = str(bin_dir / "python") if bin_dir is not None else sys.executable
+    script = Path(py).parent / "darwin-metrics"
+    cli = [str(script)] if script.exists() else [py, "-m", "darwin_metrics"]
     return {
         "snapshot --json": [*cli, "snapshot", "--json"],
         "psutil script (JSON)": [py, PSUTIL_SCRIPT],
@@ -111,13 +151,28 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed rounds (at least 9)")
+    parser.add_argument(
+        "--env",
+        choices=("runtime", "current"),
+        default="runtime",
+        help="runtime: only darwin-metrics, its dependencies and psutil (default); "
+        "current: this interpreter's environment",
+    )
     args = parser.parse_args(argv)
     runs = max(args.runs, 9)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    try:
+        bin_dir = runtime_environment(workdir / "env") if args.env == "runtime" else None
+        return measure(commands(bin_dir), runs, args.env)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
+
+def measure(cmds: dict[str, list[str]], runs: int, env: str) -> int:
+    """Time ``cmds`` in alternated rounds and print the figures and the pairs' ratios."""
     package = Path(darwin_metrics.__file__).parent
     compileall.compile_dir(str(package), quiet=1)
     compileall.compile_file(PSUTIL_SCRIPT, quiet=1)
-    cmds = commands()
     ours_bytes = _check_json(cmds["snapshot --json"])
     theirs_bytes = _check_json(cmds["psutil script (JSON)"])
 
@@ -135,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     med_wall = {name: statistics.median(v) for name, v in wall.items()}
 
     print(f"whole processes: median of {runs} alternated rounds, Python {sys.version.split()[0]}")
+    print(f"environment: {env} ({', '.join(RUNTIME_PACKAGES) if env == 'runtime' else sys.prefix})")
     print(f"load average before {load_before}, after {_load()} ({os.cpu_count()} CPUs)")
     print(f"processes on this machine: {procs_before} before, {_process_count()} after")
     rows = [
