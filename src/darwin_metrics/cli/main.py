@@ -31,6 +31,9 @@ COMMANDS: tuple[str, ...] = (
     "snapshot",
     "processes",
     "fan",
+    "record",
+    "history",
+    "plot",
 )
 
 
