@@ -27,23 +27,23 @@ def parse_duration(text: str) -> float:
 
 def parse_time(text: str, *, now: float | None = None) -> float:
     """Seconds since the Unix epoch for ``text``: a duration before ``now`` (``1h`` = one hour ago),
-    ``now``, a number of epoch seconds, or an ISO 8601 date/time (local time when no zone is
+    ``now``, a number of epoch seconds (more than 1e9; smaller plain numbers are seconds ago), or an ISO 8601 date/time (local time when no zone is
     given)."""
     current = time.time() if now is None else now
     stripped = text.strip()
     if stripped == "now":
         return current
     try:
-        return current - parse_duration(stripped)
-    except ValueError:
-        pass
-    try:
         value = float(stripped)
     except ValueError:
         pass
     else:
         if math.isfinite(value) and value > 1e9:
-            return value
+            return value  # epoch seconds (any time after 2001-09-09)
+    try:
+        return current - parse_duration(stripped)
+    except ValueError:
+        pass
     try:
         parsed = datetime.fromisoformat(stripped)
     except ValueError:

@@ -82,7 +82,7 @@ def plot(
     if not by_unit:
         raise ValueError("no recorded values to plot in this range")
     try:
-        import matplotlib.ticker  # noqa: F401
+        import matplotlib.ticker
         from matplotlib import dates
         from matplotlib.figure import Figure
     except ImportError:
@@ -110,7 +110,11 @@ def plot(
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     figure.suptitle(title or ", ".join(r.metric for r in results), fontsize="medium")
-    figure.savefig(output, format=FORMATS[suffix], dpi=100)
+    import matplotlib
+
+    # Text stays text in SVG (searchable, selectable) instead of glyph outlines.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(output, format=FORMATS[suffix], dpi=100)
     return tuple(_read_back(unit, line) for unit, line in drawn)
 
 
@@ -132,8 +136,13 @@ def _formatter(unit: str) -> Any:
     from matplotlib.ticker import Formatter
 
     class HumanFormatter(Formatter):
+        ticks: list[float] = []  # noqa: RUF012 (replaced per instance by set_locs)
+
+        def set_locs(self, locs: Any) -> None:
+            self.ticks = [float(v) for v in locs]
+
         def __call__(self, x: float, pos: int | None = None) -> str:
-            locs = [float(v) for v in getattr(self, "locs", [])] or [x]
+            locs = self.ticks or [x]
             factor, prefix = scale_for(unit, max(abs(v) for v in locs))
             steps = [abs(b - a) for a, b in itertools.pairwise(sorted(locs)) if b != a]
             step = min(steps) / factor if steps else 1.0
