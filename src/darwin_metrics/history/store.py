@@ -44,12 +44,29 @@ def storage_error(exc: BaseException, path: str, doing: str) -> StorageError:
     elif "readonly" in lowered or "read-only" in lowered or getattr(exc, "errno", None) in (13, 30):
         reason = "the location is read-only"
     elif "unable to open" in lowered:
-        reason = "the file cannot be opened or created there"
+        reason = (
+            "the location is read-only"
+            if _read_only_location(path)
+            else "the file cannot be opened or created there"
+        )
     elif "not a database" in lowered or "malformed" in lowered:
         reason = "the file is not a usable SQLite database"
     else:
         reason = text
     return StorageError(f"cannot {doing} history database {path}: {reason} ({text})", path=path)
+
+
+def _read_only_location(path: str) -> bool:
+    """Whether the nearest existing directory of ``path`` is on a read-only mount or not writable."""
+    folder = Path(path).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(folder, os.W_OK)
 
 
 class HistoryStore:
@@ -73,10 +90,7 @@ class HistoryStore:
                         "'darwin-metrics record')",
                         path=self.path,
                     )
-                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                self.conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False
-                )
+                self.conn = self._connect_read_only()
             else:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(
@@ -98,6 +112,27 @@ class HistoryStore:
         except (sqlite3.Error, OSError) as exc:
             self.conn.close()
             raise storage_error(exc, self.path, "open") from exc
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A read-only connection; on read-only media (where SQLite cannot make the WAL index)
+        the file is opened as immutable."""
+        uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False
+        )
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if not _read_only_location(self.path):
+                raise
+            conn = sqlite3.connect(
+                uri + "&immutable=1",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        return conn
 
     def _check_readable(self) -> None:
         from darwin_metrics.history.schema import SCHEMA_VERSION, version
