@@ -165,20 +165,26 @@ def match(path: MetricPath, stored_paths: list[str]) -> list[str]:
 
 
 def choose_resolution(store: HistoryStore, since: float) -> str:
-    """Raw samples when they reach back to ``since``, else minute rollups when those do, else
-    hour rollups (the coarsest that still covers the range, or the finest there is)."""
+    """The finest data that reaches back to ``since``: raw samples, else minute rollups, else hour
+    rollups. When none reaches that far, the finest that reaches back as far as any does (within
+    one step of the next coarser: recording that began ten minutes ago reads raw)."""
     span = store.raw_span()
-    if span is not None and span[0] <= since * 1000 + 1000:
+    starts = [
+        ("raw", None if span is None else span[0] / 1000, 60.0),
+        ("minute", store.rollup_start("minute"), 3600.0),
+        ("hour", store.rollup_start("hour"), 0.0),
+    ]
+    present = [(name, float(start), slack) for name, start, slack in starts if start is not None]
+    if not present:
         return "raw"
-    minute = store.rollup_start("minute")
-    if minute is not None and minute <= since + 60:
-        return "minute"
-    hour = store.rollup_start("hour")
-    if hour is not None:
-        return "hour"
-    if minute is not None:
-        return "minute"
-    return "raw"
+    for name, start, _ in present:
+        if start <= since + 1:
+            return name
+    earliest = min(start for _, start, _ in present)
+    for name, start, slack in present:
+        if start <= earliest + slack:
+            return name
+    return present[-1][0]
 
 
 def query(
