@@ -44,6 +44,10 @@ class ParseError(DarwinMetricsError):
         self.reason = reason
 
 
+class FanControlError(DarwinMetricsError):
+    """A fan-control request could not be carried out safely (the fan is left safe)."""
+
+
 class StorageError(DarwinMetricsError):
     """The history database cannot be opened, read or written (read-only location, disk full,
     a file that is not a darwin-metrics database, a schema newer than this version knows).

@@ -122,3 +122,20 @@ def test_without_history_and_bad_methods() -> None:
     assert seen[-1] == "200 OK"
     with pytest.raises(ValueError):
         make_app(db_path=None, interval=0)
+
+
+def test_every_metric_path_of_the_page_parses() -> None:
+    """The page names its metrics by path; a renamed record field must fail here, not in a
+    browser."""
+    import re
+    from importlib import resources
+
+    from darwin_metrics.metricpath import parse
+
+    script = resources.files("darwin_metrics.web").joinpath("static").joinpath("app.js").read_text()
+    paths = set(re.findall(r'metric: "([^"]+)"', script)) | set(
+        re.findall(r'\["([a-z_]+[^"]*)", "[^"]+"\]', script)
+    )
+    assert len(paths) >= 11
+    for path in paths:
+        parse(path)

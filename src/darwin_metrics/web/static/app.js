@@ -16,7 +16,7 @@ const CARDS = [
   { id: "write", label: "disk write", metric: "disks[*].write_bytes_per_second.sum", unit: "B/s" },
   { id: "temperature", label: "hottest sensor", metric: "temperatures[*].max", unit: "°C" },
   { id: "gpu", label: "GPU busy (max)", metric: "gpus[*].utilization_percent.max", unit: "%" },
-  { id: "power", label: "largest power rail", metric: "power[*].max", unit: "W" },
+  { id: "power", label: "largest power rail", metric: "power[*].watts.max", unit: "W" },
 ];
 
 const CHARTS = [
@@ -33,7 +33,7 @@ const CHARTS = [
     series: [["temperatures[*].max", "hottest sensor"]] },
   { id: "gpu", title: "GPU busy", unit: "%", max: 100,
     series: [["gpus[*].utilization_percent.max", "busiest GPU"]] },
-  { id: "power", title: "Power", unit: "W", series: [["power[*].max", "largest rail"]] },
+  { id: "power", title: "Power", unit: "W", series: [["power[*].watts.max", "largest rail"]] },
 ];
 
 const METRICS = [...new Set([...CARDS.map((c) => c.metric),
