@@ -199,3 +199,37 @@ def test_plot_command_svg(
     )
     assert code == 2
     assert ".png or .svg" in err
+
+
+def test_record_chosen_families_reads_only_those(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from darwin_metrics.backend import default_backend
+    from darwin_metrics.history.families import backend_for
+    from darwin_metrics.sampler import Sampler
+
+    db = str(tmp_path / "h.db")
+    code, _, err = run(
+        capsys,
+        "record",
+        "--db",
+        db,
+        "--interval",
+        "0.1",
+        "--count",
+        "2",
+        "--families",
+        "cpu,memory",
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, "history", "--db", db, "--list")
+    families = {line.split(".")[0].split("[")[0] for line in out.split()}
+    assert families == {"cpu", "memory"}
+    snapshot = (
+        Sampler(backend_for(["memory"], default_backend()), processes=False).sample().snapshot
+    )
+    assert snapshot.memory is not None
+    assert snapshot.cpu is None and snapshot.connection_counts is None and snapshot.disks is None
+    code, _, err = run(capsys, "record", "--db", db, "--families", "cpu,bogus")
+    assert code == 2
+    assert "unknown families bogus" in err

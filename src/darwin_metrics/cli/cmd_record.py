@@ -106,7 +106,13 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    sampler = Sampler(processes=families is not None and "processes" in families)
+    from darwin_metrics.backend import default_backend
+    from darwin_metrics.history.families import backend_for
+
+    sampler = Sampler(
+        backend_for(families, default_backend()),
+        processes=families is not None and "processes" in families,
+    )
     taken = 0
     committed = 0
     try:
