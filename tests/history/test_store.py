@@ -107,6 +107,7 @@ def test_selectors_main_collections_main_values_and_reducers(tmp_path: Path) -> 
         "interfaces[*].rx_bytes_per_second.sum": (1.0, 101.0, 201.0)
     }
     assert values("temperatures[*].max") == {"temperatures[*].max": (60.0, 60.0, 60.0)}
+    assert query(store, "temperatures[*].max", T0, T0 + 10).series[0].unit == "°C"
     assert values("temperatures[chip/t1]") == {
         "temperatures.sensors[chip/t1].celsius": (40.0, 41.0, 42.0)
     }

@@ -61,4 +61,4 @@ def format_duration(seconds: float) -> str:
         count = seconds / _UNITS[unit]
         if count >= 1 and count == int(count):
             return f"{int(count)}{unit}"
-    return f"{seconds:g}s"
+    return f"{seconds:.6f}".rstrip("0").rstrip(".") + "s"

@@ -273,7 +273,7 @@ def _reduce(path: MetricPath, series: list[Series]) -> list[Series]:
     values = tuple(float(fold(at[t])) for t in times)
     if not times:
         return []
-    unit = "" if path.reducer == "count" else unit_of(path.text)
+    unit = "" if path.reducer == "count" else series[0].unit
     return [
         Series(
             path=path.text,
