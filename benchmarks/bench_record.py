@@ -6,6 +6,8 @@ Each run, for ``--seconds`` seconds at one sample per second:
   child process; its CPU time (user + system, from the kernel) between the end of a warm-up and
   the end of the run, divided by the wall time, is the cost of recording. Target: under 1 % of one
   core.
+* a second ``record`` child records every family but processes and ``connection_counts`` (whose
+  socket dump is most of the sampling cost), for comparison.
 * in this process one Sampler feeds one Recorder per family (and one for all families), each with
   its own database file; the growth of each file over the run (live pages after a checkpoint) is
   that family's bytes per hour. The CPU time of ``sample()`` and of the all-families
@@ -51,14 +53,17 @@ def live_bytes(path: Path) -> int:
 
 
 def one_run(seconds: int, folder: Path) -> dict[str, float]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "darwin_metrics", "record", "--db", str(folder / "cmd.db")],
-        stderr=subprocess.DEVNULL,
-    )
     sampler = Sampler(processes=False)
     first = sampler.sample()
     families = sorted(
         name for name in _root_types() if name != "processes" and flatten(first, [name])
+    )
+    command = [sys.executable, "-m", "darwin_metrics", "record", "--db"]
+    child = subprocess.Popen([*command, str(folder / "cmd.db")], stderr=subprocess.DEVNULL)
+    # The same without connection_counts, whose socket dump is most of the sampling cost.
+    cheaper = ",".join(f for f in families if f != "connection_counts")
+    child2 = subprocess.Popen(
+        [*command, str(folder / "cmd2.db"), "--families", cheaper], stderr=subprocess.DEVNULL
     )
     recorders = {name: Recorder(folder / f"{name}.db", families=[name]) for name in families}
     recorders["all"] = Recorder(folder / "all.db")
@@ -80,19 +85,25 @@ def one_run(seconds: int, folder: Path) -> dict[str, float]:
                 recorder.flush()
                 sizes[name] = live_bytes(Path(recorder.path))
             times = psutil.Process(child.pid).cpu_times()
+            times2 = psutil.Process(child2.pid).cpu_times()
             child_cpu0, child_t0 = times.user + times.system, time.monotonic()
+            child2_cpu0 = times2.user + times2.system
             sample_cpu = record_cpu = 0.0
         else:
             sample_cpu += t1 - t0
             record_cpu += t2 - t1
         time.sleep(max(0.0, started + tick + 1 - time.monotonic()))
     times = psutil.Process(child.pid).cpu_times()
+    times2 = psutil.Process(child2.pid).cpu_times()
     child_cpu = times.user + times.system - child_cpu0
+    child2_cpu = times2.user + times2.system - child2_cpu0
     child_wall = time.monotonic() - child_t0
-    child.terminate()
-    child.wait(30)
+    for one in (child, child2):
+        one.terminate()
+        one.wait(30)
     out = {
         "command_cpu_percent": 100 * child_cpu / child_wall,
+        "command_no_conn_percent": 100 * child2_cpu / child_wall,
         "sample_cpu_percent": 100 * sample_cpu / seconds,
         "record_cpu_percent": 100 * record_cpu / seconds,
     }
@@ -118,7 +129,8 @@ def main() -> int:
         results.append(result)
         print(
             f"run {run + 1}: load {load[0]:.1f} {load[1]:.1f} on {os.cpu_count()} CPUs; "
-            f"command {result['command_cpu_percent']:.2f} % of a core; sample() "
+            f"command {result['command_cpu_percent']:.2f} % of a core "
+            f"({result['command_no_conn_percent']:.2f} % without connection_counts); sample() "
             f"{result['sample_cpu_percent']:.2f} %, record() {result['record_cpu_percent']:.2f} %; "
             f"{int(result['series:all'])} series; "
             f"all families {result['bytes_per_hour:all'] / 2**20:.2f} MiB/hour",

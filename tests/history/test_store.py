@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -224,4 +225,19 @@ def test_samples_out_of_order_are_skipped(tmp_path: Path) -> None:
     record(db, [sample(T0 + 1, cpu=1.0), sample(T0 + 1, cpu=2.0), sample(T0, cpu=3.0)])
     store = HistoryStore(db, readonly=True)
     assert query(store, "cpu.percent", T0 - 5, T0 + 5).series[0].values == (1.0,)
+    store.close()
+
+
+def test_one_recorder_at_a_time(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    with Recorder(db) as first:
+        first.record(sample(T0))
+        with pytest.raises(StorageError, match=f"being recorded by pid {os.getpid()}"):
+            Recorder(db)
+        # Readers are welcome while it records.
+        HistoryStore(db, readonly=True).close()
+    with Recorder(db) as second:  # the lock went with the first
+        second.record(sample(T0 + 1))
+    store = HistoryStore(db, readonly=True)
+    assert query(store, "cpu.percent", T0, T0 + 1).series[0].times == (T0, T0 + 1)
     store.close()

@@ -20,11 +20,11 @@ import logging
 import os
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from darwin_metrics.errors import StorageError
 from darwin_metrics.history.paths import default_db_path
-from darwin_metrics.history.store import HistoryStore, PendingSample
+from darwin_metrics.history.store import HistoryStore, PendingSample, storage_error
 from darwin_metrics.metricpath import flatten
 
 __all__ = ["DEFAULT_RETENTION", "Recorder"]
@@ -38,14 +38,42 @@ RAW_RETENTION = 86400.0
 MINUTE_RETENTION = 7 * 86400.0
 
 
+def _lock_exclusively(path: str) -> IO[str]:
+    """Hold ``path`` locked (``flock``) so that one Recorder at a time writes a database: two
+    interleaved writers would break each other's change-only points. The kernel drops the lock
+    when the process ends, however it ends."""
+    import fcntl
+
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 (held open until close())
+    except OSError as exc:
+        raise storage_error(exc, path, "lock") from exc
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StorageError(
+            f"{path.removesuffix('.lock')} is being recorded by {holder}; one recorder at a time",
+            path=path,
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
 class Recorder:
     """Records :class:`~darwin_metrics.Sample` objects into the history at ``path``.
 
     ``path`` defaults to :func:`~darwin_metrics.history.paths.default_db_path`; ``families``
     (Snapshot/Rates field names) defaults to every family but ``processes``. ``retention`` is in
     seconds. Raises :class:`~darwin_metrics.errors.StorageError` when the database cannot be
-    opened or written (read-only location, disk full); after a failed write the buffered samples
-    are dropped and the next sample is stored in full.
+    opened or written (read-only location, disk full, another Recorder writing it: one at a time,
+    held by a lock file ``PATH.lock``); after a failed write the buffered samples are dropped and
+    the next sample is stored in full.
     """
 
     def __init__(
@@ -63,6 +91,11 @@ class Recorder:
         self.batch_seconds = float(batch_seconds)
         self.keyframe_ms = int(keyframe_seconds * 1000)
         self.store = HistoryStore(self.path)
+        try:
+            self._lock = _lock_exclusively(self.path + ".lock")
+        except BaseException:
+            self.store.close()
+            raise
         self._pending: list[PendingSample] = []
         self._last: dict[str, float] = {}
         self._last_t = -1
@@ -134,6 +167,7 @@ class Recorder:
             self.flush()
         finally:
             self.store.close()
+            self._lock.close()
 
     def __enter__(self) -> Recorder:
         return self
