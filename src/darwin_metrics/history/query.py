@@ -237,16 +237,17 @@ def _rolled(
     store: HistoryStore, resolution: str, ids: dict[int, str], since: float, until: float
 ) -> list[Series]:
     step = 60 if resolution == "minute" else 3600
-    rows = store.rollups(resolution, int(since) // step * step, int(until), ids)
     cols: dict[int, tuple[list[float], list[float], list[float], list[float]]] = {
         i: ([], [], [], []) for i in ids
     }
-    for t, series_id, mean, low, high, _ in rows:
-        col = cols[series_id]
-        col[0].append(float(t))
-        col[1].append(mean)
-        col[2].append(low)
-        col[3].append(high)
+    if ids:
+        for t, stats in store.rollups(resolution, int(since) // step * step, int(until), ids):
+            for series_id, (mean, low, high, _) in stats.items():
+                col = cols[series_id]
+                col[0].append(float(t))
+                col[1].append(mean)
+                col[2].append(low)
+                col[3].append(high)
     return [
         Series(
             path=p,

@@ -17,7 +17,8 @@ from darwin_metrics.errors import StorageError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
-#: Statements per version: MIGRATIONS[0] takes an empty file to version 1.
+#: Statements per version: MIGRATIONS[0] takes an empty file to version 1, MIGRATIONS[1] version 1
+#: to version 2, and so on.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # Settings and watermarks (retention, how far rollups got).
@@ -35,6 +36,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE rollup_hour (t INTEGER NOT NULL, series_id INTEGER NOT NULL,"
         " mean REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, count INTEGER NOT NULL,"
         " PRIMARY KEY (t, series_id)) WITHOUT ROWID",
+    ),
+    (
+        # Version 2: rollups are change-only too. Each rolled minute/hour is a row here (step 60
+        # or 3600); a keyframe holds every series, the others only the rows that changed, and a
+        # row with count 0 marks a series that vanished. Version 1 rollups hold every row, so
+        # each of their times is a keyframe.
+        "CREATE TABLE rollup_times (step INTEGER NOT NULL, t INTEGER NOT NULL,"
+        " keyframe INTEGER NOT NULL, PRIMARY KEY (step, t)) WITHOUT ROWID",
+        "INSERT INTO rollup_times SELECT DISTINCT 60, t, 1 FROM rollup_minute",
+        "INSERT INTO rollup_times SELECT DISTINCT 3600, t, 1 FROM rollup_hour",
     ),
 )
 

@@ -21,18 +21,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from darwin_metrics.errors import StorageError
+from darwin_metrics.history import rollups
+from darwin_metrics.history.rollups import Stat
 from darwin_metrics.history.schema import migrate
 
-__all__ = ["HistoryStore", "PendingSample", "RollupRow"]
+__all__ = ["HistoryStore", "PendingSample"]
 
 log = logging.getLogger(__name__)
 
 #: One sample to write: (time in ms since the epoch, keyframe?, {path: value or None}).
 PendingSample = tuple[int, bool, dict[str, float | None]]
-#: A rollup row: (start second, series id, mean, min, max, count).
-RollupRow = tuple[int, int, float, float, float, int]
-
-ROLLUP_TABLES = {"minute": ("rollup_minute", 60), "hour": ("rollup_hour", 3600)}
 
 
 def storage_error(exc: BaseException, path: str, doing: str) -> StorageError:
@@ -82,6 +80,7 @@ class HistoryStore:
         self.path = str(path)
         self.readonly = readonly
         self._series: dict[str, int] = {}
+        self._rollup_last: dict[str, tuple[int, dict[int, Stat]]] = {}
         try:
             if readonly:
                 if not os.path.exists(self.path):
@@ -201,10 +200,6 @@ class HistoryStore:
             )
         self._series.update(added)
 
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
     # --- reading ------------------------------------------------------------------------------
 
     def series(self) -> dict[str, int]:
@@ -219,9 +214,7 @@ class HistoryStore:
 
     def rollup_start(self, resolution: str) -> int | None:
         """The first rollup second of ``resolution`` (``minute``/``hour``), or ``None``."""
-        table, _ = ROLLUP_TABLES[resolution]
-        row = self.conn.execute(f"SELECT min(t) FROM {table}").fetchone()
-        return None if row[0] is None else int(row[0])
+        return rollups.first_time(self.conn, resolution)
 
     def expand(
         self, since_ms: int, until_ms: int, series_ids: Iterable[int] | None = None
@@ -270,94 +263,60 @@ class HistoryStore:
 
     def rollups(
         self, resolution: str, since_s: int, until_s: int, series_ids: Iterable[int]
-    ) -> list[RollupRow]:
-        """Rollup rows of ``resolution`` in ``[since_s, until_s]`` for ``series_ids``, by time."""
-        table, _ = ROLLUP_TABLES[resolution]
-        ids = sorted(set(series_ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT t, series_id, mean, min, max, count FROM {table} "
-            f"WHERE t >= ? AND t <= ? AND series_id IN ({marks}) ORDER BY t",
-            (since_s, until_s, *ids),
-        )
-        return [(int(a), int(b), float(c), float(d), float(e), int(f)) for a, b, c, d, e, f in rows]
+    ) -> Iterator[tuple[int, dict[int, Stat]]]:
+        """Each period of ``resolution`` in ``[since_s, until_s]`` with the wanted series'
+        ``(mean, min, max, count)`` (see :func:`darwin_metrics.history.rollups.expand`)."""
+        return rollups.expand(self.conn, resolution, since_s, until_s, series_ids)
 
     # --- rollups and retention ----------------------------------------------------------------
 
     def roll_up(self) -> None:
-        """Fold complete minutes of raw samples into ``rollup_minute`` and complete hours of those
-        into ``rollup_hour``; the watermarks in ``meta`` say how far each got."""
+        """Fold complete minutes of raw samples into minute rollups and complete hours of those
+        into hour rollups, from where each got to before."""
         span = self.raw_span()
         if span is None:
             return
-        last_minute = span[1] // 60000 * 60
-        start = self.get_meta("rolled_minute")
-        minute = span[0] // 60000 * 60 if start is None else int(start)
+        done = rollups.last_time(self.conn, "minute")
+        minute = span[0] // 60000 * 60 if done is None else done + 60
+        last_minute = span[1] // 60000 * 60  # the minute still being recorded is left open
         while minute < last_minute:
-            chunk_end = min(last_minute, minute + 3600)
-            self._roll_minutes(minute, chunk_end)
-            minute = chunk_end
-        done_minute = self.get_meta("rolled_minute")
+            end = min(last_minute, minute + 3600)
+            periods = rollups.aggregate(self.expand(minute * 1000, end * 1000 - 1), 60)
+            self._write_rollups("minute", periods)
+            minute = end
+        done_minute = rollups.last_time(self.conn, "minute")
         if done_minute is None:
             return
-        last_hour = int(done_minute) // 3600 * 3600
-        first = self.conn.execute("SELECT min(t) FROM rollup_minute").fetchone()[0]
-        start = self.get_meta("rolled_hour")
-        hour = (
-            (int(first) // 3600 * 3600 if first is not None else last_hour)
-            if start is None
-            else int(start)
-        )
-        if hour >= last_hour:
-            return
-        with self.transaction("roll up") as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO rollup_hour (t, series_id, mean, min, max, count) "
-                "SELECT t / 3600 * 3600, series_id, sum(mean * count) / sum(count), min(min), "
-                "max(max), sum(count) FROM rollup_minute WHERE t >= ? AND t < ? GROUP BY 1, 2",
-                (hour, last_hour),
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_hour', ?)",
-                (str(last_hour),),
-            )
+        done = rollups.last_time(self.conn, "hour")
+        first = rollups.first_time(self.conn, "minute") or done_minute
+        hour = first // 3600 * 3600 if done is None else done + 3600
+        last_hour = (done_minute + 60) // 3600 * 3600  # complete hours only
+        while hour < last_hour:
+            end = min(last_hour, hour + 86400)
+            minutes = rollups.expand(self.conn, "minute", hour, end - 1)
+            self._write_rollups("hour", rollups.combine(minutes, 3600))
+            hour = end
 
-    def _roll_minutes(self, start_s: int, end_s: int) -> None:
-        sums: dict[tuple[int, int], list[float]] = {}
-        for t, values in self.expand(start_s * 1000, end_s * 1000 - 1):
-            minute = t // 60000 * 60
-            for series_id, value in values.items():
-                acc = sums.get((minute, series_id))
-                if acc is None:
-                    sums[(minute, series_id)] = [value, value, value, 1.0]
-                else:
-                    acc[0] += value
-                    acc[1] = min(acc[1], value)
-                    acc[2] = max(acc[2], value)
-                    acc[3] += 1
-        rows = [
-            (minute, series_id, acc[0] / acc[3], acc[1], acc[2], int(acc[3]))
-            for (minute, series_id), acc in sums.items()
-        ]
+    def _write_rollups(self, resolution: str, periods: list[tuple[int, dict[int, Stat]]]) -> None:
+        if not periods:
+            return
+        previous = self._rollup_last.get(resolution)
+        if previous is None:
+            last = rollups.last_time(self.conn, resolution)
+            if last is not None:
+                found = next(rollups.expand(self.conn, resolution, last, last), None)
+                previous = None if found is None else (found[0], dict(found[1]))
         with self.transaction("roll up") as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO rollup_minute (t, series_id, mean, min, max, count) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('rolled_minute', ?)",
-                (str(end_s),),
-            )
+            latest = rollups.write(conn, resolution, periods, previous)
+        if latest is not None:
+            self._rollup_last[resolution] = latest
 
     def enforce_retention(
         self, now: float, *, raw_seconds: float, minute_seconds: float, hour_seconds: float
     ) -> None:
         """Delete raw samples older than ``raw_seconds`` (back to a keyframe, so what is left
         still reads), minute rollups older than ``minute_seconds`` and hour rollups older than
-        ``hour_seconds``."""
+        ``hour_seconds`` (each back to its own keyframe)."""
         raw_cut = int((now - raw_seconds) * 1000)
         with self.transaction("trim") as conn:
             row = conn.execute(
@@ -366,5 +325,5 @@ class HistoryStore:
             if row[0] is not None:
                 conn.execute("DELETE FROM points WHERE t < ?", (row[0],))
                 conn.execute("DELETE FROM samples WHERE t < ?", (row[0],))
-            conn.execute("DELETE FROM rollup_minute WHERE t < ?", (int(now - minute_seconds),))
-            conn.execute("DELETE FROM rollup_hour WHERE t < ?", (int(now - hour_seconds),))
+            rollups.trim(conn, "minute", int(now - minute_seconds))
+            rollups.trim(conn, "hour", int(now - hour_seconds))
