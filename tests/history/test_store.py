@@ -243,3 +243,15 @@ def test_one_recorder_at_a_time(tmp_path: Path) -> None:
     store = HistoryStore(db, readonly=True)
     assert query(store, "cpu.percent", T0, T0 + 1).series[0].times == (T0, T0 + 1)
     store.close()
+
+
+def test_auto_resolution_reads_raw_when_recording_began_after_since(tmp_path: Path) -> None:
+    """Ten minutes across an hour boundary: the hour rollup starts earlier (its period's first
+    second) but holds nothing from before the raw samples, so raw is read."""
+    db = tmp_path / "h.db"
+    start = T0 + 3600 - 300
+    record(db, [sample(start + 5 * i) for i in range(120)])
+    store = HistoryStore(db, readonly=True)
+    assert store.rollup_start("hour") == T0
+    assert query(store, "cpu.percent", start - 900, start + 600).resolution == "raw"
+    store.close()

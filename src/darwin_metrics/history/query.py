@@ -166,25 +166,21 @@ def match(path: MetricPath, stored_paths: list[str]) -> list[str]:
 
 def choose_resolution(store: HistoryStore, since: float) -> str:
     """The finest data that reaches back to ``since``: raw samples, else minute rollups, else hour
-    rollups. When none reaches that far, the finest that reaches back as far as any does (within
-    one step of the next coarser: recording that began ten minutes ago reads raw)."""
+    rollups. When none reaches that far, the finest for which no coarser one holds a whole period
+    from before it began (recording that began ten minutes ago reads raw)."""
     span = store.raw_span()
     starts = [
-        ("raw", None if span is None else span[0] / 1000, 60.0),
-        ("minute", store.rollup_start("minute"), 3600.0),
-        ("hour", store.rollup_start("hour"), 0.0),
+        ("raw", None if span is None else span[0] / 1000, 0.0),
+        ("minute", store.rollup_start("minute"), 60.0),
+        ("hour", store.rollup_start("hour"), 3600.0),
     ]
-    present = [(name, float(start), slack) for name, start, slack in starts if start is not None]
-    if not present:
-        return "raw"
-    for name, start, _ in present:
+    present = [(name, float(start), step) for name, start, step in starts if start is not None]
+    for index, (name, start, _) in enumerate(present):
         if start <= since + 1:
             return name
-    earliest = min(start for _, start, _ in present)
-    for name, start, slack in present:
-        if start <= earliest + slack:
+        if not any(other + step <= start for _, other, step in present[index + 1 :]):
             return name
-    return present[-1][0]
+    return present[-1][0] if present else "raw"
 
 
 def query(
