@@ -47,7 +47,18 @@ def test_record_then_history_on_this_machine(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "live" / "h.db")
-    code, _, err = run(capsys, "record", "--db", db, "--interval", "0.2", "--count", "4")
+    code, _, err = run(
+        capsys,
+        "record",
+        "--db",
+        db,
+        "--interval",
+        "0.2",
+        "--count",
+        "4",
+        "--families",
+        "cpu,memory",
+    )
     assert code == 0, err
     assert f"recording to {db}" in err
     code, out, err = run(capsys, "history", "--db", db, "--metric", "memory.total", "--json")

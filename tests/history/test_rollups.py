@@ -88,3 +88,16 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     result = query(store, "cpu.percent", T0, T0 + 600, "minute")
     assert result.series[0].values == (0.0, 1.0, 2.0, 3.0, 4.0)
     store.close()
+
+
+def test_reading_an_older_database_migrates_it(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    for statement in schema.MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    store = HistoryStore(db, readonly=True)
+    assert schema.version(store.conn) == schema.SCHEMA_VERSION
+    assert query(store, "cpu.percent", T0, T0 + 60).series == ()
+    store.close()

@@ -157,5 +157,6 @@ def run(args: argparse.Namespace) -> int:
                 c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=False)
             ]
             print("  ".join(cells).rstrip())
+    sys.stdout.flush()
     print(f"resolution: {results[0].resolution}", file=sys.stderr)
     return 0 if any(r.series for r in results) else 1

@@ -137,6 +137,12 @@ class HistoryStore:
         from darwin_metrics.history.schema import SCHEMA_VERSION, version
 
         found = version(self.conn)
+        if 0 < found < SCHEMA_VERSION:
+            # Written by an older darwin-metrics: migrate it once through a writing connection.
+            HistoryStore(self.path).close()
+            self.conn.close()
+            self.conn = self._connect_read_only()
+            found = version(self.conn)
         if found == 0:
             raise StorageError(
                 f"{self.path}: not a darwin-metrics history database", path=self.path
