@@ -204,7 +204,9 @@ def query(
         series = _raw(store, ids, since, until)
     else:
         series = _rolled(store, chosen, ids, since, until)
-    if path.reducer is not None:
+    if path.reducer == "count":
+        series = _count(path, series, store.times(chosen, since, until))
+    elif path.reducer is not None:
         series = _reduce(path, series)
     return HistoryResult(
         metric=path.text, since=since, until=until, resolution=chosen, series=tuple(series)
@@ -258,6 +260,25 @@ def _rolled(
     ]
 
 
+def _count(path: MetricPath, series: list[Series], times: list[float]) -> list[Series]:
+    """How many matched series had a value at each time (0 where none had, as ``resolve``)."""
+    at = dict.fromkeys(times, 0)
+    for one in series:
+        for t in one.times:
+            at[t] = at.get(t, 0) + 1
+    if not at:
+        return []
+    ordered = sorted(at)
+    return [
+        Series(
+            path=path.text,
+            unit="",
+            times=tuple(ordered),
+            values=tuple(float(at[t]) for t in ordered),
+        )
+    ]
+
+
 def _reduce(path: MetricPath, series: list[Series]) -> list[Series]:
     """Fold the series at each time with the path's reducer (one series named by the path)."""
     assert path.reducer is not None
@@ -270,7 +291,7 @@ def _reduce(path: MetricPath, series: list[Series]) -> list[Series]:
     values = tuple(float(fold(at[t])) for t in times)
     if not times:
         return []
-    unit = "" if path.reducer == "count" else series[0].unit
+    unit = series[0].unit
     return [
         Series(
             path=path.text,

@@ -218,6 +218,22 @@ class HistoryStore:
         row = self.conn.execute("SELECT min(t), max(t) FROM samples").fetchone()
         return None if row[0] is None else (int(row[0]), int(row[1]))
 
+    def times(self, resolution: str, since: float, until: float) -> list[float]:
+        """Every sample (``raw``) or rolled period (``minute``/``hour``) time in the range, in
+        epoch seconds."""
+        if resolution == "raw":
+            rows = self.conn.execute(
+                "SELECT t FROM samples WHERE t >= ? AND t <= ? ORDER BY t",
+                (int(since * 1000), int(until * 1000)),
+            )
+            return [t / 1000 for (t,) in rows]
+        _, step, _ = rollups.RESOLUTIONS[resolution]
+        rows = self.conn.execute(
+            "SELECT t FROM rollup_times WHERE step = ? AND t >= ? AND t <= ? ORDER BY t",
+            (step, int(since) // step * step, int(until)),
+        )
+        return [float(t) for (t,) in rows]
+
     def rollup_start(self, resolution: str) -> int | None:
         """The first rollup second of ``resolution`` (``minute``/``hour``), or ``None``."""
         return rollups.first_time(self.conn, resolution)
