@@ -419,6 +419,24 @@ def test_unix_dump_decoding() -> None:
     ]
 
 
+def test_no_owner_scan_without_a_holdable_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sockets without an inode (TIME_WAIT) cannot be held: no /proc/*/fd scan for them."""
+    time_wait = conn_mod._inet(
+        conn_mod._TABLES["tcp4"],
+        InetRow("127.0.0.1", 5, "127.0.0.1", 6, 6, 0, 0, 0, 0),
+    )
+
+    def no_scan(roots: Roots) -> dict[int, list[int]]:
+        raise AssertionError("scanned /proc/*/fd")
+
+    monkeypatch.setattr(conn_mod, "read_tables", lambda roots, tables: [time_wait])
+    monkeypatch.setattr(conn_mod, "socket_owners", no_scan)
+    (found,) = read_connections(Roots(), "tcp4", pids=True)
+    assert found.pids == () and found.state == "TIME_WAIT"
+    counts = read_connection_counts(Roots(), pids=True)
+    assert counts.total == 1 and counts.listening == ()
+
+
 def test_tcp_any_family_request_layout() -> None:
     """The older ``inet_diag_req`` (60 bytes): family AF_UNSPEC, every state, type 18."""
     data = sockdiag.tcp_any_family_request(9)

@@ -421,12 +421,14 @@ def read_connections(roots: Roots, kind: str = "inet", pids: bool = True) -> tup
     """The sockets of ``kind`` in the caller's network namespace.
 
     With ``pids=True`` each record carries the processes holding the socket (one scan of
-    ``/proc/*/fd``); with ``pids=False`` its ``pids`` is ``None``.
+    ``/proc/*/fd``, left out when no socket has an inode a process could hold: none at all, or
+    only ``TIME_WAIT`` ones); with ``pids=False`` its ``pids`` is ``None``.
     """
     conns = read_tables(roots, tables_for(kind))
     if not pids:
         return tuple(conns)
-    return _with_owners(conns, socket_owners(roots))
+    held = any(c.inode for c in conns)
+    return _with_owners(conns, socket_owners(roots) if held else {})
 
 
 def process_socket_inodes(roots: Roots, pid: int) -> set[int]:
@@ -502,7 +504,9 @@ def read_connection_counts(roots: Roots, pids: bool = True) -> ConnectionCounts:
     for c in conns:
         key = (c.protocol, c.family, c.state)
         counts[key] = counts.get(key, 0) + 1
-    owners = socket_owners(roots) if pids else None
+    # Only listening sockets are given owners: no scan when none of them has an inode.
+    wanted = any(c.listening and c.protocol != "unix" and c.inode for c in conns)
+    owners = (socket_owners(roots) if wanted else {}) if pids else None
     names: dict[int, str] = {}
     listening = []
     for c in conns:
