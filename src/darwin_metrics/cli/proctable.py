@@ -16,7 +16,7 @@ from darwin_metrics.records.process import Process, ProcessNode
 from darwin_metrics.records.rates import ProcessRates
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import Console, ConsoleOptions, RenderResult
     from rich.tree import Tree
 
 SortKey = Literal["cpu", "memory", "io"]
@@ -97,16 +97,17 @@ def tree_entries(
 ) -> list[dict[str, Any]]:
     """The process tree as JSON: each node is :func:`entry` plus ``children``, siblings sorted."""
     result = []
-    for node in _sorted_nodes(nodes, rows, sort):
+    for node in sorted_nodes(nodes, rows, sort):
         data = entry(rows[node.process.pid])
         data["children"] = tree_entries(node.children, rows, sort)
         result.append(data)
     return result
 
 
-def _sorted_nodes(
+def sorted_nodes(
     nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey
 ) -> list[ProcessNode]:
+    """Sibling ``nodes`` in the order :func:`sort_rows` gives their rows."""
     order = {id(r): i for i, r in enumerate(sort_rows((rows[n.process.pid] for n in nodes), sort))}
     return sorted(nodes, key=lambda n: order[id(rows[n.process.pid])])
 
@@ -117,38 +118,37 @@ def _cpu_cell(row: Row) -> str:
     return fmt.MISSING
 
 
-def table(rows: Sequence[Row], *, io: bool = True) -> Table:
-    """A table of processes in the given order; ``io=False`` leaves out the I/O rate columns."""
-    from rich.table import Table
-    from rich.text import Text
+def table(rows: Sequence[Row], *, io: bool = True, sort: SortKey | None = None) -> FittedTable:
+    """A table of processes in the given order; ``io=False`` leaves out the I/O rate columns.
 
-    out = Table(box=None, pad_edge=False, header_style="bold", expand=True)
-    out.add_column("PID", justify="right", no_wrap=True)
-    out.add_column("USER", no_wrap=True, max_width=10, overflow="ellipsis")
-    out.add_column("CPU%", justify="right", no_wrap=True)
-    out.add_column("RSS", justify="right", no_wrap=True)
-    out.add_column("THR", justify="right", no_wrap=True)
-    if io:
-        out.add_column("READ/s", justify="right", no_wrap=True)
-        out.add_column("WRITE/s", justify="right", no_wrap=True)
-    out.add_column("TIME", justify="right", no_wrap=True)
-    out.add_column("NAME", no_wrap=True, overflow="ellipsis", ratio=1)
-    for row in rows:
-        proc, rates = row.process, row.rates
-        cells: list[str | Text] = [
-            str(proc.pid),
-            Text(fmt.clean(proc.username or (str(proc.uid) if proc.uid is not None else "-"))),
-            _cpu_cell(row),
-            fmt.size(_rss(proc)),
-            fmt.MISSING if proc.num_threads is None else str(proc.num_threads),
-        ]
-        if io:
-            cells.append(fmt.byte_rate(rates.read_bytes_per_second if rates else None))
-            cells.append(fmt.byte_rate(rates.write_bytes_per_second if rates else None))
-        cells.append(fmt.duration(_cpu_seconds(proc)))
-        cells.append(Text(fmt.clean(proc.name)))
-        out.add_row(*cells)
-    return out
+    The columns fit the width the table is drawn at (see :mod:`darwin_metrics.cli.proccolumns`):
+    the least useful drop first, and the PID is never cut.
+    """
+    return FittedTable(rows, io=io, sort=sort)
+
+
+class FittedTable:
+    """A rich renderable: the process table laid out for the width it is given."""
+
+    def __init__(self, rows: Sequence[Row], *, io: bool, sort: SortKey | None) -> None:
+        self.rows = rows
+        self.exclude = () if io else ("read", "write")
+        self.sort = sort
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        from darwin_metrics.cli import proccolumns as pc
+
+        pid_width = max((len(str(r.process.pid)) for r in self.rows), default=1)
+        sort: SortKey = self.sort or "cpu"
+        columns, name_width = pc.choose_columns(options.max_width, sort, pid_width, self.exclude)
+        marked = self.sort if self.sort is not None else "none"
+        header = pc.format_header(columns, name_width, marked)  # type: ignore[arg-type]
+        yield Text(header.rstrip(), style="bold", no_wrap=True, overflow="crop")
+        for row in self.rows:
+            line = pc.format_line(row, columns, name_width).rstrip()
+            yield Text(line, no_wrap=True, overflow="crop")
 
 
 def tree(nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey) -> Tree:
@@ -165,7 +165,7 @@ def _grow(
 ) -> None:
     from rich.text import Text
 
-    for node in _sorted_nodes(nodes, rows, sort):
+    for node in sorted_nodes(nodes, rows, sort):
         row = rows[node.process.pid]
         proc = row.process
         label = Text(fmt.clean(proc.name), style="bold")
