@@ -76,6 +76,9 @@ class ReniceScreen(ModalScreen[int | None]):
             yield Label("Enter applies it, Esc cancels.")
             yield Label("", id="problem")
 
+    def on_mount(self) -> None:
+        self.query_one("#nice", Input).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
             value = int(event.value)
