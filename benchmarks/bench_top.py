@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import idle_processes  # noqa: E402
+from _support import idle_processes
 
 HERE = Path(__file__).resolve().parent
 GLANCES_VENV = HERE / ".venv-glances"
@@ -63,7 +63,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def start_in_terminal(argv: list[str], columns: int = 120, rows: int = 40) -> subprocess.Popen[bytes]:
+def start_in_terminal(
+    argv: list[str], columns: int = 120, rows: int = 40
+) -> subprocess.Popen[bytes]:
     """Start ``argv`` on a new pseudo-terminal whose output is read and dropped."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))

@@ -6,11 +6,10 @@ The sorting and JSON parts are plain Python; only :func:`table` and :func:`tree`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.rates import ProcessKey, process_key
+from darwin_metrics.rates import ProcessKey
 from darwin_metrics.records.base import to_dict
 from darwin_metrics.records.process import Process, ProcessNode
 from darwin_metrics.records.rates import ProcessRates
@@ -23,9 +22,11 @@ SortKey = Literal["cpu", "memory", "io"]
 SORT_KEYS: tuple[SortKey, ...] = ("cpu", "memory", "io")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A process and its rates over the sampling interval (``None`` without one)."""
+class Row(NamedTuple):
+    """A process and its rates over the sampling interval (``None`` without one).
+
+    A named tuple: the dashboard builds thousands of these every refresh.
+    """
 
     process: Process
     rates: ProcessRates | None
@@ -35,8 +36,10 @@ def pair(
     processes: Iterable[Process], rates: Mapping[ProcessKey, ProcessRates] | None
 ) -> list[Row]:
     """One :class:`Row` per process, with its rates looked up by ``(pid, create_time)``."""
-    found = rates or {}
-    return [Row(process=p, rates=found.get(process_key(p))) for p in processes]
+    if not rates:
+        return [Row(p, None) for p in processes]
+    get = rates.get
+    return [Row(p, get((p.pid, p.create_time))) for p in processes]
 
 
 def _io_bytes(process: Process) -> int:
@@ -82,7 +85,30 @@ def sort_value(row: Row, sort: SortKey) -> tuple[float, float]:
 
 def sort_rows(rows: Iterable[Row], sort: SortKey) -> list[Row]:
     """Rows largest first by :func:`sort_value`, ties by pid."""
-    return sorted(rows, key=lambda r: (tuple(-v for v in sort_value(r, sort)), r.process.pid))
+    return sorted(rows, key=_SORT_KEYS[sort])
+
+
+def _by_cpu(row: Row) -> tuple[float, float, int]:
+    proc, rates = row
+    percent = -1.0 if rates is None or rates.cpu_percent is None else rates.cpu_percent
+    times = proc.cpu_times
+    seconds = -1.0 if times is None else times.user + times.system
+    return (-percent, -seconds, proc.pid)
+
+
+def _by_memory(row: Row) -> tuple[float, float, int]:
+    memory = row.process.memory
+    if memory is None:
+        return (1.0, 1.0, row.process.pid)
+    return (-float(memory.rss), -float(memory.vms), row.process.pid)
+
+
+def _by_io(row: Row) -> tuple[float, float, int]:
+    return (-_io_rate(row.rates), -float(_io_bytes(row.process)), row.process.pid)
+
+
+#: The sort key of each order: :func:`sort_value` negated (largest first), then the pid.
+_SORT_KEYS = {"cpu": _by_cpu, "memory": _by_memory, "io": _by_io}
 
 
 def entry(row: Row) -> dict[str, Any]:

@@ -223,7 +223,7 @@ class Dashboard(App[None]):
     def redraw(self) -> None:
         """Draw the last sample again (after a resize, a sort, a filter)."""
         self.query_one("#header", Static).update(
-            header_line(self.host, self.sample, self._status())
+            header_line(self.host, self.sample, self._status()), layout=False
         )
         sample = self.sample
         if sample is None:

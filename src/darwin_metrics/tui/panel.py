@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
@@ -48,6 +48,7 @@ class Panel(Static):
         self.border_title = self.TITLE
         #: What the panel drew last (``None`` while hidden).
         self.drawn: RenderableType | None = None
+        self._shape: int | None = None
 
     def observe(self, sample: Sample, history: History) -> None:
         """Add what this panel charts from ``sample`` to ``history`` (once per sample)."""
@@ -60,6 +61,17 @@ class Panel(Static):
         """Draw ``sample`` (or hide the panel when there is nothing to draw)."""
         content = self.body(sample, history, max(width, 10))
         self.drawn = content
-        self.display = content is not None
+        if self.display != (content is not None):
+            self.display = content is not None
         if content is not None:
-            self.update(content)
+            # A new layout only when the height may have changed (it costs a reflow of the screen).
+            shape = _line_count(content)
+            self.update(content, layout=shape is None or shape != self._shape)
+            self._shape = shape
+
+
+def _line_count(content: RenderableType) -> int | None:
+    """Lines of a group of one-line texts (the panels' usual body); ``None`` when unknown."""
+    if isinstance(content, Group) and all(isinstance(r, Text) for r in content.renderables):
+        return len(content.renderables)
+    return None

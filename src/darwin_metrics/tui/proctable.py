@@ -40,6 +40,7 @@ class ProcessTable(Widget, can_focus=True):
     def __init__(self) -> None:
         super().__init__(id="processes")
         self.lines: list[Line] = []
+        self.pid_width = 1
         self.sort: SortKey = "cpu"
         self.cursor = 0
         self.top_line = 0
@@ -51,6 +52,7 @@ class ProcessTable(Widget, can_focus=True):
         """Show ``lines``; the cursor stays on the process it was on, if that is still listed."""
         chosen = self.selected
         self.lines = lines
+        self.pid_width = max((len(str(line.row.process.pid)) for line in lines), default=1)
         self.sort = sort
         self.border_title = title
         if chosen is not None:
@@ -101,8 +103,7 @@ class ProcessTable(Widget, can_focus=True):
     def render(self) -> RenderableType:
         width = self.content_size.width
         shown: Sequence[Line] = self.lines[self.top_line : self.top_line + self.visible_rows]
-        pid_width = max((len(str(line.row.process.pid)) for line in self.lines), default=1)
-        columns, name_width = proccolumns.choose_columns(width, self.sort, pid_width)
+        columns, name_width = proccolumns.choose_columns(width, self.sort, self.pid_width)
         out = Text(no_wrap=True, overflow="crop")
         out.append(proccolumns.format_header(columns, name_width, self.sort), style="bold reverse")
         for i, line in enumerate(shown, start=self.top_line):

@@ -8,15 +8,14 @@ one pid, and any other word a case-insensitive part of the process name or comma
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from darwin_metrics.cli.proctable import Row, SortKey, sort_rows, sorted_nodes
 from darwin_metrics.proctree import build_tree
 from darwin_metrics.records.process import ProcessNode
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One line of the table: a row, and the tree guide drawn before its name (tree view)."""
 
     row: Row

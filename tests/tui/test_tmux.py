@@ -1,0 +1,86 @@
+"""``darwin-metrics top`` for real, in a tmux session: it draws, takes keys, follows a resize, quits.
+
+Needs the ``tmux`` binary (``make integration`` installs it); skipped with the reason otherwise.
+Runs on its own tmux server socket, killed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        shutil.which("tmux") is None, reason="tmux is not installed (apt install tmux)"
+    ),
+]
+
+SCRIPT = Path(sys.executable).parent / "darwin-metrics"
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=20,
+        )
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", "top").stdout
+
+    def wait_for(self, ok: Callable[[str], bool], seconds: float = 30.0) -> str:
+        deadline = time.monotonic() + seconds
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if ok(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"the screen never got there; last screen:\n{text}")
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    server = Tmux(f"darwin-metrics-test-{os.getpid()}")
+    command = f"{SCRIPT} top --interval 0.5"
+    server("new-session", "-d", "-s", "top", "-x", "100", "-y", "30", command)
+    try:
+        yield server
+    finally:
+        server("kill-server", check=False)
+
+
+def test_top_in_tmux(tmux: Tmux) -> None:
+    host = os.uname().nodename
+    screen = tmux.wait_for(lambda s: "PID" in s and "load" in s and "Memory" in s)
+    assert host in screen.splitlines()[0]
+    assert "CPU" in screen and "q quit" in screen
+    assert "none on this machine" not in screen
+
+    tmux("send-keys", "-t", "top", "m")
+    tmux.wait_for(lambda s: "RSS▼" in s)
+
+    tmux("resize-window", "-t", "top", "-x", "60", "-y", "24")
+    screen = tmux.wait_for(lambda s: max(len(line) for line in s.splitlines()) <= 60 and "PID" in s)
+    header = next(line for line in screen.splitlines() if "PID" in line and "NAME" in line)
+    assert "RSS▼" in header
+
+    tmux("send-keys", "-t", "top", "q")
+    deadline = time.monotonic() + 10
+    while tmux("has-session", "-t", "top", check=False).returncode == 0:
+        assert time.monotonic() < deadline, "top did not quit on q"
+        time.sleep(0.2)
