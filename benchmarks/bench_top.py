@@ -1,15 +1,17 @@
 """CPU cost of ``darwin-metrics top`` against glances, side by side, with 1000 extra processes.
 
 Both run at the same time for the same window: ours full screen in a pseudo-terminal (120x40) with
-``--interval 1``, glances in quiet mode (``glances -q -t 1``: it collects every plugin each second
-and draws nothing, a floor under its full-screen cost). The figure is CPU seconds (user + system,
+``--interval 1``, glances at ``-t 1`` either in quiet mode (``--glances quiet``, the default:
+``glances -q``, which collects every plugin each second and draws nothing, a floor under its
+full-screen cost) or full screen in a pseudo-terminal of the same size (``--glances screen``). The
+figure is CPU seconds (user + system,
 all threads) per wall second of each process over the window, after a warm-up; three runs, and the
 ratio ours / glances of each.
 
 glances lives in a virtual environment of its own, ``benchmarks/.venv-glances`` (git-ignored),
 created here with pip on first use.
 
-    python benchmarks/bench_top.py [--runs 3] [--window 20] [--extra 1000]
+    python benchmarks/bench_top.py [--runs 3] [--window 20] [--extra 1000] [--glances screen]
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _support import idle_processes
 
 HERE = Path(__file__).resolve().parent
@@ -37,14 +37,15 @@ GLANCES_VENV = HERE / ".venv-glances"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def glances_command() -> list[str]:
-    """``glances`` from its own virtual environment (created with pip when missing)."""
+def glances_command(mode: str = "quiet") -> list[str]:
+    """``glances`` from its own virtual environment (created with pip when missing), quiet
+    (``-q``) or drawing its screen."""
     binary = GLANCES_VENV / "bin" / "glances"
     if not binary.exists():
         subprocess.run([sys.executable, "-m", "venv", str(GLANCES_VENV)], check=True)
         pip = [str(GLANCES_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
         subprocess.run([*pip, "glances"], check=True)
-    return [str(binary), "-q", "-t", "1"]
+    return [str(binary), *(["-q"] if mode == "quiet" else []), "-t", "1"]
 
 
 def ours_command() -> list[str]:
@@ -97,16 +98,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def one_run(window: float, warmup: float) -> tuple[float, float]:
+def one_run(window: float, warmup: float, mode: str) -> tuple[float, float]:
     """CPU seconds per wall second of ours and of glances over one shared window."""
     ours = start_in_terminal(ours_command())
-    glances = subprocess.Popen(
-        glances_command(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    if mode == "screen":
+        glances = start_in_terminal(glances_command(mode))
+    else:
+        glances = subprocess.Popen(
+            glances_command(mode),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         time.sleep(warmup)
         for proc in (ours, glances):
@@ -129,14 +133,18 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds before measuring")
     parser.add_argument("--extra", type=int, default=1000, help="idle processes added")
+    parser.add_argument("--glances", choices=("quiet", "screen"), default="quiet")
     args = parser.parse_args()
     glances_command()  # install before timing anything
     with idle_processes(args.extra):
-        print(f"{len(os.listdir('/proc'))} /proc entries, load {os.getloadavg()[0]:.2f}")
+        print(
+            f"glances {args.glances} mode; {len(os.listdir('/proc'))} /proc entries, "
+            f"load {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs"
+        )
         print(f"{'run':>3} {'ours':>9} {'glances':>9} {'ratio':>7}   (CPU s per s)")
         ratios = []
         for run in range(1, args.runs + 1):
-            ours, glances = one_run(args.window, args.warmup)
+            ours, glances = one_run(args.window, args.warmup, args.glances)
             ratios.append(ours / glances if glances > 0 else float("inf"))
             print(f"{run:>3} {ours:>9.3f} {glances:>9.3f} {ratios[-1]:>7.2f}")
         print(

@@ -75,9 +75,14 @@ def test_top_in_tmux(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: "RSS▼" in s)
 
     tmux("resize-window", "-t", "top", "-x", "60", "-y", "24")
-    screen = tmux.wait_for(lambda s: max(len(line) for line in s.splitlines()) <= 60 and "PID" in s)
+    screen = tmux.wait_for(
+        lambda s: max(len(line) for line in s.splitlines()) <= 60 and "RSS▼" in s and "NAME" in s
+    )
     header = next(line for line in screen.splitlines() if "PID" in line and "NAME" in line)
-    assert "RSS▼" in header
+    assert "RSS▼" in header and "USER" in header
+    # the panels' lines fit inside their frames (the panels' scrollbar may follow a frame)
+    framed = [line.rstrip(" ▁▂▃▄▅▆▇█▔▕") for line in screen.splitlines() if line.startswith("│")]
+    assert framed and all(line.endswith("│") for line in framed), screen
 
     tmux("send-keys", "-t", "top", "q")
     deadline = time.monotonic() + 10

@@ -1,9 +1,9 @@
 """The dashboard application: a header line, the panels that have something to show, the process
 table, and a footer with the keys.
 
-Samples come from ``source`` (a :class:`~darwin_metrics.Sampler`'s ``sample`` by default), read in a
-worker thread every ``interval`` seconds so that keys stay responsive while a large process table
-is read. A sampling error never stops the dashboard: it is shown, and the next refresh tries again.
+Samples come from ``source`` (by default a :class:`~darwin_metrics.Sampler` over the families the
+panels draw, :mod:`.source`), read in a worker thread every ``interval`` seconds so that keys stay
+responsive while a large process table is read. A sampling error never stops the dashboard: it is shown, and the next refresh tries again.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from darwin_metrics.tui.panel_hardware import GPUPanel, PowerPanel, SensorsPanel
 from darwin_metrics.tui.panel_io import DiskPanel, NetworkPanel
 from darwin_metrics.tui.panel_memory import MemoryPanel
 from darwin_metrics.tui.proctable import ProcessTable
+from darwin_metrics.tui.source import sampler_source
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class Dashboard(App[None]):
     Screen { layout: vertical; }
     #header { height: 1; padding: 0 1; background: $panel; }
     #panels { height: auto; max-height: 60%; layout: grid; grid-size: 1; grid-rows: auto;
-              grid-gutter: 0 1; overflow-y: auto; }
+              grid-gutter: 0 1; overflow-y: auto; scrollbar-size-vertical: 1;
+              scrollbar-gutter: stable; }
     #panels.wide { grid-size: 2; }
     #filter { display: none; height: 3; }
     #filter.shown { display: block; }
@@ -102,9 +104,9 @@ class Dashboard(App[None]):
         super().__init__()
         self.panel_keys = tuple(k for k in PANEL_KEYS if k in set(panels))
         if source is None:
-            from darwin_metrics.sampler import Sampler
-
-            source = Sampler(processes="processes" in self.panel_keys).sample
+            source = sampler_source(
+                processes="processes" in self.panel_keys, every_family=recorder is not None
+            )
         self.source = source
         self.interval = interval
         self.recorder = recorder
@@ -229,7 +231,8 @@ class Dashboard(App[None]):
         if sample is None:
             return
         columns = 2 if self._width >= WIDE else 1
-        width = (self._width - (columns - 1)) // columns - 4
+        # The panels' width: less the scrollbar, the gutter between columns, border and padding.
+        width = (self._width - 1 - (columns - 1)) // columns - 4
         for panel in self.query(Panel):
             panel.show(sample, self.history, width)
         if "processes" in self.panel_keys:

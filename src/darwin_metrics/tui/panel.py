@@ -73,5 +73,8 @@ class Panel(Static):
 def _line_count(content: RenderableType) -> int | None:
     """Lines of a group of one-line texts (the panels' usual body); ``None`` when unknown."""
     if isinstance(content, Group) and all(isinstance(r, Text) for r in content.renderables):
+        for line in content.renderables:
+            assert isinstance(line, Text)
+            line.no_wrap, line.overflow = True, "ellipsis"  # one line each, cut if too long
         return len(content.renderables)
     return None
