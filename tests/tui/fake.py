@@ -47,19 +47,33 @@ def _process(step: int, row: tuple[int, int, str, str, float, int, int]) -> Proc
     )
 
 
-def snapshot(step: int, extra: tuple[Process, ...] = ()) -> Snapshot:
-    """The fake machine after ``step`` seconds."""
+#: With ``vary``: the load of each second, as a share of the constant load (deterministic).
+WAVE = (1.0, 1.0, 0.7, 0.4, 0.6, 0.9, 1.0, 0.8, 0.5, 0.3, 0.6, 0.8, 1.0, 0.9, 0.6)
+
+
+def _cumulative(step: int, vary: bool) -> float:
+    """Seconds of "full load" done in the first ``step`` seconds."""
+    if not vary:
+        return float(step)
+    return sum(WAVE[k % len(WAVE)] for k in range(step))
+
+
+def snapshot(step: int, extra: tuple[Process, ...] = (), vary: bool = False) -> Snapshot:
+    """The fake machine after ``step`` seconds (with ``vary``, a load that rises and falls)."""
     busy = (0.2, 0.9, 0.5, 0.05)
-    cores = [make.core(i, user=busy[i] * step, idle=(1 - busy[i]) * step) for i in range(4)]
+    done = _cumulative(step, vary)
+    cores = [make.core(i, user=busy[i] * done, idle=step - busy[i] * done) for i in range(4)]
     cpu = msgspec.structs.replace(make.cpu(cores, "Demo CPU 4000"), boot_time=BOOT)
     return Snapshot(
         timestamp=START + step,
         platform="linux",
         cpu=cpu,
         memory=make.memory(),
-        disks=(make.disk("nvme0n1", read_bytes=(3 << 20) * step, write_bytes=(1 << 20) * step),),
+        disks=(
+            make.disk("nvme0n1", read_bytes=int((3 << 20) * done), write_bytes=(1 << 20) * step),
+        ),
         interfaces=(
-            make.iface("eth0", rx_bytes=(5 << 20) * step, tx_bytes=(300 << 10) * step),
+            make.iface("eth0", rx_bytes=int((5 << 20) * done), tx_bytes=(300 << 10) * step),
             make.iface("lo", index=1, rx_bytes=(2 << 10) * step, tx_bytes=(2 << 10) * step),
         ),
         processes=tuple(_process(step, row) for row in PROCESSES) + extra,
@@ -67,16 +81,18 @@ def snapshot(step: int, extra: tuple[Process, ...] = ()) -> Snapshot:
 
 
 class FakeSource:
-    """Call it for the next sample; ``extra`` processes are added to every snapshot."""
+    """Call it for the next sample; ``extra`` processes are added to every snapshot; ``vary``
+    makes the load rise and fall from second to second."""
 
-    def __init__(self, extra: tuple[Process, ...] = ()) -> None:
+    def __init__(self, extra: tuple[Process, ...] = (), vary: bool = False) -> None:
         self.step = 0
         self.extra = extra
+        self.vary = vary
         self.previous: Snapshot | None = None
 
     def __call__(self) -> Sample:
         self.step += 1
-        now = snapshot(self.step, self.extra)
+        now = snapshot(self.step, self.extra, self.vary)
         before, self.previous = self.previous, now
         if before is None:
             return Sample(timestamp=now.timestamp, snapshot=now)

@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from darwin_metrics.tui.app import Dashboard
+from tests.tui.fake import FakeSource
 from tests.tui.harness import dashboard, run
 
 HERE = Path(__file__).resolve().parent / "snapshots"
@@ -21,15 +22,22 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "images"
 UPDATE = os.environ.get("DARWIN_METRICS_UPDATE_SNAPSHOTS") == "1"
 
 
+#: Samples shown before the screenshot (the sparklines' history).
+HISTORY = 24
+
+
 def _screenshot(size: tuple[int, int], keys: tuple[str, ...]) -> str:
     shot: list[str] = []
+    source = FakeSource(vary=True)
 
     async def take(app: Dashboard, pilot: Pilot[None]) -> None:
+        while source.step < HISTORY:
+            app.apply(source())
         await pilot.press(*keys)
         await pilot.pause()
         shot.append(app.export_screenshot(title="darwin-metrics top"))
 
-    run(dashboard(), take, size=size)
+    run(dashboard(source), take, size=size)
     return shot[0]
 
 

@@ -69,8 +69,8 @@ class DrawnFamilies(Backend):
     def batteries(self) -> tuple[Battery, ...]:
         return self.inner.batteries()
 
-    def power(self, interval: float = 0.1) -> Power:
-        return self.inner.power(interval)
+    def power(self) -> Power:
+        return self.inner.power()
 
 
 def sampler_source(*, processes: bool, every_family: bool) -> Callable[[], Sample]:
