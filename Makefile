@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench integration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,8 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.cli-installed
 
 run: $(VENV)/.cli-installed
-	$(BIN)/darwin-metrics
+	@echo "darwin-metrics top: the live dashboard. Quit with q (or Ctrl+C); keys are in its footer."
+	$(BIN)/darwin-metrics top
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -27,6 +28,13 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Tests that need system binaries: installs them (apt) and runs the integration-marked tests.
+INTEGRATION_APT := tmux
+
+integration: $(VENV)/.dev-installed
+	apt-get install -y -qq $(INTEGRATION_APT) || (apt-get update -qq && apt-get install -y -qq $(INTEGRATION_APT))
+	$(BIN)/python -m pytest -m integration
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
