@@ -214,3 +214,71 @@ def test_quit_key() -> None:
         assert not app.is_running
 
     run(dashboard(), check)
+
+
+def _with_hardware(sample: Sample) -> Sample:
+    """``sample`` on a machine that also has a GPU, sensors, fans, power rails and a battery."""
+    import msgspec
+
+    from darwin_metrics.records import (
+        GPU,
+        Battery,
+        Fan,
+        Power,
+        PowerRail,
+        Temperatures,
+        ThermalZone,
+    )
+
+    snap = msgspec.structs.replace(
+        sample.snapshot,
+        gpus=(
+            GPU(
+                index=0,
+                vendor="nvidia",
+                name="NVIDIA H100",
+                utilization_percent=87.0,
+                memory_total=80 << 30,
+                memory_used=20 << 30,
+                temperature_celsius=61.0,
+                power_watts=512.4,
+                power_limit_watts=700.0,
+            ),
+        ),
+        temperatures=Temperatures(
+            zones=(
+                ThermalZone(name="thermal_zone0", type="x86_pkg_temp", kind="cpu", celsius=71.0),
+            )
+        ),
+        fans=(Fan(chip="nct6775", name="fan1", index=1, rpm=1450, duty_percent=40.0, path="/x"),),
+        batteries=(
+            Battery(name="BAT0", charge_percent=64.0, status="discharging", time_to_empty=5400.0),
+        ),
+        power=Power(rails=(PowerRail(name="package-0", source="rapl", watts=14.25),)),
+    )
+    return msgspec.structs.replace(sample, snapshot=snap)
+
+
+def test_hardware_panels_are_drawn_where_the_machine_has_them() -> None:
+    from tests.tui.fake import FakeSource
+
+    real = FakeSource()
+
+    async def check(app: Dashboard, pilot: Pilot[None]) -> None:
+        assert _shown_panels(app) == [
+            "cpu",
+            "memory",
+            "gpu",
+            "sensors",
+            "power",
+            "network",
+            "disk",
+        ]
+        gpu = panel_text(app, "gpu")
+        assert "NVIDIA H100" in gpu and "87%" in gpu and "61 °C" in gpu and "512/700 W" in gpu
+        sensors = panel_text(app, "sensors")
+        assert "71 °C" in sensors and "1450 RPM" in sensors
+        power = panel_text(app, "power")
+        assert "14.2 W" in power and "BAT0" in power and "64%" in power and "1:30:00" in power
+
+    run(dashboard(lambda: _with_hardware(real())), check, size=(118, 60))

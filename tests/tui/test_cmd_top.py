@@ -26,7 +26,7 @@ SCRIPT = Path(sys.executable).parent / "darwin-metrics"
 def _top(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, COLUMNS="100")
     return subprocess.run(
-        [str(SCRIPT), "top", *args], capture_output=True, text=True, env=env, timeout=60
+        [str(SCRIPT), "top", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

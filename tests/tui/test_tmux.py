@@ -1,4 +1,6 @@
-"""``darwin-metrics top`` for real, in a tmux session: it draws, takes keys, follows a resize, quits.
+"""``darwin-metrics top`` for real, in an 80x24 tmux session: it draws, takes keys, quits.
+
+(Resizing is covered by the pilot tests in test_app.py.)
 
 Needs the ``tmux`` binary (``make integration`` installs it); skipped with the reason otherwise.
 Runs on its own tmux server socket, killed at the end.
@@ -57,7 +59,7 @@ class Tmux:
 def tmux() -> Iterator[Tmux]:
     server = Tmux(f"darwin-metrics-test-{os.getpid()}")
     command = f"{SCRIPT} top --interval 0.5"
-    server("new-session", "-d", "-s", "top", "-x", "100", "-y", "30", command)
+    server("new-session", "-d", "-s", "top", "-x", "80", "-y", "24", command)
     try:
         yield server
     finally:
@@ -74,15 +76,19 @@ def test_top_in_tmux(tmux: Tmux) -> None:
     tmux("send-keys", "-t", "top", "m")
     tmux.wait_for(lambda s: "RSS▼" in s)
 
-    tmux("resize-window", "-t", "top", "-x", "60", "-y", "24")
-    screen = tmux.wait_for(
-        lambda s: max(len(line) for line in s.splitlines()) <= 60 and "RSS▼" in s and "NAME" in s
-    )
-    header = next(line for line in screen.splitlines() if "PID" in line and "NAME" in line)
+    lines = tmux.screen().splitlines()
+    assert len(lines) <= 24 and max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if "PID" in line and "NAME" in line)
     assert "RSS▼" in header and "USER" in header
     # the panels' lines fit inside their frames (the panels' scrollbar may follow a frame)
-    framed = [line.rstrip(" ▁▂▃▄▅▆▇█▔▕") for line in screen.splitlines() if line.startswith("│")]
-    assert framed and all(line.endswith("│") for line in framed), screen
+    framed = [line.rstrip(" ▁▂▃▄▅▆▇█▔▕") for line in lines if line.startswith("│")]
+    assert framed and all(line.endswith("│") for line in framed), "\n".join(lines)
+
+    tmux("send-keys", "-t", "top", "/")
+    tmux.wait_for(lambda s: "filter: words" in s)  # the box is open
+    tmux("send-keys", "-t", "top", "-l", "user:root")
+    tmux("send-keys", "-t", "top", "Enter")
+    tmux.wait_for(lambda s: "filter 'user:root'" in s)
 
     tmux("send-keys", "-t", "top", "q")
     deadline = time.monotonic() + 10

@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Input, Static
 
 from darwin_metrics.cli import proctable
@@ -177,7 +178,10 @@ class Dashboard(App[None]):
             return
         finally:
             self._busy = False
-        self.apply(sample)
+        try:
+            self.apply(sample)
+        except NoMatches:
+            log.debug("the screen closed while a sample was read")  # quitting: nothing to draw
 
     def apply(self, sample: Sample) -> None:
         """Show ``sample`` (and record it with ``--record``)."""
@@ -284,7 +288,8 @@ class Dashboard(App[None]):
         box = self.query_one("#filter", Input)
         box.add_class("shown")
         box.value = self.filter_text
-        box.focus()
+        # Now, not later (Widget.focus waits a turn): keys typed right after '/' go to the box.
+        self.screen.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
