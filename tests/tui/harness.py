@@ -69,7 +69,8 @@ def table_lines(app: Dashboard) -> list[str]:
 
 def pids(app: Dashboard) -> list[int]:
     """The pids on screen, top to bottom."""
-    return [int(line.split()[0]) for line in table_lines(app)[1:] if line.split()]
+    words = [line.split() for line in table_lines(app)[1:]]
+    return [int(w[0]) for w in words if w and w[0].isdigit()]
 
 
 def panel_text(app: Dashboard, key: str) -> str:

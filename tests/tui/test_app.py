@@ -282,3 +282,15 @@ def test_hardware_panels_are_drawn_where_the_machine_has_them() -> None:
         assert "14.2 W" in power and "BAT0" in power and "64%" in power and "1:30:00" in power
 
     run(dashboard(lambda: _with_hardware(real())), check, size=(118, 60))
+
+
+def test_markup_in_a_filter_is_shown_as_typed() -> None:
+    async def check(app: Dashboard, pilot: Pilot[None]) -> None:
+        await pilot.press("slash", *"[bold]x", "enter")
+        assert pids(app) == []
+        from textual.content import Content
+
+        title = Content.from_markup(str(app.query_one(ProcessTable).border_title)).plain
+        assert title.endswith("filter '[bold]x'")  # drawn as typed, not as a style
+
+    run(dashboard(), check)

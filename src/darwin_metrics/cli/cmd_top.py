@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if app.recorder is not None:
             app.recorder.close()
-    return 0 if app.return_code in (None, 0) else int(app.return_code or 1)
+    return app.return_code or 0
 
 
 def print_once(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.css.query import NoMatches
+from textual.markup import escape
 from textual.widgets import Footer, Input, Static
 
 from darwin_metrics.cli import proctable
@@ -262,13 +263,13 @@ class Dashboard(App[None]):
         if self.tree_view:
             title += " · tree"
         if self.filter_text:
-            title += f" · filter {self.filter_text!r}"
+            title += f" · filter {escape(repr(self.filter_text))}"  # the title is markup
         table.set_lines(lines, self.sort, title)
 
     def tell(self, message: str, *, error: bool = False) -> None:
         """Show ``message`` as a notification and keep it in :attr:`last_message`."""
         self.last_message = message
-        self.notify(message, severity="error" if error else "information", timeout=6)
+        self.notify(message, severity="error" if error else "information", timeout=6, markup=False)
 
     # -- keys -----------------------------------------------------------------------------------
 

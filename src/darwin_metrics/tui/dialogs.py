@@ -38,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(self.question, id="question", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
                 yield Button("Cancel (n)", variant="primary", id="no")
@@ -66,7 +66,7 @@ class ReniceScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question)
+            yield Label(self.question, markup=False)
             yield Input(
                 value="" if self.current is None else str(self.current),
                 placeholder=f"{NICE_MIN} to {NICE_MAX}",
