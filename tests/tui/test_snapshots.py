@@ -63,8 +63,8 @@ def test_screenshot_matches(name: str, size: tuple[int, int], keys: tuple[str, .
             DOCS.mkdir(exist_ok=True)
             (DOCS / "top.svg").write_text(svg, encoding="utf-8")
     assert path.exists(), f"no snapshot {path.name}: run with DARWIN_METRICS_UPDATE_SNAPSHOTS=1"
+    # The characters on screen, cell for cell (styles and ids vary with Textual's version).
     assert _text(svg) == _text(path.read_text(encoding="utf-8"))
-    assert svg == path.read_text(encoding="utf-8")
 
 
 def test_docs_screenshot_is_the_checked_in_one() -> None:
