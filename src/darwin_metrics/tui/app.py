@@ -141,6 +141,7 @@ class Dashboard(App[None]):
             placeholder="filter: words of the name or command, user:NAME, pid:N "
             "(Enter keeps it, Esc clears)",
             id="filter",
+            select_on_focus=False,  # keys typed right after '/' must not select each other
         )
         yield Footer()
 
