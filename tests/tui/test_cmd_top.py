@@ -147,3 +147,18 @@ def test_lines_fit_and_keep_the_pid_whole(
     assert len(line) <= max(width, pid_cell + 1)
     header = proccolumns.format_header(columns, name_width, sort)
     assert len(header) == len(line)
+
+
+def test_without_textual_the_dashboard_asks_for_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from darwin_metrics.cli.main import main
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setitem(sys.modules, "darwin_metrics.tui.app", None)
+    assert main(["top"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "darwin-metrics: top needs the 'textual' package: pip install 'darwin-metrics[cli]'\n"
+    )
