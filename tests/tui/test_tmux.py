@@ -1,6 +1,5 @@
-"""``darwin-metrics top`` for real, in an 80x24 tmux session: it draws, takes keys, quits.
-
-(Resizing is covered by the pilot tests in test_app.py.)
+"""``darwin-metrics top`` for real, in an 80x24 tmux session: it draws, takes keys, follows a
+resize, quits.
 
 Needs the ``tmux`` binary (``make integration`` installs it); skipped with the reason otherwise.
 Runs on its own tmux server socket, killed at the end.
@@ -95,3 +94,18 @@ def test_top_in_tmux(tmux: Tmux) -> None:
     while tmux("has-session", "-t", "top", check=False).returncode == 0:
         assert time.monotonic() < deadline, "top did not quit on q"
         time.sleep(0.2)
+
+
+def test_top_follows_a_resize_in_tmux(tmux: Tmux) -> None:
+    tmux.wait_for(lambda s: "PID" in s and "load" in s and "Memory" in s)
+    tmux("send-keys", "-t", "top", "m")
+    tmux.wait_for(lambda s: "RSS▼" in s)
+    tmux("resize-window", "-t", "top", "-x", "60", "-y", "24")
+    # the table's columns are chosen again for 60 columns: NAME whole, storage I/O dropped
+    screen = tmux.wait_for(
+        lambda s: any("RSS▼" in x and "NAME" in x and "READ/s" not in x for x in s.splitlines())
+    )
+    lines = screen.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    framed = [line.rstrip(" ▁▂▃▄▅▆▇█▔▕") for line in lines if line.startswith("│")]
+    assert all(line.endswith("│") for line in framed), screen

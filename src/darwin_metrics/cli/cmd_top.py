@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -102,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise CLIError(f"top needs the 'textual' package: pip install '{CLI_EXTRA}'") from None
     recorder = open_recorder(args.record) if args.record is not None else None
+    # Exported COLUMNS/LINES would pin Textual to that size and hide every later resize of the
+    # terminal (ncurses-based programs export them); the terminal itself knows its size.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     app = Dashboard(interval=args.interval, panels=args.panels, recorder=recorder)
     try:
         app.run()

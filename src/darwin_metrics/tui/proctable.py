@@ -97,6 +97,7 @@ class ProcessTable(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._clamp()
+        self.refresh()  # the columns depend on the width
 
     # -- drawing --------------------------------------------------------------------------------
 
