@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench integration clean
+.PHONY: run test lint bench clean integration
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,13 @@ lint: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/python -m pytest
 
-# Tests that need system binaries: installs them (apt) and runs the integration-marked tests.
-INTEGRATION_APT := tmux
-
+# System programs the integration tests drive (apt names); one line each helper may extend.
+INTEGRATION_APT := chromium tmux
 integration: $(VENV)/.dev-installed
-	apt-get install -y -qq $(INTEGRATION_APT) || (apt-get update -qq && apt-get install -y -qq $(INTEGRATION_APT))
-	$(BIN)/python -m pytest -m integration
+	if command -v apt-get >/dev/null; then \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(INTEGRATION_APT); fi
+	$(BIN)/python -m pytest -m integration -ra
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

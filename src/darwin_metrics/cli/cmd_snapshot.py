@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.cli import fmt
 from darwin_metrics.cli.common import console, interval, print_json
-from darwin_metrics.records.rates import Rates
-from darwin_metrics.records.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from rich.tree import Tree
+
+    from darwin_metrics.records.rates import Rates
+    from darwin_metrics.records.snapshot import Snapshot
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
