@@ -294,3 +294,22 @@ def test_markup_in_a_filter_is_shown_as_typed() -> None:
         assert title.endswith("filter '[bold]x'")  # drawn as typed, not as a style
 
     run(dashboard(), check)
+
+
+def test_record_into_the_history_database(tmp_path: Any) -> None:
+    """The history helper's real Recorder, fed by the dashboard: every sample reads back."""
+    from darwin_metrics.history.query import query
+    from darwin_metrics.history.recorder import Recorder
+    from darwin_metrics.history.store import HistoryStore
+    from tests.tui.fake import START
+
+    recorder = Recorder(tmp_path / "h.db")
+
+    async def check(app: Dashboard, pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: app.sample is not None and app.sample.timestamp >= START + 4)
+
+    run(dashboard(recorder=recorder, interval=0.1), check)
+    store = HistoryStore(tmp_path / "h.db", readonly=True)
+    (series,) = query(store, "cpu.percent", START, START + 3600, "raw").series
+    assert series.values[0] == pytest.approx(41.25)  # the fake machine's busy share
+    assert len(series.times) >= 3

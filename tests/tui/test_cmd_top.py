@@ -4,6 +4,7 @@ column and filter rules behind the process table (plain Python, fuzzed)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -162,3 +163,19 @@ def test_without_textual_the_dashboard_asks_for_the_extra(
         err
         == "darwin-metrics: top needs the 'textual' package: pip install 'darwin-metrics[cli]'\n"
     )
+
+
+def test_record_with_the_history_recorder_reads_back(tmp_path: Path) -> None:
+    db = tmp_path / "top.db"
+    result = _top("--interval", "0.2", "--panels", "cpu", "--record", str(db))
+    assert result.returncode == 0, result.stderr
+    query = ["history", "--db", str(db), "--since", "1h", "--metric", "cpu.percent", "--json"]
+    back = subprocess.run(
+        [str(SCRIPT), *query],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert back.returncode == 0, back.stderr
+    (series,) = json.loads(back.stdout)["series"]
+    assert len(series["values"]) == 1 and 0.0 <= series["values"][0] <= 100.0
