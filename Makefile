@@ -18,7 +18,8 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.cli-installed
 
 run: $(VENV)/.cli-installed
-	$(BIN)/darwin-metrics
+	@echo "darwin-metrics top: the live dashboard. Quit with q (or Ctrl+C); keys are in its footer."
+	$(BIN)/darwin-metrics top
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -29,7 +30,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 # System programs the integration tests drive (apt names); one line each helper may extend.
-INTEGRATION_APT := chromium
+INTEGRATION_APT := chromium tmux
 integration: $(VENV)/.dev-installed
 	if command -v apt-get >/dev/null; then \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

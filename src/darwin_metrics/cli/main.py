@@ -72,6 +72,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "draw recorded history to a PNG or SVG file (needs the 'plot' extra)",
         "darwin_metrics.cli.cmd_plot",
     ),
+    ("top", "live full-screen dashboard (q quits)", "darwin_metrics.cli.cmd_top"),
 )
 
 
