@@ -31,6 +31,8 @@ COMMANDS: tuple[str, ...] = (
     "snapshot",
     "processes",
     "fan",
+    "serve",
+    "otel",
 )
 
 
