@@ -571,6 +571,8 @@ def emit_pressure(out: Exposition, r: Readings) -> None:
             f"Total time in seconds that processes have waited for {resource}",
             stall.some_total,
         )
+        if resource == "cpu":
+            continue  # system-wide CPU "full" is undefined (always 0); node_exporter omits it too
         out.counter(
             f"node_pressure_{resource}_stalled_seconds_total",
             f"Total time in seconds no process could make progress because of {resource}",

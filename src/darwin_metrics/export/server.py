@@ -300,7 +300,8 @@ class ExporterHandler(BaseHTTPRequestHandler):
             key = "HTTP_" + name.upper().replace("-", "_")
             if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
                 environ[key] = value
-        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        if isinstance(self.connection, ssl.SSLSocket):
+            environ["HTTPS"] = "on"
         handler = SimpleHandler(
             cast(IO[bytes], self.rfile),
             cast(IO[bytes], self.wfile),
@@ -308,23 +309,23 @@ class ExporterHandler(BaseHTTPRequestHandler):
             environ,
             multithread=True,
         )
-        handler.http_version = "1.1"
+        # HTTP/1.0 framing: the app may stream without a length, so the response ends with the
+        # connection (hop-by-hop headers such as Connection may not pass through WSGI).
+        handler.http_version = "1.0"
         handler.origin_server = True
         handler.server_software = self.server_version
         handler.os_environ = {}
-        handler.base_env = {"wsgi.url_scheme": scheme}
         extra = dict(self.server.web_config.headers)
 
         def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
                 names = {n.lower() for n, _ in headers}
                 headers = headers + [(n, v) for n, v in extra.items() if n.lower() not in names]
-                headers.append(("Connection", "close"))
                 return start_response(status, headers, exc_info)
 
             return app(environ, start)
 
-        self.close_connection = True  # the app may stream without a length: end with the socket
+        self.close_connection = True
         handler.run(wrapped)
 
 
