@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("prometheus_client", reason="needs the 'prometheus' extra")
 
-from prometheus_client import generate_latest  # noqa: E402
-from prometheus_client.metrics_core import Metric  # noqa: E402
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+from prometheus_client import generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
-from darwin_metrics.export.collector import SnapshotCollector  # noqa: E402
-from darwin_metrics.export.server import make_registry  # noqa: E402
+from darwin_metrics.export.collector import SnapshotCollector
+from darwin_metrics.export.server import make_registry
 
 SampleKey = tuple[str, tuple[tuple[str, str], ...]]
 
