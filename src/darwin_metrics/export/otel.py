@@ -13,6 +13,7 @@ the conventions (``system.cpu.time`` in ``s`` with ``cpu.mode`` and ``cpu.logica
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from darwin_metrics.export.extra import top_processes
 from darwin_metrics.export.node import CPU_MODES
 from darwin_metrics.export.readings import Readings
 
+log = logging.getLogger(__name__)
 Read = Callable[[Readings], Iterable[Observation]]
 _COLLECTORS = ("cpu", "meminfo", "diskstats", "filesystem", "netdev", "hwmon", "power", "gpu")
 
@@ -60,7 +62,13 @@ class Instrumentation:
         def callback(_options: CallbackOptions) -> Iterable[Observation]:
             with self._lock:
                 readings = self._readings
-            return [] if readings is None else list(read(readings))
+            if readings is None:
+                return []
+            try:
+                return list(read(readings))
+            except Exception:  # one broken family never fails the collection
+                log.debug("OpenTelemetry callback failed", exc_info=True)
+                return []
 
         return callback
 
