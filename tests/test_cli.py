@@ -334,15 +334,15 @@ def test_hardware_sections_on_hand_made_sample() -> None:
         utilization_percent=87.0,
         memory_total=80 << 30,
         memory_used=20 << 30,
-        temperature=61.0,
-        power_draw=512.4,
-        power_limit=700.0,
-        clock_graphics=1_980_000_000,
+        temperature_celsius=61.0,
+        power_watts=512.4,
+        power_limit_watts=700.0,
+        graphics_hertz=1_980_000_000,
         throttle_reasons=("sw_power_cap",),
     )
-    battery = Battery(name="BAT0", percent=64.0, status="discharging", time_to_empty=5400.0)
+    battery = Battery(name="BAT0", charge_percent=64.0, status="discharging", time_to_empty=5400.0)
     rails = (
-        PowerRail(name="package-0", source="rapl", domain="package", power=14.25),
+        PowerRail(name="package-0", source="rapl", domain="package", watts=14.25),
         PowerRail(name="dram", source="rapl", unavailable_reason="needs root"),
     )
     snap = Snapshot(
@@ -401,7 +401,8 @@ def test_summary_shows_power_and_batteries(ne_tree: Tree) -> None:
 def test_snapshot_json_power_and_batteries(ne_tree: Tree) -> None:
     data = as_json(run("snapshot", "--json", "--no-processes", tree=ne_tree))
     (bat,) = data["batteries"]
-    assert bat["percent"] == 81.0 and bat["energy_now"] == pytest.approx(36.58 * 3600)
+    assert bat["charge_percent"] == 81.0
+    assert bat["energy_joules"] == pytest.approx(36.58 * 3600)
     rails = {r["name"]: r for r in data["power"]["rails"]}
-    assert rails["package-0"]["energy"] == pytest.approx(240422.366267)
+    assert rails["package-0"]["joules"] == pytest.approx(240422.366267)
     assert [c["governor"] for c in data["power_management"]["cores"]] == ["powersave"] * 4

@@ -40,9 +40,7 @@ def test_sections_on_hand_made_records() -> None:
         timestamp=1.0,
         platform="linux",
         temperatures=Temperatures(
-            zones=(
-                ThermalZone(name="thermal_zone0", type="acpitz", kind="ambient", temperature=41.5),
-            )
+            zones=(ThermalZone(name="thermal_zone0", type="acpitz", kind="ambient", celsius=41.5),)
         ),
         fans=tuple(
             Fan(

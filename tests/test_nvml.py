@@ -220,23 +220,23 @@ def test_full_featured_gpu(proc_root: Roots) -> None:
         memory_used=4967161856,
         memory_free=80000000000,
         memory_reserved=553648128,
-        temperature=41.0,
-        temperature_slowdown=87.0,
-        temperature_shutdown=92.0,
+        temperature_celsius=41.0,
+        slowdown_celsius=87.0,
+        shutdown_celsius=92.0,
         fan_percent=None,
-        power_draw=71.234,
-        power_limit=700.0,
-        energy=123456.789,
-        clock_graphics=1_755_000_000,
-        clock_sm=1_755_000_000,
-        clock_memory=2_619_000_000,
-        clock_graphics_max=1_980_000_000,
-        clock_sm_max=1_980_000_000,
-        clock_memory_max=2_619_000_000,
+        power_watts=71.234,
+        power_limit_watts=700.0,
+        energy_joules=123456.789,
+        graphics_hertz=1_755_000_000,
+        sm_hertz=1_755_000_000,
+        memory_hertz=2_619_000_000,
+        graphics_max_hertz=1_980_000_000,
+        sm_max_hertz=1_980_000_000,
+        memory_max_hertz=2_619_000_000,
         performance_state="P0",
         throttle_reasons=("gpu_idle", "sw_power_cap"),
-        pcie_tx_throughput=1234 * 1024,
-        pcie_rx_throughput=5678 * 1024,
+        pcie_tx_bytes_per_second=1234 * 1024,
+        pcie_rx_bytes_per_second=5678 * 1024,
         pcie_link_generation=5,
         pcie_link_width=16,
         pcie_link_generation_max=5,
@@ -248,7 +248,7 @@ def test_full_featured_gpu(proc_root: Roots) -> None:
             corrected_aggregate=10,
             uncorrected_aggregate=None,
         ),
-        mig_mode=MigMode(current=False, pending=False),
+        mig_mode=MigMode(enabled=False, pending_enabled=False),
         processes=(
             GPUProcess(pid=17, type="graphics", name="Xorg", used_memory=None),
             GPUProcess(pid=4242, type="compute+graphics", name="python3", used_memory=1073741824),
@@ -262,11 +262,11 @@ def test_full_featured_gpu(proc_root: Roots) -> None:
 def test_unit_conversions_are_exact() -> None:
     fake = FakeNvml([h100(nvmlDeviceGetPowerUsage=1, nvmlDeviceGetTotalEnergyConsumption=1)])
     (gpu,) = read(fake, Roots())
-    assert gpu.power_draw == 0.001  # 1 mW
-    assert gpu.energy == 0.001  # 1 mJ
+    assert gpu.power_watts == 0.001  # 1 mW
+    assert gpu.energy_joules == 0.001  # 1 mJ
     fake = FakeNvml([h100(nvmlDeviceGetPowerUsage=450_500)])
     (gpu,) = read(fake, Roots())
-    assert gpu.power_draw == pytest.approx(450.5, abs=1e-12)
+    assert gpu.power_watts == pytest.approx(450.5, abs=1e-12)
 
 
 def test_geforce_like_gpu_has_none_for_unsupported_fields(proc_root: Roots) -> None:
@@ -295,10 +295,10 @@ def test_geforce_like_gpu_has_none_for_unsupported_fields(proc_root: Roots) -> N
     assert gpu.memory_total == 12884901888
     assert gpu.memory_used == 561940480
     assert gpu.fan_percent == 30.0
-    assert gpu.power_draw == pytest.approx(14.58)
+    assert gpu.power_watts == pytest.approx(14.58)
     # Enforced limit not supported: the management limit stands in.
-    assert gpu.power_limit == 170.0
-    assert gpu.clock_graphics == 210_000_000
+    assert gpu.power_limit_watts == 170.0
+    assert gpu.graphics_hertz == 210_000_000
     assert gpu.performance_state == "P8"
     # Supported-reasons mask unknown: the current mask is taken as it is.
     assert gpu.throttle_reasons == ("gpu_idle",)
@@ -310,14 +310,14 @@ def test_geforce_like_gpu_has_none_for_unsupported_fields(proc_root: Roots) -> N
         "vbios_version",
         "encoder_utilization_percent",
         "decoder_utilization_percent",
-        "temperature_slowdown",
-        "temperature_shutdown",
-        "energy",
-        "clock_sm",
-        "clock_memory",
-        "clock_graphics_max",
-        "pcie_tx_throughput",
-        "pcie_rx_throughput",
+        "slowdown_celsius",
+        "shutdown_celsius",
+        "energy_joules",
+        "sm_hertz",
+        "memory_hertz",
+        "graphics_max_hertz",
+        "pcie_tx_bytes_per_second",
+        "pcie_rx_bytes_per_second",
         "pcie_link_generation",
         "ecc_enabled",
         "ecc_errors",
@@ -344,9 +344,9 @@ def test_no_permission_makes_fields_none_and_skips_unreachable_gpus(proc_root: R
     gpus = read(fake, proc_root)
     assert [g.device_index for g in gpus] == [0, 2]
     assert [g.index for g in gpus] == [0, 2]
-    assert gpus[0].power_limit is None
+    assert gpus[0].power_limit_watts is None
     assert gpus[0].processes is None
-    assert gpus[0].power_draw == 71.234
+    assert gpus[0].power_watts == 71.234
     assert gpus[1].uuid == "GPU-third"
 
 
@@ -391,7 +391,7 @@ def test_several_gpus_in_nvml_order(proc_root: Roots) -> None:
     gpus = read(fake, proc_root)
     assert [g.index for g in gpus] == list(range(8))
     assert [g.uuid for g in gpus] == [f"GPU-{i}" for i in range(8)]
-    assert [g.power_draw for g in gpus] == [pytest.approx(100 + i / 1000) for i in range(8)]
+    assert [g.power_watts for g in gpus] == [pytest.approx(100 + i / 1000) for i in range(8)]
 
 
 def test_mig_enabled(proc_root: Roots) -> None:
@@ -409,7 +409,7 @@ def test_mig_enabled(proc_root: Roots) -> None:
         ]
     )
     (gpu,) = read(fake, proc_root)
-    assert gpu.mig_mode == MigMode(current=True, pending=False)
+    assert gpu.mig_mode == MigMode(enabled=True, pending_enabled=False)
     assert gpu.utilization_percent is None
     assert gpu.processes == (
         GPUProcess(
@@ -536,7 +536,7 @@ def test_ecc_disabled_reads_no_counters() -> None:
 def test_other_nvml_errors_are_none_not_exceptions() -> None:
     fake = FakeNvml([h100(nvmlDeviceGetPowerUsage=UNKNOWN, nvmlDeviceGetName=UNKNOWN)])
     (gpu,) = read(fake, Roots())
-    assert gpu.power_draw is None
+    assert gpu.power_watts is None
     assert gpu.name is None
     assert gpu.uuid == "GPU-6f1a1f7e-2b6c-4a5e-9d0e-3c2b1a0f9e8d"
 

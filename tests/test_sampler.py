@@ -318,7 +318,7 @@ def test_estimated_process_power_follows_cpu_and_package_power() -> None:
         # Each core is half busy: per second of wall time, 0.5 s user and 0.5 s idle.
         cpu = make.cpu([make.core(i, user=t / 2, idle=t / 2) for i in (0, 1)])
         proc = make.proc(42, name="burner", user=proc_user, create_time=5.0)
-        rail = PowerRail(name="package-0", source="rapl", domain="package", power=watts)
+        rail = PowerRail(name="package-0", source="rapl", domain="package", watts=watts)
         return Snapshot(
             timestamp=0.0,
             platform="linux",

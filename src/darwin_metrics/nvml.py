@@ -310,30 +310,30 @@ def _read_live(call: _Calls, h: Any, f: dict[str, Any]) -> None:
         f["memory_used"] = _int(getattr(mem, "used", None))
         f["memory_free"] = _int(getattr(mem, "free", None))
 
-    f["temperature"] = _float(call("nvmlDeviceGetTemperature", h, _TEMPERATURE_GPU))
-    f["temperature_slowdown"] = _float(
+    f["temperature_celsius"] = _float(call("nvmlDeviceGetTemperature", h, _TEMPERATURE_GPU))
+    f["slowdown_celsius"] = _float(
         call("nvmlDeviceGetTemperatureThreshold", h, _THRESHOLD_SLOWDOWN)
     )
-    f["temperature_shutdown"] = _float(
+    f["shutdown_celsius"] = _float(
         call("nvmlDeviceGetTemperatureThreshold", h, _THRESHOLD_SHUTDOWN)
     )
     f["fan_percent"] = _float(call("nvmlDeviceGetFanSpeed", h))
 
-    f["power_draw"] = _scaled(call("nvmlDeviceGetPowerUsage", h), 1e-3)
+    f["power_watts"] = _scaled(call("nvmlDeviceGetPowerUsage", h), 1e-3)
     limit = call("nvmlDeviceGetEnforcedPowerLimit", h)
     if limit is None:
         limit = call("nvmlDeviceGetPowerManagementLimit", h)
-    f["power_limit"] = _scaled(limit, 1e-3)
-    f["energy"] = _scaled(call("nvmlDeviceGetTotalEnergyConsumption", h), 1e-3)
+    f["power_limit_watts"] = _scaled(limit, 1e-3)
+    f["energy_joules"] = _scaled(call("nvmlDeviceGetTotalEnergyConsumption", h), 1e-3)
 
     for key, clock in (("graphics", _CLOCK_GRAPHICS), ("sm", _CLOCK_SM), ("memory", _CLOCK_MEM)):
-        f[f"clock_{key}"] = _mhz(call("nvmlDeviceGetClockInfo", h, clock))
-        f[f"clock_{key}_max"] = _mhz(call("nvmlDeviceGetMaxClockInfo", h, clock))
+        f[f"{key}_hertz"] = _mhz(call("nvmlDeviceGetClockInfo", h, clock))
+        f[f"{key}_max_hertz"] = _mhz(call("nvmlDeviceGetMaxClockInfo", h, clock))
     f["performance_state"] = pstate_name(call("nvmlDeviceGetPerformanceState", h))
     f["throttle_reasons"] = _throttle_reasons(call, h)
 
-    f["pcie_tx_throughput"] = _kib(call("nvmlDeviceGetPcieThroughput", h, _PCIE_TX_BYTES))
-    f["pcie_rx_throughput"] = _kib(call("nvmlDeviceGetPcieThroughput", h, _PCIE_RX_BYTES))
+    f["pcie_tx_bytes_per_second"] = _kib(call("nvmlDeviceGetPcieThroughput", h, _PCIE_TX_BYTES))
+    f["pcie_rx_bytes_per_second"] = _kib(call("nvmlDeviceGetPcieThroughput", h, _PCIE_RX_BYTES))
     f["pcie_link_generation"] = _int(call("nvmlDeviceGetCurrPcieLinkGeneration", h))
     f["pcie_link_width"] = _int(call("nvmlDeviceGetCurrPcieLinkWidth", h))
     f["pcie_link_generation_max"] = _int(call("nvmlDeviceGetMaxPcieLinkGeneration", h))
@@ -346,7 +346,7 @@ def _read_live(call: _Calls, h: Any, f: dict[str, Any]) -> None:
         f["ecc_errors"] = _ecc_errors(call, h)
     mig = call("nvmlDeviceGetMigMode", h)
     if mig is not None and len(mig) >= 2:
-        f["mig_mode"] = MigMode(current=bool(mig[0]), pending=bool(mig[1]))
+        f["mig_mode"] = MigMode(enabled=bool(mig[0]), pending_enabled=bool(mig[1]))
 
 
 def _throttle_reasons(call: _Calls, h: Any) -> tuple[str, ...] | None:

@@ -129,13 +129,13 @@ def test_cpu(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     cpu = DarwinBackend().cpu()
     assert (cpu.model, cpu.vendor, cpu.architecture) == ("Apple M1", "Apple", "arm64")
     assert (cpu.logical_count, cpu.physical_count) == (8, 8)
-    assert [(c.name, c.type, c.max_frequency) for c in cpu.clusters] == [
+    assert [(c.name, c.type, c.max_hertz) for c in cpu.clusters] == [
         ("Performance", "P", 3204e6),
         ("Efficiency", "E", 2064e6),
     ]
     assert [core.cluster for core in cpu.cores] == ["E", None, None, None, None, None, None, "P"]
     assert cpu.cores[7].times.user == 7.0
-    assert cpu.cores[0].frequency.min == 600e6
+    assert cpu.cores[0].frequency.min_hertz == 600e6
     assert (cpu.context_switches, cpu.interrupts, cpu.boot_time) == (11, 22, 1612391267.0)
     assert cpu.load is not None and cpu.load.one == 2.5
     # Identity and topology are read once; the ticks every time.
@@ -231,7 +231,7 @@ def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
     )  # fmt: skip
     lo, en, utun = DarwinBackend().interfaces()
     assert (lo.kind, lo.is_up, lo.mtu) == ("loopback", True, 16384)
-    assert (en.kind, en.index, en.mac, en.has_carrier, en.speed) == (
+    assert (en.kind, en.index, en.mac, en.has_carrier, en.speed_bits_per_second) == (
         "wifi",
         6,
         "f0:18:98:a1:b2:c3",
@@ -290,10 +290,10 @@ def test_batteries(mac: SimpleNamespace) -> None:
         },
     ]  # fmt: skip  (synthetic IOPS description)
     (bat,) = DarwinBackend().batteries()
-    assert (bat.name, bat.status, bat.percent) == ("InternalBattery-0", "discharging", 97.0)
+    assert (bat.name, bat.status, bat.charge_percent) == ("InternalBattery-0", "discharging", 97.0)
     assert bat.time_to_empty == 400 * 60.0
     assert bat.cycle_count == 10  # from the captured AppleSmartBattery node
-    assert bat.current == pytest.approx(-1.234)
+    assert bat.amperes == pytest.approx(-1.234)
     assert bat.adapter_watts is None
     mac.io.adapter = {"Watts": 65, "Name": "65W USB-C Power Adapter"}
     mac.io.sources[0]["Power Source State"] = "AC Power"
@@ -351,7 +351,12 @@ def test_processes(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Non
     )  # 24 MHz ticks (hw.tbfrequency)
     assert (proc.memory.rss, proc.memory.footprint) == (1 << 20, 3 << 20)
     assert proc.io is not None and proc.io.read_bytes == 77
-    assert (proc.translated, proc.energy, proc.num_threads, proc.terminal) == (True, 4.0, 2, None)
+    assert (proc.translated, proc.energy_joules, proc.num_threads, proc.terminal) == (
+        True,
+        4.0,
+        2,
+        None,
+    )
     assert proc.name == psutil.Process(me).name()  # psutil's basics
     assert backend.process(other).cpu_times is None
     with pytest.raises(NoSuchProcess):

@@ -45,17 +45,17 @@ def test_m1_full_on_adapter(m1: dict[str, Any]) -> None:
     # ExternalConnected Yes, IsCharging No, FullyCharged Yes.
     assert (bat.status, bat.plugged_in, bat.present) == ("full", True, True)
     # MaxCapacity = 100 is a percentage on Apple Silicon; CurrentCapacity = 100 (%).
-    assert bat.percent == 100.0
+    assert bat.charge_percent == 100.0
     # AppleRawCurrentCapacity 5154, AppleRawMaxCapacity 5154, DesignCapacity 5103 (mAh).
-    assert bat.charge_now == pytest.approx(5154 * 3.6)
-    assert bat.charge_full == pytest.approx(5154 * 3.6)
-    assert bat.charge_full_design == pytest.approx(5103 * 3.6)
+    assert bat.charge_coulombs == pytest.approx(5154 * 3.6)
+    assert bat.charge_full_coulombs == pytest.approx(5154 * 3.6)
+    assert bat.charge_full_design_coulombs == pytest.approx(5103 * 3.6)
     assert bat.health_percent == pytest.approx(100 * 5154 / 5103)
     assert bat.cycle_count == 10
-    assert bat.voltage == pytest.approx(12.928)  # Voltage 12928 mV
-    assert bat.current == 0.0  # Amperage 0
-    assert bat.power == 0.0
-    assert bat.temperature == pytest.approx(30.64)  # Temperature 3064
+    assert bat.volts == pytest.approx(12.928)  # Voltage 12928 mV
+    assert bat.amperes == 0.0  # Amperage 0
+    assert bat.watts == 0.0
+    assert bat.celsius == pytest.approx(30.64)  # Temperature 3064
     assert bat.adapter_watts == 65.0  # AdapterDetails.Watts
     # AvgTimeToEmpty/AvgTimeToFull = 65535, and the battery is neither charging nor discharging.
     assert (bat.time_to_empty, bat.time_to_full) == (None, None)
@@ -69,17 +69,17 @@ def test_intel_discharging(intel: dict[str, Any]) -> None:
     bat = decode.battery(None, intel)
     assert (bat.status, bat.plugged_in) == ("discharging", False)
     # MaxCapacity 6997 and CurrentCapacity 6577 are mAh on Intel.
-    assert bat.percent == pytest.approx(100 * 6577 / 6997)
-    assert bat.charge_now == pytest.approx(6577 * 3.6)
-    assert bat.charge_full == pytest.approx(6997 * 3.6)
-    assert bat.charge_full_design == pytest.approx(7336 * 3.6)
+    assert bat.charge_percent == pytest.approx(100 * 6577 / 6997)
+    assert bat.charge_coulombs == pytest.approx(6577 * 3.6)
+    assert bat.charge_full_coulombs == pytest.approx(6997 * 3.6)
+    assert bat.charge_full_design_coulombs == pytest.approx(7336 * 3.6)
     assert bat.health_percent == pytest.approx(100 * 6997 / 7336)
     assert bat.cycle_count == 68
     # Amperage 18446744073709547910 printed unsigned is -3706 mA.
-    assert bat.current == pytest.approx(-3.706)
-    assert bat.voltage == pytest.approx(11.846)
-    assert bat.power == pytest.approx(11.846 * 3.706)
-    assert bat.temperature == pytest.approx(30.26)
+    assert bat.amperes == pytest.approx(-3.706)
+    assert bat.volts == pytest.approx(11.846)
+    assert bat.watts == pytest.approx(11.846 * 3.706)
+    assert bat.celsius == pytest.approx(30.26)
     assert bat.time_to_empty == 106 * 60.0  # AvgTimeToEmpty 106 min
     assert bat.time_to_full is None
     assert bat.adapter_watts is None
@@ -90,12 +90,12 @@ def test_intel_discharging(intel: dict[str, Any]) -> None:
 def test_macbook_air_ioreg_text(air: dict[str, Any]) -> None:
     bat = decode.battery(None, air)
     assert bat.status == "full"
-    assert bat.percent == 100.0
-    assert bat.charge_full == pytest.approx(4349 * 3.6)  # AppleRawMaxCapacity
+    assert bat.charge_percent == 100.0
+    assert bat.charge_full_coulombs == pytest.approx(4349 * 3.6)  # AppleRawMaxCapacity
     assert bat.health_percent == pytest.approx(100 * 4349 / 4382)
     assert bat.cycle_count == 1
-    assert bat.voltage == pytest.approx(12.963)
-    assert bat.temperature == pytest.approx(29.64)  # "Temperature" = 2964
+    assert bat.volts == pytest.approx(12.963)
+    assert bat.celsius == pytest.approx(29.64)  # "Temperature" = 2964
     assert bat.adapter_watts == 30.0
     assert bat.serial is None  # "Serial" = "---"
 
@@ -103,7 +103,7 @@ def test_macbook_air_ioreg_text(air: dict[str, Any]) -> None:
 def test_signed_amperage_as_the_cf_converter_gives_it(intel: dict[str, Any]) -> None:
     # Read as kCFNumberSInt64Type the registry number already carries its sign.
     signed = dict(intel, Amperage=-3706)
-    assert decode.battery(None, signed).current == pytest.approx(-3.706)
+    assert decode.battery(None, signed).amperes == pytest.approx(-3.706)
 
 
 def test_iops_description_wins(m1: dict[str, Any]) -> None:
@@ -121,7 +121,7 @@ def test_iops_description_wins(m1: dict[str, Any]) -> None:
         "Hardware Serial Number": "F8Y0000000000",
     }
     bat = decode.battery(iops, m1, {"Watts": 96})
-    assert (bat.name, bat.status, bat.percent) == ("InternalBattery-0", "charging", 57.0)
+    assert (bat.name, bat.status, bat.charge_percent) == ("InternalBattery-0", "charging", 57.0)
     assert bat.time_to_full == 42 * 60.0
     assert bat.time_to_empty is None
     assert bat.serial == "F8Y0000000000"
@@ -140,7 +140,7 @@ def test_iops_on_battery_power() -> None:
         "Time to Empty": 315,
     }
     bat = decode.battery(iops, None)
-    assert (bat.status, bat.plugged_in, bat.percent, bat.time_to_empty) == (
+    assert (bat.status, bat.plugged_in, bat.charge_percent, bat.time_to_empty) == (
         "discharging",
         False,
         80.0,
@@ -195,4 +195,4 @@ def test_fuzz(iops: dict[str, Any], smart: dict[str, Any]) -> None:
         decode.power_sources([iops], smart, iops)
     except ParseError:
         return
-    assert bat.percent is None or 0.0 <= bat.percent <= 100.0
+    assert bat.charge_percent is None or 0.0 <= bat.charge_percent <= 100.0

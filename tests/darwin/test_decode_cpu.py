@@ -84,11 +84,11 @@ def test_intel_identity(darwin_fixtures: Path) -> None:
     record = cpu.build_cpu(values, times, topo)
     assert record.model == "Intel(R) Core(TM) i7-8850H CPU @ 2.60GHz"
     assert (record.logical_count, record.physical_count, record.package_count) == (12, 6, 1)
-    assert record.nominal_frequency == 2_600_000_000.0
+    assert record.nominal_hertz == 2_600_000_000.0
     # Intel Macs state only nominal limits: hw.cpufrequency_min/max, both 2600000000.
-    assert record.cores[11].frequency.min == 2_600_000_000.0
-    assert record.cores[11].frequency.max == 2_600_000_000.0
-    assert record.cores[0].frequency.current is None
+    assert record.cores[11].frequency.min_hertz == 2_600_000_000.0
+    assert record.cores[11].frequency.max_hertz == 2_600_000_000.0
+    assert record.cores[0].frequency.hertz is None
     assert record.cores[0].cluster is None
     assert record.times.user == pytest.approx(12.0)
 
@@ -102,12 +102,12 @@ def test_intel_macos11_and_older(darwin_fixtures: Path) -> None:
     record = cpu.build_cpu(air, [], cpu.topology(air, None, [], None))
     assert record.model == "Intel(R) Core(TM) i7-1060NG7 CPU @ 1.20GHz"
     assert (record.logical_count, record.physical_count) == (8, 4)
-    assert record.nominal_frequency == 1_200_000_000.0
+    assert record.nominal_hertz == 1_200_000_000.0
     old = _sysctl(darwin_fixtures, "darwindumped_MacBookPro11-3_intel_macOS10.10_sysctl_hw.txt")
     record = cpu.build_cpu(old, [], cpu.topology(old, None, [], None))
     assert record.architecture == "x86_64"
     assert record.model is None  # no machdep.* in this dump
-    assert record.nominal_frequency == 2_300_000_000.0
+    assert record.nominal_hertz == 2_300_000_000.0
 
 
 def test_m1_registry_nodes(m1_registry: Any) -> None:
@@ -134,11 +134,11 @@ def test_m1_topology(m1_values: dict[str, str], m1_registry: Any) -> None:
     assert topo.clusters == (
         CPUCluster(
             name="Performance", type="P", logical_count=4, physical_count=4, cores=(7,),
-            min_frequency=600e6, max_frequency=3204e6,
+            min_hertz=600e6, max_hertz=3204e6,
         ),
         CPUCluster(
             name="Efficiency", type="E", logical_count=4, physical_count=4, cores=(0,),
-            min_frequency=600e6, max_frequency=2064e6,
+            min_hertz=600e6, max_hertz=2064e6,
         ),
     )  # fmt: skip
     assert topo.core_range == {0: (600e6, 2064e6), 7: (600e6, 3204e6)}
@@ -147,10 +147,10 @@ def test_m1_topology(m1_values: dict[str, str], m1_registry: Any) -> None:
     assert record.model == "Apple M1"
     assert record.vendor == "Apple"
     assert (record.logical_count, record.physical_count, record.package_count) == (8, 8, 1)
-    assert record.nominal_frequency is None
+    assert record.nominal_hertz is None
     assert record.cores[0].cluster == "E"
     assert record.cores[7].cluster == "P"
-    assert record.cores[7].frequency.max == 3204e6
+    assert record.cores[7].frequency.max_hertz == 3204e6
     assert record.cores[3].cluster is None  # its cpuN node is not in the capture
     assert record.load is not None and record.load.five == 1.25
     assert record.times.idle == pytest.approx(64.0)
@@ -195,7 +195,7 @@ def test_perflevels_two_tier(m1_registry: Any) -> None:
     topo = cpu.topology(values, cpus, nodes, pmgr)
     assert [c.name for c in topo.clusters] == ["Performance", "Efficiency"]
     assert [c.type for c in topo.clusters] == ["P", "E"]
-    assert [c.max_frequency for c in topo.clusters] == [3204e6, 2064e6]
+    assert [c.max_hertz for c in topo.clusters] == [3204e6, 2064e6]
     assert [c.cores for c in topo.clusters] == [(7,), (0,)]
 
 
@@ -222,12 +222,12 @@ def test_three_tiers_in_khz_match_by_rank_only() -> None:
         {"logical-cpu-id": 9, "cluster-type": b"M\0"},
     ]
     topo = cpu.topology(values, {}, nodes, pmgr)
-    assert [(c.name, c.type, c.max_frequency) for c in topo.clusters] == [
+    assert [(c.name, c.type, c.max_hertz) for c in topo.clusters] == [
         ("Super", None, 4.6e9),
         ("Performance", None, 3.9e9),
         ("Efficiency", None, 2.6e9),
     ]
-    assert topo.clusters[2].min_frequency == 1.0e9
+    assert topo.clusters[2].min_hertz == 1.0e9
     # Which letter is which tier is not known for three tiers: no per-core range is claimed.
     assert topo.core_range == {}
     assert topo.core_cluster == {0: "E", 9: "M"}

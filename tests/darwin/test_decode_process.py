@@ -127,12 +127,12 @@ def test_process_assembly() -> None:
     assert (p.pid, p.ppid, p.name, p.status) == (4321, 1, "Safari", "running")
     assert p.cmdline == ("/Applications/Safari.app",)
     assert p.cpu_times.user == 1.0
-    assert (p.memory.footprint, p.num_threads, p.translated, p.energy) == (42, 3, True, 1.0)
+    assert (p.memory.footprint, p.num_threads, p.translated, p.energy_joules) == (42, 3, True, 1.0)
     assert p.io is not None and p.io.read_bytes == 0
     assert (p.exe, p.num_fds, p.terminal) == (None, None, None)
     # Without rusage (another user's process under root rules) the extras are None.
     bare = process.process({"pid": 7}, None, task, None)
-    assert (bare.io, bare.energy, bare.memory.footprint, bare.translated) == (
+    assert (bare.io, bare.energy_joules, bare.memory.footprint, bare.translated) == (
         None,
         None,
         None,

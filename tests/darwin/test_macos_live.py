@@ -75,7 +75,7 @@ def test_cpu_clusters_match_sysctl_and_ioreg() -> None:
         # ioreg's own serialisation of the same property decodes to the same frequencies.
         tops = {max(t) for t in cpu_decode.cpu_tables(pmgr[0])}
         for cluster in cpu.clusters:
-            assert cluster.max_frequency is None or cluster.max_frequency in tops
+            assert cluster.max_hertz is None or cluster.max_hertz in tops
 
 
 def test_cpu_times_match_psutil() -> None:
@@ -208,16 +208,16 @@ def test_battery_matches_pmset_and_ioreg() -> None:
         assert batteries == ()
         return
     (bat,) = batteries
-    assert bat.percent is not None and abs(bat.percent - int(match.group(1))) <= 1
+    assert bat.charge_percent is not None and abs(bat.charge_percent - int(match.group(1))) <= 1
     state = match.group(2).strip()
     expected = {"charging": "charging", "discharging": "discharging", "charged": "full"}.get(state)
     if expected is not None and state != "AC attached":
         assert bat.status == expected
     (node,) = ioreg_plist("-r", "-c", "AppleSmartBattery")
     assert bat.cycle_count == node["CycleCount"]
-    assert bat.charge_full_design == pytest.approx(node["DesignCapacity"] * 3.6)
-    assert bat.voltage is not None and abs(bat.voltage * 1000 - node["Voltage"]) < 100  # mV
-    assert bat.temperature is not None and abs(bat.temperature - node["Temperature"] / 100) < 2
+    assert bat.charge_full_design_coulombs == pytest.approx(node["DesignCapacity"] * 3.6)
+    assert bat.volts is not None and abs(bat.volts * 1000 - node["Voltage"]) < 100  # mV
+    assert bat.celsius is not None and abs(bat.celsius - node["Temperature"] / 100) < 2
 
 
 # --- Processes -------------------------------------------------------------------------------

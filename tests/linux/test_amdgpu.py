@@ -73,18 +73,18 @@ def test_card0_exact_values(pf_tree: Tree) -> None:
     assert gpu.memory_visible_used == 1490378752
     assert gpu.gtt_total == 8573157376
     assert gpu.gtt_used == 144560128
-    assert gpu.clock_graphics == 852_000_000  # "0: 852Mhz *"
-    assert gpu.clock_graphics_max == 1_630_000_000  # "7: 1630Mhz"
-    assert gpu.clock_memory == 167_000_000  # "0: 167Mhz *"
-    assert gpu.clock_memory_max == 945_000_000  # "3: 945Mhz"
+    assert gpu.graphics_hertz == 852_000_000  # "0: 852Mhz *"
+    assert gpu.graphics_max_hertz == 1_630_000_000  # "7: 1630Mhz"
+    assert gpu.memory_hertz == 167_000_000  # "0: 167Mhz *"
+    assert gpu.memory_max_hertz == 945_000_000  # "3: 945Mhz"
     assert gpu.performance_level == "manual"
     assert gpu.pcie_link_generation == 3  # 8.0 GT/s PCIe
     assert gpu.pcie_link_width == 16
     assert gpu.pcie_link_generation_max == 3
     assert gpu.pcie_link_width_max == 16
     # No hwmon in the capture: sensors are unknown, not zero.
-    assert gpu.temperature is None
-    assert gpu.power_draw is None
+    assert gpu.temperature_celsius is None
+    assert gpu.power_watts is None
     assert gpu.fan_percent is None
     # NVIDIA-only fields.
     assert gpu.throttle_reasons is None
@@ -112,18 +112,18 @@ def test_product_name_wins(drm_tree: Roots) -> None:
 def test_synthetic_hwmon(drm_tree: Roots) -> None:
     add_hwmon(drm_tree)
     (gpu,) = read_amd_gpus(drm_tree, NO_NAMES)
-    assert gpu.temperature == 45.0
-    assert gpu.temperature_junction == 52.0
-    assert gpu.temperature_memory == 60.0
-    assert gpu.temperature_slowdown == 100.0
-    assert gpu.temperature_shutdown == 105.0
-    assert gpu.power_draw == 35.0
-    assert gpu.power_limit == 220.0
-    assert gpu.fan_speed == 1200.0
+    assert gpu.temperature_celsius == 45.0
+    assert gpu.junction_celsius == 52.0
+    assert gpu.memory_celsius == 60.0
+    assert gpu.slowdown_celsius == 100.0
+    assert gpu.shutdown_celsius == 105.0
+    assert gpu.power_watts == 35.0
+    assert gpu.power_limit_watts == 220.0
+    assert gpu.fan_rpm == 1200.0
     assert gpu.fan_percent == pytest.approx(40.0)  # pwm1 102 of 255
-    assert gpu.energy is None
+    assert gpu.energy_joules is None
     # pp_dpm tables win over hwmon freq1/freq2.
-    assert gpu.clock_graphics == 852_000_000
+    assert gpu.graphics_hertz == 852_000_000
 
 
 def test_power_input_when_no_average_and_freq_fallback(drm_tree: Roots) -> None:
@@ -133,9 +133,9 @@ def test_power_input_when_no_average_and_freq_fallback(drm_tree: Roots) -> None:
     (hw / "power1_input").write_text("41500000\n")
     (card0(drm_tree) / "pp_dpm_sclk").unlink()
     (gpu,) = read_amd_gpus(drm_tree, NO_NAMES)
-    assert gpu.power_draw == 41.5
-    assert gpu.clock_graphics == 852_000_000  # from hwmon freq1_input
-    assert gpu.clock_graphics_max is None
+    assert gpu.power_watts == 41.5
+    assert gpu.graphics_hertz == 852_000_000  # from hwmon freq1_input
+    assert gpu.graphics_max_hertz is None
 
 
 def test_unlabelled_temperatures_go_by_channel(drm_tree: Roots) -> None:
@@ -159,10 +159,10 @@ def test_runtime_suspended_gpu_is_not_woken(drm_tree: Roots) -> None:
     assert gpu.vbios_version == "115-D050PIL-100"
     for field in (
         "utilization_percent",
-        "clock_graphics",
-        "clock_memory",
-        "temperature",
-        "power_draw",
+        "graphics_hertz",
+        "memory_hertz",
+        "temperature_celsius",
+        "power_watts",
         "fan_percent",
         "pcie_link_generation",
     ):
@@ -170,7 +170,7 @@ def test_runtime_suspended_gpu_is_not_woken(drm_tree: Roots) -> None:
     (power / "runtime_status").write_text("active\n")
     (gpu,) = read_amd_gpus(drm_tree, NO_NAMES)
     assert gpu.suspended is False
-    assert gpu.temperature == 45.0
+    assert gpu.temperature_celsius == 45.0
 
 
 def test_connectors_and_other_entries_are_not_cards(drm_tree: Roots) -> None:
@@ -207,9 +207,9 @@ def test_bad_attribute_is_none_not_an_error(drm_tree: Roots) -> None:
     (card0(drm_tree) / "hwmon" / "hwmon3" / "temp1_input").write_text("\x00\x01\n")
     (gpu,) = read_amd_gpus(drm_tree, NO_NAMES)
     assert gpu.utilization_percent is None
-    assert gpu.clock_graphics == 852_000_000  # falls back to hwmon freq1_input
-    assert gpu.temperature is None
-    assert gpu.temperature_junction == 52.0
+    assert gpu.graphics_hertz == 852_000_000  # falls back to hwmon freq1_input
+    assert gpu.temperature_celsius is None
+    assert gpu.junction_celsius == 52.0
     assert gpu.memory_total == 8573157376
 
 

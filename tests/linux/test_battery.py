@@ -27,13 +27,13 @@ def test_node_exporter_bat0_matches_oracle(ne_tree: Tree) -> None:
     # e2e-output.txt: energy_watthour 36.58, energy_full 45.07, energy_full_design 47.52,
     # power_watt 5.002, voltage_volt 11.66, voltage_min_design 10.8, capacity 81, cyclecount 0.
     assert bat.name == "BAT0"
-    assert bat.energy_now == pytest.approx(36.58 * 3600)
-    assert bat.energy_full == pytest.approx(45.07 * 3600)
-    assert bat.energy_full_design == pytest.approx(47.52 * 3600)
-    assert bat.power == pytest.approx(5.002)
-    assert bat.voltage == pytest.approx(11.66)
-    assert bat.voltage_min_design == pytest.approx(10.8)
-    assert bat.percent == 81.0
+    assert bat.energy_joules == pytest.approx(36.58 * 3600)
+    assert bat.energy_full_joules == pytest.approx(45.07 * 3600)
+    assert bat.energy_full_design_joules == pytest.approx(47.52 * 3600)
+    assert bat.watts == pytest.approx(5.002)
+    assert bat.volts == pytest.approx(11.66)
+    assert bat.min_design_volts == pytest.approx(10.8)
+    assert bat.charge_percent == 81.0
     assert bat.cycle_count == 0
     assert bat.status == "discharging"
     assert bat.present is True
@@ -41,7 +41,7 @@ def test_node_exporter_bat0_matches_oracle(ne_tree: Tree) -> None:
     assert bat.manufacturer == "LGC"
     assert bat.serial == "38109"
     assert bat.capacity_level == "Normal"
-    assert (bat.charge_start_threshold, bat.charge_stop_threshold) == (95, 100)
+    assert (bat.charge_start_threshold_percent, bat.charge_stop_threshold_percent) == (95, 100)
     assert bat.health_percent == pytest.approx(100 * 45070000 / 47520000)
     # Discharging at 5.002 W with 36.58 Wh left: 36.58 / 5.002 hours.
     assert bat.time_to_empty == pytest.approx(36.58 * 3600 / 5.002)
@@ -56,10 +56,10 @@ def test_node_exporter_bat0_matches_oracle(ne_tree: Tree) -> None:
 def test_procfs_bat0_prefers_attribute_files_over_uevent(pf_tree: Tree) -> None:
     # In this capture uevent says VOLTAGE_NOW=11750000 but voltage_now holds 12229000: the files win.
     (bat,) = LinuxBackend(procfs=pf_tree.roots.procfs, sysfs=pf_tree.roots.sysfs).batteries()
-    assert bat.voltage == pytest.approx(12.229)
-    assert bat.power == pytest.approx(4.83)
-    assert bat.percent == 98.0
-    assert bat.energy_full == pytest.approx(50.06 * 3600)
+    assert bat.volts == pytest.approx(12.229)
+    assert bat.watts == pytest.approx(4.83)
+    assert bat.charge_percent == 98.0
+    assert bat.energy_full_joules == pytest.approx(50.06 * 3600)
     assert bat.health_percent == pytest.approx(100 * 50060000 / 47520000)
 
 
@@ -97,24 +97,24 @@ def test_charge_based_battery_peripheral_and_usb(tmp_path: Path) -> None:
     backend = LinuxBackend(procfs=str(tmp_path / "proc"), sysfs=str(sys_root))
     sources = backend.power_sources()
     (bat,) = sources.batteries
-    assert bat.charge_now == pytest.approx(2 * 3600)
-    assert bat.charge_full_design == pytest.approx(5 * 3600)
+    assert bat.charge_coulombs == pytest.approx(2 * 3600)
+    assert bat.charge_full_design_coulombs == pytest.approx(5 * 3600)
     # energy = charge x voltage_min_design, the same voltage for all three.
-    assert bat.energy_now == pytest.approx(2 * 11 * 3600)
-    assert bat.energy_full == pytest.approx(4 * 11 * 3600)
-    assert bat.percent == pytest.approx(50.0)
+    assert bat.energy_joules == pytest.approx(2 * 11 * 3600)
+    assert bat.energy_full_joules == pytest.approx(4 * 11 * 3600)
+    assert bat.charge_percent == pytest.approx(50.0)
     assert bat.health_percent == pytest.approx(80.0)
-    assert bat.current == pytest.approx(1.0)
-    assert bat.power == pytest.approx(12.0)
-    assert bat.temperature == pytest.approx(31.5)
+    assert bat.amperes == pytest.approx(1.0)
+    assert bat.watts == pytest.approx(12.0)
+    assert bat.celsius == pytest.approx(31.5)
     # 2 Ah missing of 4 Ah full at 12 W: (4-2) Ah x 11 V / 12 W hours.
     assert bat.time_to_full == pytest.approx(2 * 11 * 3600 / 12.0)
     assert bat.time_to_empty is None
-    assert (bat.charge_start_threshold, bat.charge_stop_threshold) == (40, 80)
+    assert (bat.charge_start_threshold_percent, bat.charge_stop_threshold_percent) == (40, 80)
     assert bat.plugged_in is True
     (mouse,) = sources.peripherals
     assert mouse.scope == "device"
-    assert mouse.percent == 55.0
+    assert mouse.charge_percent == 55.0
     (usb,) = sources.adapters
     assert usb.kind == "usb"
     assert usb.online is True
@@ -180,5 +180,5 @@ def test_decode_battery_fuzz(attrs: dict[str, str]) -> None:
         bat = decode_battery("BATX", attrs, "fuzz")
     except ParseError:
         return
-    assert bat.percent is None or 0.0 <= bat.percent <= 100.0
-    assert bat.power is None or bat.power >= 0
+    assert bat.charge_percent is None or 0.0 <= bat.charge_percent <= 100.0
+    assert bat.watts is None or bat.watts >= 0

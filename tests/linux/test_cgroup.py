@@ -66,14 +66,14 @@ def test_container_record(limited: Tree) -> None:
     assert cg.controllers == ("cpuset", "cpu", "io", "memory", "pids")
     assert cg.v1_controllers == ()
     assert cg.memory == CGroupMemory(
-        current=1073741824,
+        used=1073741824,
         max=2 * GIB,
         high=1932735283,
         low=268435456,
         min=0,
         limit=2 * GIB,  # smaller than kubepods.slice's 4 GiB
         peak=1200001024,
-        swap_current=4096,
+        swap_used=4096,
         swap_max=None,  # "max"
         anon=734003200,
         file=314572800,
@@ -96,7 +96,7 @@ def test_container_record(limited: Tree) -> None:
         throttled=9.876543,
         cpus=(0, 1, 2, 3, 6),
     )
-    assert cg.pids == CGroupPids(current=42, max=1024)
+    assert cg.pids == CGroupPids(count=42, max=1024)
     assert cg.io == (
         CGroupIO(
             device="8:0",
@@ -121,13 +121,13 @@ def test_container_record(limited: Tree) -> None:
     )
     assert cg.pressure is not None
     assert cg.pressure.cpu == PressureStall(
-        some_avg10=1.5,
-        some_avg60=1.2,
-        some_avg300=0.8,
+        some_avg10_percent=1.5,
+        some_avg60_percent=1.2,
+        some_avg300_percent=0.8,
         some_total=2.5,
-        full_avg10=0.0,
-        full_avg60=0.0,
-        full_avg300=0.0,
+        full_avg10_percent=0.0,
+        full_avg60_percent=0.0,
+        full_avg300_percent=0.0,
         full_total=0.0,
     )
     assert cg.pressure.memory is not None and cg.pressure.memory.full_total == 0.35
@@ -164,7 +164,7 @@ def test_root_cgroup(limited: Tree) -> None:
     (limited.proc / "4242" / "cgroup").write_text("0::/\n")
     cg = read_cgroup(limited.roots, 4242)
     assert cg.path == "/" and cg.directory == str(limited.sys / "fs" / "cgroup")
-    assert cg.memory is not None and cg.memory.current is None and cg.memory.limit is None
+    assert cg.memory is not None and cg.memory.used is None and cg.memory.limit is None
     assert cg.cpu is not None and cg.cpu.usage == 987654.321 and cg.cpu.quota is None
     assert cg.pids is not None and cg.pids.max is None
 

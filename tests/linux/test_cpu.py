@@ -84,21 +84,21 @@ def test_node_exporter_cores(ne_tree: Tree) -> None:
         guest_nice=0.01,
     )
     assert c0.frequency == CoreFrequency(
-        current=1_699_981_000.0,  # scaling_cur_freq 1699981 kHz
-        min=None,  # no cpuinfo_min_freq in this tree
-        max=None,
-        scaling_min=800_000_000.0,
-        scaling_max=3_700_000_000.0,
+        hertz=1_699_981_000.0,  # scaling_cur_freq 1699981 kHz
+        min_hertz=None,  # no cpuinfo_min_freq in this tree
+        max_hertz=None,
+        scaling_min_hertz=800_000_000.0,
+        scaling_max_hertz=3_700_000_000.0,
         governor="powersave",
         driver="intel_pstate",
     )
     assert (c0.package, c0.core_id, c0.online, c0.cluster) == (0, 0, True, None)
-    assert c2.frequency.current == 8_000_000.0  # scaling_cur_freq 8000
-    assert c2.frequency.scaling_min == 1_000_000.0  # scaling_min_freq 1000
-    assert c2.frequency.scaling_max == 4_200_000_000.0
+    assert c2.frequency.hertz == 8_000_000.0  # scaling_cur_freq 8000
+    assert c2.frequency.scaling_min_hertz == 1_000_000.0  # scaling_min_freq 1000
+    assert c2.frequency.scaling_max_hertz == 4_200_000_000.0
     assert (c2.package, c2.core_id) == (1, 0)
     # cpu5 has no sysfs directory: current clock from /proc/cpuinfo "cpu MHz : 800.083".
-    assert c5.frequency == CoreFrequency(current=800_083_000.0)
+    assert c5.frequency == CoreFrequency(hertz=800_083_000.0)
     assert (c5.package, c5.core_id) == (None, None)
     assert c5.online is False  # not in online = 0-3
 
@@ -121,11 +121,11 @@ def test_procfs_tree(pf_tree: Tree) -> None:
     c0, c1, c2, c3 = cpu.cores[:4]
     # cpu0/cpufreq -> ../cpufreq/policy0
     assert c0.frequency == CoreFrequency(
-        current=1_219_917_000.0,
-        min=800_000_000.0,
-        max=2_400_000_000.0,
-        scaling_min=800_000_000.0,
-        scaling_max=2_400_000_000.0,
+        hertz=1_219_917_000.0,
+        min_hertz=800_000_000.0,
+        max_hertz=2_400_000_000.0,
+        scaling_min_hertz=800_000_000.0,
+        scaling_max_hertz=2_400_000_000.0,
         governor="powersave",
         driver="intel_pstate",
     )
@@ -133,15 +133,15 @@ def test_procfs_tree(pf_tree: Tree) -> None:
     # others fall back to /proc/cpuinfo "cpu MHz : 800.037".
     expected_current = 1_200_195_000.0 if os.geteuid() == 0 else 800_037_000.0
     assert c1.frequency == CoreFrequency(
-        current=expected_current,
-        min=1_200_000_000.0,
-        max=3_300_000_000.0,
-        scaling_min=1_200_000_000.0,
-        scaling_max=3_300_000_000.0,
+        hertz=expected_current,
+        min_hertz=1_200_000_000.0,
+        max_hertz=3_300_000_000.0,
+        scaling_min_hertz=1_200_000_000.0,
+        scaling_max_hertz=3_300_000_000.0,
         governor="powersave",
         driver="intel_pstate",
     )
-    assert c2.frequency == CoreFrequency(current=800_010_000.0)
+    assert c2.frequency == CoreFrequency(hertz=800_010_000.0)
     assert c0.online is True  # cpu0/online = 1
     assert c2.online is False  # offline = 2
     assert c3.online is True
@@ -192,9 +192,9 @@ def test_hybrid_clusters_and_policy_mapping(tmp_path: Path) -> None:
     assert cpu.architecture == "x86_64"
     assert (cpu.logical_count, cpu.physical_count, cpu.package_count) == (8, 6, 1)
     assert [c.cluster for c in cpu.cores] == ["core"] * 4 + ["atom"] * 4
-    assert cpu.cores[3].frequency.current == 4_700_000_000.0
-    assert cpu.cores[3].frequency.max == 4_900_000_000.0
-    assert cpu.cores[6].frequency.current == 3_600_000_000.0
+    assert cpu.cores[3].frequency.hertz == 4_700_000_000.0
+    assert cpu.cores[3].frequency.max_hertz == 4_900_000_000.0
+    assert cpu.cores[6].frequency.hertz == 3_600_000_000.0
     assert cpu.model is None and cpu.load is None and cpu.boot_time == 3.0
 
 
@@ -215,7 +215,7 @@ def test_offline_gap_and_cpuinfo_topology_fallback(tmp_path: Path) -> None:
     assert cpu.logical_count == 3
     assert (cpu.physical_count, cpu.package_count) == (3, 2)  # (0,0) (1,0) (1,1)
     assert [(c.package, c.core_id) for c in cpu.cores] == [(0, 0), (1, 0), (1, 1)]
-    assert cpu.cores[1].frequency == CoreFrequency(current=3_000_500_000.0)
+    assert cpu.cores[1].frequency == CoreFrequency(hertz=3_000_500_000.0)
     assert cpu.vendor == "AuthenticAMD"
 
 
@@ -324,12 +324,12 @@ def test_live_frequency_matches_psutil() -> None:
     """Current clock within 5 % of psutil's (both sample a moving value); psutil reports MHz."""
     theirs = psutil.cpu_freq(percpu=True)
     cpu = LinuxBackend().cpu()
-    if not theirs or any(c.frequency.current is None for c in cpu.cores):
+    if not theirs or any(c.frequency.hertz is None for c in cpu.cores):
         pytest.skip("this machine reports no CPU clock")
     assert len(theirs) == len(cpu.cores)
     for freq, core in zip(theirs, cpu.cores, strict=True):
-        assert core.frequency.current is not None
-        assert core.frequency.current == pytest.approx(freq.current * 1e6, rel=0.05)
+        assert core.frequency.hertz is not None
+        assert core.frequency.hertz == pytest.approx(freq.current * 1e6, rel=0.05)
 
 
 def test_layout_is_cached_until_the_online_set_changes(tmp_path: Path) -> None:

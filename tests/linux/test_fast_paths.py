@@ -194,9 +194,12 @@ decimal_text = st.builds(
 def test_fuzz_pressure_fast_path_agrees(a: bytes, b: bytes, c: bytes, total: int) -> None:
     line = b"some avg10=%s avg60=%s avg300=%s total=%d" % (a, b, c, total)
     stall = parse_pressure(line + b"\n", "p")
-    assert (stall.some_avg10, stall.some_avg60, stall.some_avg300, stall.some_total) == _general(
-        line
-    )[b"some"]
+    assert (
+        stall.some_avg10_percent,
+        stall.some_avg60_percent,
+        stall.some_avg300_percent,
+        stall.some_total,
+    ) == _general(line)[b"some"]
 
 
 def test_pressure_captured_files_agree(ne_tree: Tree) -> None:
@@ -207,7 +210,7 @@ def test_pressure_captured_files_agree(ne_tree: Tree) -> None:
         if b"some" in general:
             assert stall.some_total == general[b"some"][3]
         if b"full" in general:
-            assert stall.full_avg60 == general[b"full"][1]
+            assert stall.full_avg60_percent == general[b"full"][1]
 
 
 def test_pressure_memo_parses_changed_files(tmp_path: Path) -> None:
@@ -216,9 +219,9 @@ def test_pressure_memo_parses_changed_files(tmp_path: Path) -> None:
     psi = proc / "pressure" / "memory"
     psi.write_text("some avg10=1.00 avg60=2.00 avg300=3.00 total=4\n")
     roots = Roots(procfs=str(proc), sysfs=str(tmp_path / "sys"))
-    assert memory.read_pressure(roots)["memory"].some_avg10 == 1.0  # type: ignore[union-attr]
+    assert memory.read_pressure(roots)["memory"].some_avg10_percent == 1.0  # type: ignore[union-attr]
     psi.write_text("some avg10=5.00 avg60=2.00 avg300=3.00 total=4\n")
-    assert memory.read_pressure(roots)["memory"].some_avg10 == 5.0  # type: ignore[union-attr]
+    assert memory.read_pressure(roots)["memory"].some_avg10_percent == 5.0  # type: ignore[union-attr]
     psi.write_text("some avg10=x avg60=2.00 avg300=3.00 total=4\n")
     with pytest.raises(ParseError):
         memory.read_pressure(roots)

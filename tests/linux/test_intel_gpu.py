@@ -42,8 +42,8 @@ def test_card1_identity(pf_tree: Tree) -> None:
     assert gpu.driver == "i915"
     assert gpu.pci_bus_id == "0000:00:02.0"
     # The capture has no gt_*_freq_mhz files.
-    assert gpu.clock_graphics is None
-    assert gpu.clock_graphics_actual is None
+    assert gpu.graphics_hertz is None
+    assert gpu.graphics_actual_hertz is None
     assert gpu.memory_total is None
 
 
@@ -56,10 +56,10 @@ def test_i915_frequencies(drm_tree: Roots) -> None:
     for f in (GPU_DATA / "i915").iterdir():
         shutil.copy(f, drm(drm_tree) / "card1" / f.name)
     (gpu,) = read_intel_gpus(drm_tree, NO_NAMES)
-    assert gpu.clock_graphics == 350_000_000
-    assert gpu.clock_graphics_actual == 300_000_000
-    assert gpu.clock_graphics_max == 1_100_000_000
-    assert gpu.clock_graphics_min == 300_000_000
+    assert gpu.graphics_hertz == 350_000_000
+    assert gpu.graphics_actual_hertz == 300_000_000
+    assert gpu.graphics_max_hertz == 1_100_000_000
+    assert gpu.graphics_min_hertz == 300_000_000
 
 
 def test_xe_card_and_order(drm_tree: Roots) -> None:
@@ -81,13 +81,13 @@ def test_xe_card_and_order(drm_tree: Roots) -> None:
     assert xe.driver == "xe"
     assert xe.name == "DG2 [Arc A770]"
     assert xe.device_index == 2
-    assert xe.clock_graphics == 1_200_000_000
-    assert xe.clock_graphics_actual == 1_150_000_000
-    assert xe.clock_graphics_max == 2_050_000_000
-    assert xe.clock_graphics_min == 300_000_000
-    assert xe.power_limit == 190.0
-    assert xe.energy == 123456.789
-    assert xe.temperature == 48.0
+    assert xe.graphics_hertz == 1_200_000_000
+    assert xe.graphics_actual_hertz == 1_150_000_000
+    assert xe.graphics_max_hertz == 2_050_000_000
+    assert xe.graphics_min_hertz == 300_000_000
+    assert xe.power_limit_watts == 190.0
+    assert xe.energy_joules == 123456.789
+    assert xe.temperature_celsius == 48.0
 
 
 def test_suspended_intel_gpu_reads_frequencies_but_not_hwmon(drm_tree: Roots) -> None:
@@ -101,8 +101,8 @@ def test_suspended_intel_gpu_reads_frequencies_but_not_hwmon(drm_tree: Roots) ->
     (hwmon / "energy1_input").write_text("5000000\n")
     (gpu,) = read_intel_gpus(drm_tree, NO_NAMES)
     assert gpu.suspended is True
-    assert gpu.clock_graphics == 350_000_000
-    assert gpu.energy is None
+    assert gpu.graphics_hertz == 350_000_000
+    assert gpu.energy_joules is None
 
 
 def test_lookup_pci_ids() -> None:

@@ -49,20 +49,20 @@ def test_node_exporter_tree(ne_tree: Tree) -> None:
     assert mem.limit_bytes is None
     pressure = mem.pressure
     assert pressure.memory == PressureStall(
-        some_avg10=0.0,
-        some_avg60=0.0,
-        some_avg300=0.0,
+        some_avg10_percent=0.0,
+        some_avg60_percent=0.0,
+        some_avg300_percent=0.0,
         some_total=0.0,
-        full_avg10=0.0,
-        full_avg60=0.0,
-        full_avg300=0.0,
+        full_avg10_percent=0.0,
+        full_avg60_percent=0.0,
+        full_avg300_percent=0.0,
         full_total=0.0,
     )
     assert pressure.cpu is not None and pressure.cpu.some_total == 14.036781
     assert pressure.io is not None and pressure.io.full_total == 159.229614
-    assert pressure.io.some_avg60 == 0.34
+    assert pressure.io.some_avg60_percent == 0.34
     assert pressure.irq == PressureStall(
-        full_avg10=0.0, full_avg60=0.0, full_avg300=0.0, full_total=0.008494
+        full_avg10_percent=0.0, full_avg60_percent=0.0, full_avg300_percent=0.0, full_total=0.008494
     )
     assert pressure.level == "normal"  # memory PSI all zero
 
@@ -79,17 +79,17 @@ def test_procfs_tree(pf_tree: Tree) -> None:
     assert mem.swap == Swap(total=0, used=0, free=0, swapped_in=None, swapped_out=None)  # no vmstat
     pressure = mem.pressure
     assert pressure.memory == PressureStall(
-        some_avg10=0.10,
-        some_avg60=2.00,
-        some_avg300=3.85,
+        some_avg10_percent=0.10,
+        some_avg60_percent=2.00,
+        some_avg300_percent=3.85,
         some_total=15e-6,
-        full_avg10=0.20,
-        full_avg60=3.00,
-        full_avg300=4.95,
+        full_avg10_percent=0.20,
+        full_avg60_percent=3.00,
+        full_avg300_percent=4.95,
         full_total=25e-6,
     )
     assert pressure.cpu == PressureStall(
-        some_avg10=0.10, some_avg60=2.00, some_avg300=3.85, some_total=15e-6
+        some_avg10_percent=0.10, some_avg60_percent=2.00, some_avg300_percent=3.85, some_total=15e-6
     )
     assert pressure.irq is None  # no /proc/pressure/irq in this tree
     assert pressure.level == "normal"  # full avg10 0.20 < 1, some avg10 0.10 < 10
@@ -192,7 +192,7 @@ def test_psi_disabled_gives_none(
 
 
 def _psi(some: float | None, full: float | None) -> PressureStall:
-    return PressureStall(some_avg10=some, full_avg10=full)
+    return PressureStall(some_avg10_percent=some, full_avg10_percent=full)
 
 
 @pytest.mark.parametrize(

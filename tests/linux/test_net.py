@@ -66,15 +66,15 @@ def test_ne_class_net(ne_tree: Tree) -> None:
         has_carrier=True,
         operstate="up",
         mtu=1500,
-        speed=1_000_000_000,
+        speed_bits_per_second=1_000_000_000,
         duplex="full",
         mac="01:01:01:01:01:01",
         addresses=(),
         counters=None,  # no statistics/ and no /proc/net/dev in this tree
         flags=0x1303,
     )
-    assert d["bond0"].kind == "bond" and d["bond0"].speed is None  # speed -1
-    assert d["dmz"].kind == "bond" and d["dmz"].speed == 1_000_000_000
+    assert d["bond0"].kind == "bond" and d["bond0"].speed_bits_per_second is None  # speed -1
+    assert d["dmz"].kind == "bond" and d["dmz"].speed_bits_per_second == 1_000_000_000
     assert d["int"].kind == "bond"
     for i in ifaces:
         assert (i.mtu, i.operstate, i.has_carrier, i.duplex) == (1500, "up", True, "full")
@@ -91,7 +91,7 @@ def test_pf_class_net_and_proc_net_dev(pf_tree: Tree) -> None:
         True,
         0x1303,
     )
-    assert (eth0.speed, eth0.duplex, eth0.mac, eth0.mtu, eth0.has_carrier) == (
+    assert (eth0.speed_bits_per_second, eth0.duplex, eth0.mac, eth0.mtu, eth0.has_carrier) == (
         1_000_000_000,
         "full",
         "01:01:01:01:01:01",
@@ -195,14 +195,14 @@ def test_synthetic_state() -> None:
     d = synthetic()
     enp = d["enp3s0"]
     assert (enp.is_up, enp.is_running, enp.has_carrier, enp.operstate) == (True, True, True, "up")
-    assert (enp.mtu, enp.speed, enp.duplex, enp.mac) == (
+    assert (enp.mtu, enp.speed_bits_per_second, enp.duplex, enp.mac) == (
         9000,
         10_000_000_000,
         "full",
         "3c:ec:ef:12:34:56",
     )
     br0 = d["br0"]  # down: no carrier attribute, speed -1
-    assert (br0.is_up, br0.is_running, br0.has_carrier, br0.speed, br0.flags) == (
+    assert (br0.is_up, br0.is_running, br0.has_carrier, br0.speed_bits_per_second, br0.flags) == (
         False,
         False,
         None,
@@ -210,7 +210,12 @@ def test_synthetic_state() -> None:
         0x1002,
     )
     wifi = d["wlp2s0"]  # dormant: up but not running; duplex "unknown"
-    assert (wifi.is_up, wifi.is_running, wifi.duplex, wifi.speed) == (True, False, None, None)
+    assert (wifi.is_up, wifi.is_running, wifi.duplex, wifi.speed_bits_per_second) == (
+        True,
+        False,
+        None,
+        None,
+    )
     tun = d["tun0"]  # flags 0x10d1 hold IFF_RUNNING; no hardware address
     assert (tun.is_up, tun.is_running, tun.mac, tun.operstate) == (True, True, None, "unknown")
     lo = d["lo"]
@@ -616,7 +621,7 @@ def test_live_against_psutil() -> None:
         assert ours[name].is_up is ("up" in flags)
         assert ours[name].is_running is stats.isup  # psutil's isup means IFF_RUNNING
         if stats.speed:
-            assert ours[name].speed == stats.speed * 1_000_000
+            assert ours[name].speed_bits_per_second == stats.speed * 1_000_000
     for name, io in psutil.net_io_counters(pernic=True).items():
         c = ours[name].counters
         assert c is not None

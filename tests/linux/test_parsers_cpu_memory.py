@@ -318,18 +318,18 @@ def test_vmstat_malformed(data: bytes) -> None:
 def test_pressure_node_exporter(ne_tree: Tree) -> None:
     io = parse_pressure((ne_tree.proc / "pressure" / "io").read_bytes(), "io")
     assert io == PressureStall(
-        some_avg10=0.18,
-        some_avg60=0.34,
-        some_avg300=0.10,
+        some_avg10_percent=0.18,
+        some_avg60_percent=0.34,
+        some_avg300_percent=0.10,
         some_total=159.886802,
-        full_avg10=0.18,
-        full_avg60=0.34,
-        full_avg300=0.10,
+        full_avg10_percent=0.18,
+        full_avg60_percent=0.34,
+        full_avg300_percent=0.10,
         full_total=159.229614,
     )
     irq = parse_pressure((ne_tree.proc / "pressure" / "irq").read_bytes(), "irq")
     assert irq == PressureStall(
-        full_avg10=0.0, full_avg60=0.0, full_avg300=0.0, full_total=0.008494
+        full_avg10_percent=0.0, full_avg60_percent=0.0, full_avg300_percent=0.0, full_total=0.008494
     )
     cpu = parse_pressure((ne_tree.proc / "pressure" / "cpu").read_bytes(), "cpu")
     assert cpu.some_total == 14.036781
@@ -339,21 +339,28 @@ def test_pressure_node_exporter(ne_tree: Tree) -> None:
 def test_pressure_procfs(pf_tree: Tree) -> None:
     cpu = parse_pressure((pf_tree.proc / "pressure" / "cpu").read_bytes(), "cpu")
     assert cpu == PressureStall(
-        some_avg10=0.10, some_avg60=2.00, some_avg300=3.85, some_total=15e-6
+        some_avg10_percent=0.10, some_avg60_percent=2.00, some_avg300_percent=3.85, some_total=15e-6
     )
     memory = parse_pressure((pf_tree.proc / "pressure" / "memory").read_bytes(), "memory")
-    assert (memory.full_avg10, memory.full_avg60, memory.full_avg300) == (0.20, 3.00, 4.95)
+    assert (memory.full_avg10_percent, memory.full_avg60_percent, memory.full_avg300_percent) == (
+        0.20,
+        3.00,
+        4.95,
+    )
     assert memory.full_total == 25e-6
 
 
 def test_pressure_hand_made() -> None:
     cpu = parse_pressure(_data("pressure_cpu_some_only"), "cpu")
     assert cpu == PressureStall(
-        some_avg10=1.5, some_avg60=0.75, some_avg300=0.25, some_total=123.456789
+        some_avg10_percent=1.5,
+        some_avg60_percent=0.75,
+        some_avg300_percent=0.25,
+        some_total=123.456789,
     )
     irq = parse_pressure(_data("pressure_irq_full_only"), "irq")
-    assert irq.some_avg10 is None
-    assert (irq.full_avg60, irq.full_total) == (0.01, 0.008494)
+    assert irq.some_avg10_percent is None
+    assert (irq.full_avg60_percent, irq.full_total) == (0.01, 0.008494)
     # An unknown extra field is ignored (forward compatible).
     extra = parse_pressure(b"some avg10=1.00 avg60=2.00 avg300=3.00 total=4 new=5\n", "p")
     assert extra.some_total == 4e-6

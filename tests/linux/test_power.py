@@ -44,15 +44,15 @@ def test_rapl_on_node_exporter_tree_matches_oracle(ne_tree: Tree) -> None:
     core = result.rail("core")
     assert package is not None and core is not None
     # e2e-output.txt: node_rapl_package_joules_total 240422.366267, core 118821.284256.
-    assert package.energy == pytest.approx(240422.366267)
-    assert core.energy == pytest.approx(118821.284256)
-    assert package.energy_range == pytest.approx(262143.32885)
+    assert package.joules == pytest.approx(240422.366267)
+    assert core.joules == pytest.approx(118821.284256)
+    assert package.energy_range_joules == pytest.approx(262143.32885)
     assert (package.domain, package.index) == ("package", 0)
-    assert package.power_limit == pytest.approx(4090.0)
-    assert package.max_power == pytest.approx(95.0)
-    assert core.power_limit is None  # constraint_0_power_limit_uw is 0: no limit set
+    assert package.limit_watts == pytest.approx(4090.0)
+    assert package.max_watts == pytest.approx(95.0)
+    assert core.limit_watts is None  # constraint_0_power_limit_uw is 0: no limit set
     # One reading only (interval 0): no watts yet, and never a fake zero.
-    assert package.power is None
+    assert package.watts is None
     assert result.package is None
 
 
@@ -74,12 +74,12 @@ def test_rapl_watts_across_a_wrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
     tracker = EnergyTracker()
     first = read_power(roots, tracker, interval=0.0)
-    assert first.rail("package-0").power is None  # type: ignore[union-attr]
+    assert first.rail("package-0").watts is None  # type: ignore[union-attr]
     # 2 s later the counter wrapped: 328850 µJ to the top, then 19671150 µJ more = 20 J in 2 s.
     clock.now += 2.0
     (zone / "energy_uj").write_text("19671150\n")
     second = read_power(roots, tracker, interval=0.0)
-    assert second.rail("package-0").power == pytest.approx(10.0)  # type: ignore[union-attr]
+    assert second.rail("package-0").watts == pytest.approx(10.0)  # type: ignore[union-attr]
     assert second.package == pytest.approx(10.0)
     assert second.interval == pytest.approx(2.0)
 
@@ -99,7 +99,7 @@ def test_first_call_measures_over_interval(tmp_path: Path, monkeypatch: pytest.M
 
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
     result = read_power(roots, EnergyTracker(), interval=0.25, sleep=sleep)
-    assert result.rail("package-0").power == pytest.approx(2.0)  # type: ignore[union-attr]
+    assert result.rail("package-0").watts == pytest.approx(2.0)  # type: ignore[union-attr]
     assert result.interval == pytest.approx(0.25)
 
 
@@ -122,7 +122,7 @@ def test_unreadable_energy_reports_needs_root(
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
     rail = read_power(roots, EnergyTracker(), interval=0.01).rail("package-0")
     assert rail is not None
-    assert rail.power is None and rail.energy is None
+    assert rail.watts is None and rail.joules is None
     assert rail.unavailable_reason == "needs root"
 
 
@@ -149,17 +149,17 @@ def test_hwmon_power_and_energy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     ppt = result.rail("amdgpu/PPT")
     sock = result.rail("amd_energy/Esocket0")
     assert ppt is not None and sock is not None
-    assert ppt.power == pytest.approx(35.0)
-    assert ppt.power_limit == pytest.approx(150.0)
-    assert sock.power == pytest.approx(25.0)
-    assert sock.energy == pytest.approx(101.0)
+    assert ppt.watts == pytest.approx(35.0)
+    assert ppt.limit_watts == pytest.approx(150.0)
+    assert sock.watts == pytest.approx(25.0)
+    assert sock.joules == pytest.approx(101.0)
 
 
 def test_battery_power_is_a_rail(ne_tree: Tree) -> None:
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
     rail = backend.power(interval=0.0).rail("BAT0")
     assert rail is not None and rail.source == "battery"
-    assert rail.power == pytest.approx(5.002)
+    assert rail.watts == pytest.approx(5.002)
 
 
 def test_power_management_on_captured_trees(ne_tree: Tree, pf_tree: Tree) -> None:

@@ -276,8 +276,8 @@ def test_live_netlink_path_equals_the_sysfs_path(monkeypatch: pytest.MonkeyPatch
             other.has_carrier,
             other.operstate,
         )
-        assert (mine.speed, mine.duplex, mine.addresses) == (
-            other.speed,
+        assert (mine.speed_bits_per_second, mine.duplex, mine.addresses) == (
+            other.speed_bits_per_second,
             other.duplex,
             other.addresses,
         )

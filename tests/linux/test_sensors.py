@@ -33,7 +33,16 @@ def by_id(temps: Temperatures) -> dict[str, TemperatureSensor]:
 def test_ne_hwmon_sensors_exact(ne_tree: Tree) -> None:
     temps = read_temperatures(ne_tree.roots)
     got = [
-        (s.chip, s.chip_name, s.sensor, s.label, s.kind, s.current, s.max, s.critical)
+        (
+            s.chip,
+            s.chip_name,
+            s.sensor,
+            s.label,
+            s.kind,
+            s.celsius,
+            s.max_celsius,
+            s.critical_celsius,
+        )
         for s in temps.sensors
     ]
     coretemp = [
@@ -59,7 +68,7 @@ def test_ne_hwmon_sensors_exact(ne_tree: Tree) -> None:
     core0 = by_id(temps)["platform_coretemp_0/temp2"]
     assert core0.critical_alarm is False
     assert core0.alarm is None
-    assert core0.min is None
+    assert core0.min_celsius is None
     assert core0.device is not None
     assert Path(core0.device).relative_to(ne_tree.sys) == Path("devices/platform/coretemp.0")
     # hwmon4 is a plain directory without a device link or a name file
@@ -76,7 +85,7 @@ def test_ne_bogus_and_non_temperature_attributes_ignored(ne_tree: Tree) -> None:
 def test_ne_thermal_zone_and_cooling_device(ne_tree: Tree) -> None:
     temps = read_temperatures(ne_tree.roots)
     (zone,) = temps.zones
-    assert (zone.name, zone.type, zone.kind, zone.temperature) == (
+    assert (zone.name, zone.type, zone.kind, zone.celsius) == (
         "thermal_zone0",
         "cpu-thermal",
         "cpu",
@@ -97,7 +106,7 @@ def test_ne_thermal_zone_and_cooling_device(ne_tree: Tree) -> None:
 def test_pf_zones_and_cooling_devices(pf_tree: Tree) -> None:
     temps = read_temperatures(pf_tree.roots)
     assert temps.sensors == ()
-    assert [(z.name, z.type, z.kind, z.temperature, z.mode) for z in temps.zones] == [
+    assert [(z.name, z.type, z.kind, z.celsius, z.mode) for z in temps.zones] == [
         ("thermal_zone0", "bcm2835_thermal", "cpu", 49.925, None),
         ("thermal_zone1", "acpitz", "ambient", -44.0, "enabled"),
     ]
@@ -118,9 +127,9 @@ def test_matches_node_exporter_oracle(ne_tree: Tree) -> None:
     sensors = by_id(read_temperatures(ne_tree.roots))
     oracle_chips = {dict(k)["chip"] for k in oracle("node_hwmon_chip_names")} | {"hwmon4"}
     fields = {
-        "node_hwmon_temp_celsius": "current",
-        "node_hwmon_temp_max_celsius": "max",
-        "node_hwmon_temp_crit_celsius": "critical",
+        "node_hwmon_temp_celsius": "celsius",
+        "node_hwmon_temp_max_celsius": "max_celsius",
+        "node_hwmon_temp_crit_celsius": "critical_celsius",
         "node_hwmon_temp_crit_alarm_celsius": "critical_alarm",
     }
     for metric, field in fields.items():
@@ -156,7 +165,7 @@ def test_zones_and_cooling_match_oracle(ne_tree: Tree) -> None:
         d = dict(labels)
         zone = next(z for z in temps.zones if z.name == f"thermal_zone{d['zone']}")
         assert zone.type == d["type"]
-        assert zone.temperature == value
+        assert zone.celsius == value
     for metric, field in (
         ("node_cooling_device_cur_state", "current_state"),
         ("node_cooling_device_max_state", "max_state"),
@@ -181,8 +190,12 @@ def test_nvme_hwmon_and_unset_limits(synthetic: Tree) -> None:
         "Composite",
         "storage",
     )
-    assert composite.current == 43.85
-    assert (composite.max, composite.min, composite.critical) == (84.85, -0.15, 94.85)
+    assert composite.celsius == 43.85
+    assert (composite.max_celsius, composite.min_celsius, composite.critical_celsius) == (
+        84.85,
+        -0.15,
+        94.85,
+    )
     assert composite.alarm is False
     # 65261850 m°C (0xFFFF K) and -273150 m°C (0 K) are NVMe's "no threshold"
     for sensor, label, value in (
@@ -191,7 +204,13 @@ def test_nvme_hwmon_and_unset_limits(synthetic: Tree) -> None:
         ("temp9", "Sensor 8", 43.85),
     ):
         s = sensors[f"nvme_nvme0/{sensor}"]
-        assert (s.label, s.current, s.max, s.min, s.kind) == (label, value, None, None, "storage")
+        assert (s.label, s.celsius, s.max_celsius, s.min_celsius, s.kind) == (
+            label,
+            value,
+            None,
+            None,
+            "storage",
+        )
 
 
 def test_amdgpu_chip(synthetic: Tree) -> None:
@@ -200,22 +219,22 @@ def test_amdgpu_chip(synthetic: Tree) -> None:
         "0000:00:03_1_0000:0a:00_0"
     )
     amd = [s for s in sensors.values() if s.chip_name == "amdgpu"]
-    assert [(s.chip, s.sensor, s.label, s.kind, s.current, s.critical) for s in amd] == [
+    assert [(s.chip, s.sensor, s.label, s.kind, s.celsius, s.critical_celsius) for s in amd] == [
         ("0000:00:03_1_0000:0a:00_0", "temp1", "edge", "gpu", 51.0, 100.0),
         ("0000:00:03_1_0000:0a:00_0", "temp2", "junction", "gpu", 58.0, 110.0),
         ("0000:00:03_1_0000:0a:00_0", "temp3", "mem", "gpu", 62.0, 100.0),
     ]
     edge = amd[0]
-    assert edge.emergency == 105.0
-    assert edge.critical_hysteresis is None  # -273150: amdgpu's "not set"
+    assert edge.emergency_celsius == 105.0
+    assert edge.critical_hysteresis_celsius is None  # -273150: amdgpu's "not set"
 
 
 def test_broken_sensor_is_skipped_not_the_chip(synthetic: Tree) -> None:
     sensors = [s for s in read_temperatures(synthetic.roots).sensors if s.chip_name == "it8728"]
     # temp1 unparsable, temp3 has no input, temp4 empty: only temp2 remains
-    assert [(s.chip, s.sensor, s.current) for s in sensors] == [("it8728", "temp2", 41.0)]
-    assert sensors[0].max is None  # "garbage"
-    assert sensors[0].critical is None  # 25 digits: not a sysfs integer
+    assert [(s.chip, s.sensor, s.celsius) for s in sensors] == [("it8728", "temp2", 41.0)]
+    assert sensors[0].max_celsius is None  # "garbage"
+    assert sensors[0].critical_celsius is None  # 25 digits: not a sysfs integer
 
 
 def test_nct6779_labels_classified(synthetic: Tree) -> None:
@@ -229,22 +248,22 @@ def test_nct6779_labels_classified(synthetic: Tree) -> None:
         ("AUXTIN0", "other"),
     ]
     systin = sensors["nct6779/temp1"]
-    assert (systin.current, systin.critical, systin.near_critical) == (45.0, 95.0, False)
+    assert (systin.celsius, systin.critical_celsius, systin.near_critical) == (45.0, 95.0, False)
 
 
 def test_trip_points_and_failing_zone(synthetic: Tree) -> None:
     zones = {z.name: z for z in read_temperatures(synthetic.roots).zones}
     zone0 = zones["thermal_zone0"]
     assert zone0.mode == "enabled"
-    assert [(t.index, t.type, t.temperature, t.hysteresis) for t in zone0.trip_points] == [
+    assert [(t.index, t.type, t.celsius, t.hysteresis_celsius) for t in zone0.trip_points] == [
         (0, "passive", 85.0, 2.0),
         (1, "critical", 95.0, 0.0),
         (2, "active", 60.0, None),
     ]
-    assert zone0.critical == 95.0
+    assert zone0.critical_celsius == 95.0
     zone1 = zones["thermal_zone1"]
-    assert (zone1.type, zone1.kind, zone1.temperature) == ("x86_pkg_temp", "cpu", None)
-    assert [(t.index, t.type, t.temperature) for t in zone1.trip_points] == [(0, "critical", 100.0)]
+    assert (zone1.type, zone1.kind, zone1.celsius) == ("x86_pkg_temp", "cpu", None)
+    assert [(t.index, t.type, t.celsius) for t in zone1.trip_points] == [(0, "critical", 100.0)]
 
 
 def test_highest_and_of_kind(synthetic: Tree) -> None:
@@ -265,7 +284,7 @@ def test_backend_and_snapshot(ne_tree: Tree) -> None:
     assert len(snap.temperatures.sensors) == 15
     caps = {c.name: c for c in capabilities(backend).families}
     assert caps["temperatures"].supported
-    assert "sensors[].current" in caps["temperatures"].fields
+    assert "sensors[].celsius" in caps["temperatures"].fields
 
 
 # -- classification rules ------------------------------------------------------------------------
@@ -384,7 +403,7 @@ def test_live_against_psutil() -> None:
             continue  # psutil's thermal-zone fallback or its coretemp platform scan
         assert len(mine) >= len(entries)
         for entry in entries:
-            candidates = [s.current for s in mine if (s.label or "") == entry.label]
+            candidates = [s.celsius for s in mine if (s.label or "") == entry.label]
             assert candidates and min(abs(c - entry.current) for c in candidates) <= 5.0
     fans = backend.fans()
     for chip_name, entries in psutil.sensors_fans().items():

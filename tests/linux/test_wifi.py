@@ -279,10 +279,12 @@ def test_read_wifi_from_tree(pf_tree: Tree) -> None:
     wifi = read_wifi(pf_tree.roots)
     assert [w.interface for w in wifi] == ["wlan0", "wlan1"]
     w0 = wifi[0]
-    assert (w0.signal, w0.noise) == (3.0, 4.0)
+    assert (w0.signal_dbm, w0.noise_dbm) == (3.0, 4.0)
     assert w0.quality_percent == pytest.approx(100 * 2 / 70)
     assert w0.discarded is not None and w0.discarded.missed_beacons == 10
-    assert w0.ssid is None and w0.frequency is None  # nl80211 is not asked about a captured tree
+    assert (
+        w0.ssid is None and w0.frequency_hertz is None
+    )  # nl80211 is not asked about a captured tree
 
 
 # --- nl80211 through a fake socket ------------------------------------------------------------
@@ -297,10 +299,10 @@ def test_nl80211_node_exporter_fixture(pf_tree: Tree, split: bool) -> None:
     assert w0.index == 3 and w0.mode == "station" and w0.mac == "02:00:00:00:00:03"
     assert w0.ssid == "Example"  # from the scan: this interface reported no SSID
     assert w0.bssid == "aa:bb:cc:dd:ee:ff"  # the station the client is associated with
-    assert w0.frequency == 2412e6 and w0.channel == 1 and w0.band == "2.4GHz"
-    assert w0.channel_width == 20e6 and w0.tx_power == 20.0
-    assert w0.signal == -52.0 and w0.signal_avg == -53.0 and w0.noise == -95.0
-    assert w0.tx_bitrate == 164e6 and w0.rx_bitrate == 128e6
+    assert w0.frequency_hertz == 2412e6 and w0.channel == 1 and w0.band == "2.4GHz"
+    assert w0.channel_width_hertz == 20e6 and w0.tx_power_dbm == 20.0
+    assert w0.signal_dbm == -52.0 and w0.signal_avg_dbm == -53.0 and w0.noise_dbm == -95.0
+    assert w0.tx_bits_per_second == 164e6 and w0.rx_bits_per_second == 128e6
     assert w0.connected_time == 30.0
     assert w0.quality_percent == pytest.approx(100 * 2 / 70)  # /proc/net/wireless link 2
     assert w0.station is not None
@@ -311,7 +313,7 @@ def test_nl80211_node_exporter_fixture(pf_tree: Tree, split: bool) -> None:
     w1 = wifi["wlan1"]
     assert w1.mode == "ap" and w1.ssid == "Example" and w1.bssid is None
     assert w1.station is None  # the station dump was refused for this interface
-    assert w1.signal == 8.0  # falls back to /proc/net/wireless
+    assert w1.signal_dbm == 8.0  # falls back to /proc/net/wireless
     commands = [c for t, c in fake.requests if t == NL80211_ID]
     assert commands.count(nl.CMD_GET_SCAN) == 1  # only wlan0 lacked an SSID
 

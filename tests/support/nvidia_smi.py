@@ -172,7 +172,7 @@ def compare_static(gpu: GPU, row: dict[str, str], enforced: float | None) -> lis
         )
     )
     max_gr = number(row["clocks.max.gr"])
-    ours_max = None if gpu.clock_graphics_max is None else gpu.clock_graphics_max / 1e6
+    ours_max = None if gpu.graphics_max_hertz is None else gpu.graphics_max_hertz / 1e6
     checks.append(Check(tag, "clocks.max.gr (MHz)", ours_max, max_gr, "exact", ours_max == max_gr))
     limit = number(row["power.limit"])
     candidates = [x for x in (limit, enforced) if x is not None]
@@ -180,13 +180,13 @@ def compare_static(gpu: GPU, row: dict[str, str], enforced: float | None) -> lis
         Check(
             tag,
             "power.limit (W)",
-            gpu.power_limit,
+            gpu.power_limit_watts,
             limit if enforced is None or enforced == limit else f"{limit} / enforced {enforced}",
             "±0.01 W (limit or enforced limit)",
-            (gpu.power_limit is None and not candidates)
+            (gpu.power_limit_watts is None and not candidates)
             or (
-                gpu.power_limit is not None
-                and any(abs(gpu.power_limit - c) <= 0.01 for c in candidates)
+                gpu.power_limit_watts is not None
+                and any(abs(gpu.power_limit_watts - c) <= 0.01 for c in candidates)
             ),
         )
     )
@@ -212,23 +212,23 @@ def compare_live(before: GPU, row: dict[str, str], after: GPU) -> list[Check]:
             max(64.0, total / MIB * 0.01),
             "±max(64 MiB, 1% of total), MiB",
         ),
-        ("temperature.gpu", lambda g: g.temperature, 3.0, "±3 °C"),
-        ("power.draw", lambda g: g.power_draw, lambda x: max(15.0, 0.15 * x), "±max(15 W, 15%)"),
+        ("temperature.gpu", lambda g: g.temperature_celsius, 3.0, "±3 °C"),
+        ("power.draw", lambda g: g.power_watts, lambda x: max(15.0, 0.15 * x), "±max(15 W, 15%)"),
         (
             "clocks.gr",
-            lambda g: mhz(g, "clock_graphics"),
+            lambda g: mhz(g, "graphics_hertz"),
             lambda x: max(100.0, 0.1 * x),
             "±max(100 MHz, 10%)",
         ),
         (
             "clocks.sm",
-            lambda g: mhz(g, "clock_sm"),
+            lambda g: mhz(g, "sm_hertz"),
             lambda x: max(100.0, 0.1 * x),
             "±max(100 MHz, 10%)",
         ),
         (
             "clocks.mem",
-            lambda g: mhz(g, "clock_memory"),
+            lambda g: mhz(g, "memory_hertz"),
             lambda x: max(100.0, 0.1 * x),
             "±max(100 MHz, 10%)",
         ),
@@ -349,12 +349,12 @@ def energy_rate(read: Callable[[], tuple[GPU, ...]], seconds: float = 2.0) -> li
         elapsed = time.monotonic() - start
         for uuid, a in first.items():
             b = second.get(uuid)
-            if b is None or a.energy is None or b.energy is None:
+            if b is None or a.energy_joules is None or b.energy_joules is None:
                 continue
-            draws = [x for x in (a.power_draw, b.power_draw) if x is not None]
+            draws = [x for x in (a.power_watts, b.power_watts) if x is not None]
             if not draws:
                 continue
-            rate = (b.energy - a.energy) / elapsed
+            rate = (b.energy_joules - a.energy_joules) / elapsed
             mean = sum(draws) / len(draws)
             ok = abs(rate - mean) <= max(20.0, 0.25 * mean)
             tag = str(a.device_index)
@@ -388,19 +388,20 @@ def sanity(gpu: GPU) -> list[Check]:
                 abs(parts - gpu.memory_total) <= gpu.memory_total * 0.01,
             )
         )
-    if gpu.temperature is not None:
+    if gpu.temperature_celsius is not None:
         checks.append(
             Check(
                 tag,
                 "temperature range",
-                gpu.temperature,
+                gpu.temperature_celsius,
                 "0..120",
                 "°C",
-                0 <= gpu.temperature <= 120,
+                0 <= gpu.temperature_celsius <= 120,
             )
         )
-    for attr in ("clock_graphics", "clock_sm", "clock_memory"):
-        cur, top = getattr(gpu, attr), getattr(gpu, attr + "_max")
+    for key in ("graphics", "sm", "memory"):
+        attr = f"{key}_hertz"
+        cur, top = getattr(gpu, attr), getattr(gpu, f"{key}_max_hertz")
         if cur is not None:
             checks.append(
                 Check(
@@ -411,15 +412,15 @@ def sanity(gpu: GPU) -> list[Check]:
             checks.append(
                 Check(tag, f"{attr} ≤ max", cur, top, "current ≤ max + 5%", cur <= top * 1.05)
             )
-    if gpu.power_draw is not None and gpu.power_limit is not None:
+    if gpu.power_watts is not None and gpu.power_limit_watts is not None:
         checks.append(
             Check(
                 tag,
                 "power draw ≤ 1.5 limit",
-                gpu.power_draw,
-                gpu.power_limit,
+                gpu.power_watts,
+                gpu.power_limit_watts,
                 "W",
-                gpu.power_draw <= 1.5 * gpu.power_limit,
+                gpu.power_watts <= 1.5 * gpu.power_limit_watts,
             )
         )
     if gpu.throttle_reasons is not None:

@@ -51,7 +51,7 @@ def cpu_section(sample: Sample) -> RenderableType:
         counts += f", {cpu.physical_count} physical"
     head = Text(fmt.clean(cpu.model or "unknown model"), style="bold")
     info = Text(f"{cpu.architecture}, {counts}")
-    freqs = [c.frequency.current for c in cpu.cores if c.frequency.current is not None]
+    freqs = [c.frequency.hertz for c in cpu.cores if c.frequency.hertz is not None]
     if freqs:
         info.append(f", {fmt.hertz(sum(freqs) / len(freqs))} average")
     if cpu.load is not None:
@@ -120,8 +120,10 @@ def _memory_body(memory: Memory) -> Group:
     pressure = Text("pressure ", style="bold")
     pressure.append(level or "unknown", style=_LEVEL_STYLE.get(level or "", "dim"))
     stall = memory.pressure.memory
-    if stall is not None and stall.some_avg10 is not None:
-        pressure.append(f" (stalled {fmt.percent(stall.some_avg10, 2)} of the last 10 s)", "dim")
+    if stall is not None and stall.some_avg10_percent is not None:
+        pressure.append(
+            f" (stalled {fmt.percent(stall.some_avg10_percent, 2)} of the last 10 s)", "dim"
+        )
     return Group(grid, Text(", ".join(extra)), pressure)
 
 
@@ -214,7 +216,7 @@ def interfaces_section(sample: Sample) -> RenderableType:
             iface.kind,
             Text(state, style="green" if state == "up" else "dim"),
             Text(_first_address(iface)),
-            fmt.bits_per_second(iface.speed),
+            fmt.bits_per_second(iface.speed_bits_per_second),
             fmt.byte_rate(r.rx_bytes_per_second if r else None),
             fmt.byte_rate(r.tx_bytes_per_second if r else None),
         )

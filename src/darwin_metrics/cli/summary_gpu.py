@@ -44,9 +44,9 @@ def gpus_section(sample: Sample) -> RenderableType:
             bar(gpu.utilization_percent, width=10),
             fmt.percent(gpu.utilization_percent, 0),
             memory,
-            _celsius(gpu.temperature),
-            _watts(gpu.power_draw, gpu.power_limit),
-            fmt.hertz(None if gpu.clock_graphics is None else float(gpu.clock_graphics)),
+            _celsius(gpu.temperature_celsius),
+            _watts(gpu.power_watts, gpu.power_limit_watts),
+            fmt.hertz(None if gpu.graphics_hertz is None else float(gpu.graphics_hertz)),
             slowed,
         )
     return panel("GPUs", table)

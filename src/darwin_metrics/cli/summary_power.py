@@ -31,11 +31,11 @@ def batteries_section(sample: Sample) -> RenderableType:
         left = b.time_to_empty if b.status == "discharging" else b.time_to_full
         table.add_row(
             fmt.clean(b.name),
-            bar(b.percent, width=12),
-            fmt.percent(b.percent, 0),
+            bar(b.charge_percent, width=12),
+            fmt.percent(b.charge_percent, 0),
             b.status + (" (plugged in)" if b.plugged_in and b.status != "charging" else ""),
             fmt.duration(left),
-            watts(b.power),
+            watts(b.watts),
             fmt.percent(b.health_percent, 0),
             fmt.MISSING if b.cycle_count is None else str(b.cycle_count),
         )
@@ -51,8 +51,8 @@ def power_section(sample: Sample) -> RenderableType:
     for column in ("RAIL", "SOURCE", "POWER", "LIMIT"):
         table.add_column(column, justify="left" if column in ("RAIL", "SOURCE") else "right")
     for rail in power.rails[:MAX_RAILS]:
-        reading = watts(rail.power) if rail.unavailable_reason is None else rail.unavailable_reason
-        table.add_row(fmt.clean(rail.name), rail.source, reading, watts(rail.power_limit))
+        reading = watts(rail.watts) if rail.unavailable_reason is None else rail.unavailable_reason
+        table.add_row(fmt.clean(rail.name), rail.source, reading, watts(rail.limit_watts))
     parts: list[RenderableType] = [table]
     estimates = sample.rates.estimated_process_power if sample.rates else None
     if estimates and power.package is not None:

@@ -39,15 +39,19 @@ def _hottest_rows(temps: Temperatures) -> list[tuple[str, str, str, str, str]]:
     rows: list[tuple[str, str, str, str, str]] = []
     for kind in KIND_ORDER:
         sensors = temps.of_kind(kind)
-        zones = [z for z in temps.zones if z.kind == kind and z.temperature is not None]
+        zones = [z for z in temps.zones if z.kind == kind and z.celsius is not None]
         value: float | None
         if sensors:
-            hot = max(sensors, key=lambda s: s.current)
+            hot = max(sensors, key=lambda s: s.celsius)
             where = f"{hot.chip}/{hot.label or hot.sensor}"
-            value, critical = hot.current, hot.critical
+            value, critical = hot.celsius, hot.critical_celsius
         elif zones:
-            zone = max(zones, key=lambda z: z.temperature or 0.0)
-            where, value, critical = f"{zone.name} ({zone.type})", zone.temperature, zone.critical
+            zone = max(zones, key=lambda z: z.celsius or 0.0)
+            where, value, critical = (
+                f"{zone.name} ({zone.type})",
+                zone.celsius,
+                zone.critical_celsius,
+            )
         else:
             continue
         count = len(sensors) or len(zones)

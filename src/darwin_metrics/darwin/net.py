@@ -87,7 +87,7 @@ def read_interfaces() -> tuple[Interface, ...]:
                     is_running=bool(link.flags & k.IFF_RUNNING),
                     has_carrier=media.has_carrier if media else None,
                     mtu=link.mtu,
-                    speed=media.speed if media else None,
+                    speed_bits_per_second=media.speed if media else None,
                     duplex=media.duplex if media else None,
                     mac=link.mac,
                     addresses=_addresses(list(addresses.get(link.name, ())), link.mac),

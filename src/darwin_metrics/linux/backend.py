@@ -149,9 +149,9 @@ class LinuxBackend(Backend):
         from darwin_metrics.records.power import PowerRail
 
         rails = [
-            PowerRail(name=b.name, source="battery", domain="battery", power=b.power)
+            PowerRail(name=b.name, source="battery", domain="battery", watts=b.watts)
             for b in self.batteries()
-            if b.power is not None
+            if b.watts is not None
         ]
         try:
             gpus = self.gpus()
@@ -163,11 +163,11 @@ class LinuxBackend(Backend):
                 source="gpu",
                 domain="gpu",
                 index=gpu.index,
-                power=gpu.power_draw,
-                power_limit=gpu.power_limit,
+                watts=gpu.power_watts,
+                limit_watts=gpu.power_limit_watts,
             )
             for gpu in gpus
-            if gpu.power_draw is not None
+            if gpu.power_watts is not None
         )
         return rails
 

@@ -181,14 +181,14 @@ def _memory(directory: str, mount_dir: str) -> CGroupMemory:
     low = _value(directory, "memory.low")
     minimum = _value(directory, "memory.min")
     return CGroupMemory(
-        current=_value(directory, "memory.current"),
+        used=_value(directory, "memory.current"),
         max=_value(directory, "memory.max"),
         high=_value(directory, "memory.high"),
         low=low,
         min=minimum,
         limit=effective_memory_limit(directory, mount_dir),
         peak=_value(directory, "memory.peak"),
-        swap_current=_value(directory, "memory.swap.current"),
+        swap_used=_value(directory, "memory.swap.current"),
         swap_max=_value(directory, "memory.swap.max"),
         anon=stat.get("anon"),
         file=stat.get("file"),
@@ -292,7 +292,7 @@ def read_cgroup(roots: Roots, pid: int | None = None) -> CGroup:
         memory=_memory(directory, mount_dir) if "memory" in controllers else None,
         cpu=_cpu(directory, mount_dir, "cpuset" in controllers) if has_cpu else None,
         pids=(
-            CGroupPids(current=_value(directory, "pids.current"), max=_value(directory, "pids.max"))
+            CGroupPids(count=_value(directory, "pids.current"), max=_value(directory, "pids.max"))
             if "pids" in controllers
             else None
         ),

@@ -181,11 +181,11 @@ def _frequency(directory: str | None) -> CoreFrequency:
     if current is None:
         current = _khz(directory, "cpuinfo_cur_freq")
     return CoreFrequency(
-        current=current,
-        min=_khz(directory, "cpuinfo_min_freq"),
-        max=_khz(directory, "cpuinfo_max_freq"),
-        scaling_min=_khz(directory, "scaling_min_freq"),
-        scaling_max=_khz(directory, "scaling_max_freq"),
+        hertz=current,
+        min_hertz=_khz(directory, "cpuinfo_min_freq"),
+        max_hertz=_khz(directory, "cpuinfo_max_freq"),
+        scaling_min_hertz=_khz(directory, "scaling_min_freq"),
+        scaling_max_hertz=_khz(directory, "scaling_max_freq"),
         governor=_text(directory, "scaling_governor"),
         driver=_text(directory, "scaling_driver"),
     )
@@ -202,11 +202,11 @@ def _frequencies(cpu_dir: str, cpus: list[int], roots: fs.Roots) -> dict[int, Co
         if directory not in by_dir:
             by_dir[directory] = _frequency(directory)
         result[n] = by_dir[directory]
-    if any(f.current is None for f in result.values()):
+    if any(f.hertz is None for f in result.values()):
         fallback = parse_optional(roots.proc("cpuinfo"), parse_cpu_mhz) or {}
         for n, freq in result.items():
-            if freq.current is None and fallback.get(n) is not None:
-                result[n] = msgspec.structs.replace(freq, current=fallback[n])
+            if freq.hertz is None and fallback.get(n) is not None:
+                result[n] = msgspec.structs.replace(freq, hertz=fallback[n])
     return result
 
 

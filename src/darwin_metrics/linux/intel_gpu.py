@@ -32,16 +32,16 @@ from darwin_metrics.records.gpu import GPU
 DRIVERS = ("i915", "xe")
 
 _I915_FREQS = {
-    "clock_graphics": "gt_cur_freq_mhz",
-    "clock_graphics_actual": "gt_act_freq_mhz",
-    "clock_graphics_max": "gt_max_freq_mhz",
-    "clock_graphics_min": "gt_min_freq_mhz",
+    "graphics_hertz": "gt_cur_freq_mhz",
+    "graphics_actual_hertz": "gt_act_freq_mhz",
+    "graphics_max_hertz": "gt_max_freq_mhz",
+    "graphics_min_hertz": "gt_min_freq_mhz",
 }
 _XE_FREQS = {
-    "clock_graphics": "cur_freq",
-    "clock_graphics_actual": "act_freq",
-    "clock_graphics_max": "max_freq",
-    "clock_graphics_min": "min_freq",
+    "graphics_hertz": "cur_freq",
+    "graphics_actual_hertz": "act_freq",
+    "graphics_max_hertz": "max_freq",
+    "graphics_min_hertz": "min_freq",
 }
 
 
@@ -66,12 +66,12 @@ def _read_card(card: DrmCard, index: int, names: GpuNames) -> GPU:
     if not suspended:
         hw = read_gpu_hwmon(card)
         fields.update(
-            temperature=hw.temperature,
-            temperature_memory=hw.temperature_memory,
-            power_draw=hw.power_draw,
-            power_limit=hw.power_limit,
-            energy=hw.energy,
-            fan_speed=hw.fan_speed,
+            temperature_celsius=hw.temperature,
+            memory_celsius=hw.temperature_memory,
+            power_watts=hw.power_draw,
+            power_limit_watts=hw.power_limit,
+            energy_joules=hw.energy,
+            fan_rpm=hw.fan_speed,
         )
     return GPU(**fields)
 

@@ -86,10 +86,10 @@ def pressure_level(
     15 %, otherwise ``normal``. ``None`` only when neither is known (``total`` of 0).
     """
     if memory_psi is not None and (
-        memory_psi.full_avg10 is not None or memory_psi.some_avg10 is not None
+        memory_psi.full_avg10_percent is not None or memory_psi.some_avg10_percent is not None
     ):
-        full = memory_psi.full_avg10 or 0.0
-        some = memory_psi.some_avg10 or 0.0
+        full = memory_psi.full_avg10_percent or 0.0
+        some = memory_psi.some_avg10_percent or 0.0
         if full >= CRITICAL_FULL_AVG10 or some >= CRITICAL_SOME_AVG10:
             return "critical"
         if full >= WARNING_FULL_AVG10 or some >= WARNING_SOME_AVG10:

@@ -51,12 +51,12 @@ def chip_temperatures(chip: HwmonChip) -> list[TemperatureSensor]:
                 sensor=f"temp{index}",
                 label=label,
                 kind=classify_sensor(chip.name, label, index=index, sensor_type=sensor_type),
-                current=current,
-                max=read_value(files.get("max"), parse_limit),
-                min=read_value(files.get("min"), parse_limit),
-                critical=read_value(files.get("crit"), parse_limit),
-                critical_hysteresis=read_value(files.get("crit_hyst"), parse_limit),
-                emergency=read_value(files.get("emergency"), parse_limit),
+                celsius=current,
+                max_celsius=read_value(files.get("max"), parse_limit),
+                min_celsius=read_value(files.get("min"), parse_limit),
+                critical_celsius=read_value(files.get("crit"), parse_limit),
+                critical_hysteresis_celsius=read_value(files.get("crit_hyst"), parse_limit),
+                emergency_celsius=read_value(files.get("emergency"), parse_limit),
                 alarm=read_value(files.get("alarm"), parse_flag),
                 critical_alarm=read_value(files.get("crit_alarm"), parse_flag),
                 device=chip.device,
@@ -81,8 +81,8 @@ def read_trip_points(directory: str) -> tuple[TripPoint, ...]:
             TripPoint(
                 index=index,
                 type=kind,
-                temperature=read_value(files[index].get("temp"), parse_millicelsius),
-                hysteresis=read_value(files[index].get("hyst"), parse_millicelsius),
+                celsius=read_value(files[index].get("temp"), parse_millicelsius),
+                hysteresis_celsius=read_value(files[index].get("hyst"), parse_millicelsius),
             )
         )
     return tuple(points)
@@ -104,7 +104,7 @@ def read_zones(roots: Roots) -> tuple[ThermalZone, ...]:
                 name=entry,
                 type=zone_type,
                 kind=classify_zone(zone_type),
-                temperature=read_value(os.path.join(directory, "temp"), parse_millicelsius),
+                celsius=read_value(os.path.join(directory, "temp"), parse_millicelsius),
                 mode=read_text(os.path.join(directory, "mode")),
                 policy=read_text(os.path.join(directory, "policy")),
                 trip_points=read_trip_points(directory),

@@ -150,20 +150,20 @@ def _record(roots: Roots, name: str, view: _Nl80211View | None, line: WirelessLi
         mac=iface.mac if iface else fs.read_attr(roots.sys("class", "net", name, "address")),
         ssid=(iface.ssid if iface else None) or (bss.ssid if bss else None),
         bssid=bssid or (bss.bssid if bss else None),
-        frequency=frequency * _MHZ if frequency else None,
+        frequency_hertz=frequency * _MHZ if frequency else None,
         channel=channel,
         band=band,  # type: ignore[arg-type]
-        channel_width=iface.channel_width * _MHZ if iface and iface.channel_width else None,
-        signal=signal,
-        signal_avg=float(station.signal_avg)
+        channel_width_hertz=iface.channel_width * _MHZ if iface and iface.channel_width else None,
+        signal_dbm=signal,
+        signal_avg_dbm=float(station.signal_avg)
         if station and station.signal_avg is not None
         else None,
-        noise=noise,
+        noise_dbm=noise,
         quality_percent=_quality(line, signal),
-        tx_bitrate=station.tx_bitrate if station else None,
-        rx_bitrate=station.rx_bitrate if station else None,
+        tx_bits_per_second=station.tx_bitrate if station else None,
+        rx_bits_per_second=station.rx_bitrate if station else None,
         connected_time=station.connected_time if station else None,
-        tx_power=iface.tx_power if iface else None,
+        tx_power_dbm=iface.tx_power if iface else None,
         station=(
             WiFiStation(
                 rx_bytes=station.rx_bytes,

@@ -16,13 +16,13 @@ BatteryStatus = Literal["charging", "discharging", "full", "not-charging", "unkn
 class Battery(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One battery.
 
-    ``percent`` is the state of charge (0-100). ``time_to_empty``/``time_to_full`` are seconds, taken
+    ``charge_percent`` is the state of charge (0-100). ``time_to_empty``/``time_to_full`` are seconds, taken
     from the platform when it reports them and otherwise computed from energy (or charge) and the
     present power (or current); ``None`` when unknown (e.g. not discharging, no power reading).
     ``health_percent`` is full capacity over design capacity (0-100, can exceed 100 on a new pack).
-    ``current`` is signed: positive while charging, negative while discharging (normalised with
-    ``status``, because drivers disagree on the sign); ``power`` is the magnitude in watts.
-    ``charge_start_threshold``/``charge_stop_threshold`` are percents where the firmware limits
+    ``amperes`` is signed: positive while charging, negative while discharging (normalised with
+    ``status``, because drivers disagree on the sign); ``watts`` is the magnitude in watts.
+    ``charge_start_threshold_percent``/``charge_stop_threshold_percent`` are percents where the firmware limits
     charging. ``scope`` is ``system`` for batteries that power the machine and ``device`` for a
     peripheral's (mouse, headset).
     """
@@ -30,31 +30,31 @@ class Battery(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     name: str
     scope: Literal["system", "device"] = "system"
     present: bool | None = None
-    percent: float | None = None
+    charge_percent: float | None = None
     status: BatteryStatus = "unknown"
     plugged_in: bool | None = None
     time_to_empty: float | None = None
     time_to_full: float | None = None
-    energy_now: float | None = None
-    energy_full: float | None = None
-    energy_full_design: float | None = None
-    charge_now: float | None = None
-    charge_full: float | None = None
-    charge_full_design: float | None = None
+    energy_joules: float | None = None
+    energy_full_joules: float | None = None
+    energy_full_design_joules: float | None = None
+    charge_coulombs: float | None = None
+    charge_full_coulombs: float | None = None
+    charge_full_design_coulombs: float | None = None
     health_percent: float | None = None
     cycle_count: int | None = None
-    voltage: float | None = None
-    voltage_min_design: float | None = None
-    current: float | None = None
-    power: float | None = None
-    temperature: float | None = None
+    volts: float | None = None
+    min_design_volts: float | None = None
+    amperes: float | None = None
+    watts: float | None = None
+    celsius: float | None = None
     technology: str | None = None
     manufacturer: str | None = None
     model: str | None = None
     serial: str | None = None
     capacity_level: str | None = None
-    charge_start_threshold: int | None = None
-    charge_stop_threshold: int | None = None
+    charge_start_threshold_percent: int | None = None
+    charge_stop_threshold_percent: int | None = None
     #: macOS: the connected adapter's rating in watts.
     adapter_watts: float | None = None
 

@@ -20,14 +20,14 @@ class CGroupMemory(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     kills). ``anon``/``file``/``inactive_file`` from ``memory.stat``.
     """
 
-    current: int | None = None
+    used: int | None = None
     max: int | None = None
     high: int | None = None
     low: int | None = None
     min: int | None = None
     limit: int | None = None
     peak: int | None = None
-    swap_current: int | None = None
+    swap_used: int | None = None
     swap_max: int | None = None
     anon: int | None = None
     file: int | None = None
@@ -65,7 +65,7 @@ class CGroupCPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class CGroupPids(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """The ``pids`` controller: tasks in the cgroup and the limit (``None`` = unlimited)."""
 
-    current: int | None = None
+    count: int | None = None
     max: int | None = None
 
 

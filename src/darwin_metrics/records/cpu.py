@@ -39,17 +39,17 @@ class CPUTimes(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class CoreFrequency(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A logical CPU's clock, in hertz; ``None`` where the platform does not report it.
 
-    ``min``/``max`` are the hardware limits (Linux ``cpuinfo_min/max_freq``); ``scaling_min``/
-    ``scaling_max`` are the limits the current policy allows (Linux ``scaling_min/max_freq``).
+    ``min_hertz``/``max_hertz`` are the hardware limits (Linux ``cpuinfo_min/max_freq``); ``scaling_min_hertz``/
+    ``scaling_max_hertz`` are the limits the current policy allows (Linux ``scaling_min/max_freq``).
     """
 
-    current: float | None = None
-    min: float | None = None
-    max: float | None = None
+    hertz: float | None = None
+    min_hertz: float | None = None
+    max_hertz: float | None = None
     governor: str | None = None
     driver: str | None = None
-    scaling_min: float | None = None
-    scaling_max: float | None = None
+    scaling_min_hertz: float | None = None
+    scaling_max_hertz: float | None = None
 
 
 class Core(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -82,8 +82,8 @@ class CPUCluster(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     ``name`` is the OS's name for the class (``hw.perflevelN.name``: ``"Performance"``,
     ``"Efficiency"``, ``"Super"``); ``type`` the registry's letter (``"P"``, ``"E"``) where it is
-    known; ``cores`` the logical CPU indices in it (``()`` where not known). ``min_frequency`` and
-    ``max_frequency`` are the lowest and highest nominal DVFS states in hertz.
+    known; ``cores`` the logical CPU indices in it (``()`` where not known). ``min_hertz`` and
+    ``max_hertz`` are the lowest and highest nominal DVFS states in hertz.
     """
 
     name: str
@@ -91,8 +91,8 @@ class CPUCluster(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     logical_count: int | None = None
     physical_count: int | None = None
     cores: tuple[int, ...] = ()
-    min_frequency: float | None = None
-    max_frequency: float | None = None
+    min_hertz: float | None = None
+    max_hertz: float | None = None
 
 
 class CPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -124,4 +124,4 @@ class CPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     #: Performance clusters, fastest first (Apple Silicon); ``()`` where the CPU has none.
     clusters: tuple[CPUCluster, ...] = ()
     #: The nominal (base) clock in hertz where the platform states one (Intel Macs' ``hw.cpufrequency``).
-    nominal_frequency: float | None = None
+    nominal_hertz: float | None = None

@@ -62,11 +62,11 @@ class GPUEccErrors(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class MigMode(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """NVIDIA Multi-Instance GPU mode: ``current`` is whether MIG is on now; ``pending`` whether it
+    """NVIDIA Multi-Instance GPU mode: ``enabled`` is whether MIG is on now; ``pending_enabled`` whether it
     will be on after the next GPU reset."""
 
-    current: bool
-    pending: bool
+    enabled: bool
+    pending_enabled: bool
 
 
 class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -90,17 +90,17 @@ class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ``memory_reserved``, the driver's own reservation); ``memory_visible_*`` is CPU-visible VRAM and
     ``gtt_*`` system memory mapped for the GPU (amdgpu).
 
-    Temperatures in °C: ``temperature`` (the GPU die or amdgpu ``edge``), ``temperature_junction``
-    (hotspot), ``temperature_memory``; ``temperature_slowdown``/``temperature_shutdown`` are the
+    Temperatures in °C: ``temperature_celsius`` (the GPU die or amdgpu ``edge``), ``junction_celsius``
+    (hotspot), ``memory_celsius``; ``slowdown_celsius``/``shutdown_celsius`` are the
     thresholds where the GPU slows down / shuts off (amdgpu ``temp1_crit`` / ``temp1_emergency``).
 
-    Cooling and power: ``fan_percent`` is the fan duty (0-100), ``fan_speed`` RPM; ``power_draw`` and
-    ``power_limit`` (the enforced limit) are watts; ``energy`` is joules consumed since the driver
-    loaded (a cumulative counter).
+    Cooling and power: ``fan_percent`` is the fan duty (0-100), ``fan_rpm`` RPM; ``power_watts`` and
+    ``power_limit_watts`` (the enforced limit) are watts; ``energy_joules`` is joules consumed since
+    the driver loaded (a cumulative counter).
 
-    Clocks in hertz: current ``clock_graphics``, ``clock_sm``, ``clock_memory`` and their maxima
-    ``clock_*_max``; ``clock_graphics_min`` and ``clock_graphics_actual`` (Intel: the requested
-    frequency is ``clock_graphics``, the one the hardware runs at ``clock_graphics_actual``).
+    Clocks in hertz: current ``graphics_hertz``, ``sm_hertz``, ``memory_hertz`` and their maxima
+    ``*_max_hertz``; ``graphics_min_hertz`` and ``graphics_actual_hertz`` (Intel: the requested
+    frequency is ``graphics_hertz``, the one the hardware runs at ``graphics_actual_hertz``).
     ``performance_state`` is NVIDIA's ``P0`` (fastest) … ``P15``; ``performance_level`` is amdgpu's
     ``power_dpm_force_performance_level`` (``auto``, ``manual``…).
 
@@ -109,7 +109,7 @@ class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ``sw_thermal_slowdown``, ``hw_thermal_slowdown``, ``hw_power_brake_slowdown``,
     ``display_clock_setting``, ``board_limit``, ``reliability``); see :attr:`throttling`.
 
-    PCIe: ``pcie_tx_throughput``/``pcie_rx_throughput`` in bytes per second (NVML samples them over
+    PCIe: ``pcie_tx_bytes_per_second``/``pcie_rx_bytes_per_second`` in bytes per second (NVML samples them over
     20 ms), ``pcie_link_generation``/``width`` now and their ``_max``.
 
     ``ecc_enabled``/``ecc_errors``, ``mig_mode`` and ``processes`` (``()`` when none run, ``None``
@@ -143,33 +143,33 @@ class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     gtt_total: int | None = None
     gtt_used: int | None = None
 
-    temperature: float | None = None
-    temperature_junction: float | None = None
-    temperature_memory: float | None = None
-    temperature_slowdown: float | None = None
-    temperature_shutdown: float | None = None
+    temperature_celsius: float | None = None
+    junction_celsius: float | None = None
+    memory_celsius: float | None = None
+    slowdown_celsius: float | None = None
+    shutdown_celsius: float | None = None
 
     fan_percent: float | None = None
-    fan_speed: float | None = None
-    power_draw: float | None = None
-    power_limit: float | None = None
-    energy: float | None = None
+    fan_rpm: float | None = None
+    power_watts: float | None = None
+    power_limit_watts: float | None = None
+    energy_joules: float | None = None
 
-    clock_graphics: int | None = None
-    clock_sm: int | None = None
-    clock_memory: int | None = None
-    clock_graphics_max: int | None = None
-    clock_sm_max: int | None = None
-    clock_memory_max: int | None = None
-    clock_graphics_min: int | None = None
-    clock_graphics_actual: int | None = None
+    graphics_hertz: int | None = None
+    sm_hertz: int | None = None
+    memory_hertz: int | None = None
+    graphics_max_hertz: int | None = None
+    sm_max_hertz: int | None = None
+    memory_max_hertz: int | None = None
+    graphics_min_hertz: int | None = None
+    graphics_actual_hertz: int | None = None
     performance_state: str | None = None
     performance_level: str | None = None
 
     throttle_reasons: tuple[str, ...] | None = None
 
-    pcie_tx_throughput: int | None = None
-    pcie_rx_throughput: int | None = None
+    pcie_tx_bytes_per_second: int | None = None
+    pcie_rx_bytes_per_second: int | None = None
     pcie_link_generation: int | None = None
     pcie_link_width: int | None = None
     pcie_link_generation_max: int | None = None

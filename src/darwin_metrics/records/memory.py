@@ -18,13 +18,13 @@ class PressureStall(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     no ``full`` line (``cpu`` before 5.13); ``some_*`` is ``None`` for ``irq``, which has only ``full``.
     """
 
-    some_avg10: float | None = None
-    some_avg60: float | None = None
-    some_avg300: float | None = None
+    some_avg10_percent: float | None = None
+    some_avg60_percent: float | None = None
+    some_avg300_percent: float | None = None
     some_total: float | None = None
-    full_avg10: float | None = None
-    full_avg60: float | None = None
-    full_avg300: float | None = None
+    full_avg10_percent: float | None = None
+    full_avg60_percent: float | None = None
+    full_avg300_percent: float | None = None
     full_total: float | None = None
 
 

@@ -56,7 +56,7 @@ class InterfaceCounters(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class Interface(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A network interface: identity, link state, addresses and counters.
 
-    ``speed`` is the negotiated link speed in bits per second (``None`` when unknown, down, or
+    ``speed_bits_per_second`` is the negotiated link speed in bits per second (``None`` when unknown, down, or
     virtual); ``mtu`` in bytes; ``mac`` as ``aa:bb:cc:dd:ee:ff``. ``is_up`` / ``is_running`` are
     ``None`` only when the interface's flags cannot be read.
     """
@@ -69,7 +69,7 @@ class Interface(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     has_carrier: bool | None = None
     operstate: str | None = None
     mtu: int | None = None
-    speed: int | None = None
+    speed_bits_per_second: int | None = None
     duplex: Literal["full", "half"] | None = None
     mac: str | None = None
     addresses: tuple[Address, ...] = ()

@@ -12,11 +12,11 @@ PowerRailSource = Literal["rapl", "hwmon", "battery", "gpu", "smc", "ioreport"]
 class PowerRail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One measured power domain.
 
-    ``power`` is the average draw in watts over the measurement interval (``Power.interval``) or the
-    instantaneous reading the hardware gives; ``energy`` is the hardware's cumulative energy counter in
-    joules (it wraps at ``energy_range`` joules for RAPL). ``power_limit`` and ``max_power`` are the
+    ``watts`` is the average draw in watts over the measurement interval (``Power.interval``) or the
+    instantaneous reading the hardware gives; ``joules`` is the hardware's cumulative energy counter in
+    joules (it wraps at ``energy_range_joules`` joules for RAPL). ``limit_watts`` and ``max_watts`` are the
     configured long-term limit and the hardware maximum in watts. When a rail exists but cannot be read
-    (RAPL ``energy_uj`` is root-only since Linux 5.10), ``power`` and ``energy`` are ``None`` and
+    (RAPL ``energy_uj`` is root-only since Linux 5.10), ``watts`` and ``joules`` are ``None`` and
     ``unavailable_reason`` says why (``"needs root"``) — never a fake 0.
 
     Rails overlap (a RAPL package contains its cores), so do not add them up.
@@ -26,11 +26,11 @@ class PowerRail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     source: PowerRailSource
     domain: str | None = None
     index: int | None = None
-    power: float | None = None
-    energy: float | None = None
-    energy_range: float | None = None
-    power_limit: float | None = None
-    max_power: float | None = None
+    watts: float | None = None
+    joules: float | None = None
+    energy_range_joules: float | None = None
+    limit_watts: float | None = None
+    max_watts: float | None = None
     unavailable_reason: str | None = None
     path: str | None = None
 
@@ -48,7 +48,7 @@ class Power(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     @property
     def package(self) -> float | None:
         """Watts drawn by all CPU packages together (RAPL ``package`` domains), or ``None``."""
-        values = [r.power for r in self.rails if r.domain == "package" and r.source == "rapl"]
+        values = [r.watts for r in self.rails if r.domain == "package" and r.source == "rapl"]
         known = [v for v in values if v is not None]
         return sum(known) if known and len(known) == len(values) else None
 

@@ -71,7 +71,7 @@ class Process(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     #: macOS: runs under Rosetta translation.
     translated: bool | None = None
     #: macOS: energy billed to the process since it started, in joules.
-    energy: float | None = None
+    energy_joules: float | None = None
     #: The process's sockets (TCP, UDP and unix, from its own network namespace). Filled only by
     #: ``process(pid)``, never by ``processes()`` (which stays cheap); ``None`` when not read or
     #: not permitted. ``process_connections(pid, kind)`` selects a kind.

@@ -29,7 +29,7 @@ class TemperatureSensor(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     (``platform_coretemp_0``, ``nvme_nvme0``), so it survives reboots where ``hwmonN`` numbers do
     not; ``chip_name`` is the driver's name for it (``coretemp``, ``nvme``). ``sensor`` is the
     attribute prefix (``temp1``) and ``label`` the chip's own label (``Core 0``, ``Composite``).
-    ``max``, ``min``, ``critical``, ``critical_hysteresis`` and ``emergency`` are the chip's limits
+    ``max_celsius``, ``min_celsius``, ``critical_celsius``, ``critical_hysteresis_celsius`` and ``emergency_celsius`` are the chip's limits
     in °C (``None`` where the chip has none or reports an unset sentinel such as 0 K or 0xFFFF K).
     ``alarm`` and ``critical_alarm`` are the chip's alarm flags. ``kind`` classifies the sensor.
     ``device`` is the real path of the chip's device in sysfs (``None`` without a device link).
@@ -40,12 +40,12 @@ class TemperatureSensor(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     sensor: str
     label: str | None = None
     kind: SensorKind = "other"
-    current: float
-    max: float | None = None
-    min: float | None = None
-    critical: float | None = None
-    critical_hysteresis: float | None = None
-    emergency: float | None = None
+    celsius: float
+    max_celsius: float | None = None
+    min_celsius: float | None = None
+    critical_celsius: float | None = None
+    critical_hysteresis_celsius: float | None = None
+    emergency_celsius: float | None = None
     alarm: bool | None = None
     critical_alarm: bool | None = None
     device: str | None = None
@@ -57,30 +57,30 @@ class TemperatureSensor(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     @property
     def near_critical(self) -> bool:
-        """True when the critical alarm is raised or ``current`` is within 5 °C of ``critical``."""
+        """True when the critical alarm is raised or ``celsius`` is within 5 °C of ``critical_celsius``."""
         if self.critical_alarm:
             return True
-        return self.critical is not None and self.current >= self.critical - 5.0
+        return self.critical_celsius is not None and self.celsius >= self.critical_celsius - 5.0
 
 
 class TripPoint(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """A thermal zone's trip point: at ``temperature`` °C the kernel acts as ``type`` says.
+    """A thermal zone's trip point: at ``celsius`` °C the kernel acts as ``type`` says.
 
     ``type`` is ``critical`` (orderly shutdown), ``hot``, ``passive`` (throttle) or ``active``
-    (start a fan), or another string a driver reports. ``hysteresis`` is in kelvin (a difference,
+    (start a fan), or another string a driver reports. ``hysteresis_celsius`` is in kelvin (a difference,
     so equal to °C); ``None`` where the zone has none.
     """
 
     index: int
     type: str
-    temperature: float | None = None
-    hysteresis: float | None = None
+    celsius: float | None = None
+    hysteresis_celsius: float | None = None
 
 
 class ThermalZone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A kernel thermal zone (Linux ``/sys/class/thermal/thermal_zoneN``).
 
-    ``temperature`` is in °C and may be negative; ``None`` when the zone cannot be read now.
+    ``celsius`` is in °C and may be negative; ``None`` when the zone cannot be read now.
     ``type`` is the zone's type string (``acpitz``, ``x86_pkg_temp``, ``cpu-thermal``); ``mode``
     is ``enabled`` or ``disabled``; ``policy`` is the governor (``step_wise``).
     """
@@ -88,18 +88,16 @@ class ThermalZone(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     name: str
     type: str
     kind: SensorKind = "other"
-    temperature: float | None = None
+    celsius: float | None = None
     mode: str | None = None
     policy: str | None = None
     trip_points: tuple[TripPoint, ...] = ()
 
     @property
-    def critical(self) -> float | None:
-        """The lowest ``critical`` trip temperature in °C, if the zone has one."""
+    def critical_celsius(self) -> float | None:
+        """The lowest ``critical`` trip point's temperature in °C, if the zone has one."""
         temps = [
-            t.temperature
-            for t in self.trip_points
-            if t.type == "critical" and t.temperature is not None
+            t.celsius for t in self.trip_points if t.type == "critical" and t.celsius is not None
         ]
         return min(temps) if temps else None
 
@@ -134,11 +132,11 @@ class Temperatures(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     def highest(self, kind: SensorKind | None = None) -> float | None:
         """The highest temperature in °C among sensors and zones (of ``kind`` if given)."""
-        values = [s.current for s in self.sensors if kind is None or s.kind == kind]
+        values = [s.celsius for s in self.sensors if kind is None or s.kind == kind]
         values += [
-            z.temperature
+            z.celsius
             for z in self.zones
-            if z.temperature is not None and (kind is None or z.kind == kind)
+            if z.celsius is not None and (kind is None or z.kind == kind)
         ]
         return max(values) if values else None
 

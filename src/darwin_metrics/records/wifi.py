@@ -64,13 +64,13 @@ class WiFi(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One wireless interface and, when associated, its link.
 
     ``ssid`` is the network name (``None`` when not associated or hidden); ``bssid`` the access
-    point's hardware address (``aa:bb:cc:dd:ee:ff``). ``frequency`` is the operating frequency in
-    hertz, ``channel`` its IEEE channel number, ``band`` the band it lies in, ``channel_width`` in
-    hertz. ``signal`` and ``signal_avg`` are received power in dBm (negative; closer to 0 is
-    stronger), ``noise`` the channel's noise floor in dBm. ``quality_percent`` is the driver's link
+    point's hardware address (``aa:bb:cc:dd:ee:ff``). ``frequency_hertz`` is the operating frequency in
+    hertz, ``channel`` its IEEE channel number, ``band`` the band it lies in, ``channel_width_hertz`` in
+    hertz. ``signal_dbm`` and ``signal_avg_dbm`` are received power in dBm (negative; closer to 0 is
+    stronger), ``noise_dbm`` the channel's noise floor in dBm. ``quality_percent`` is the driver's link
     quality (0-100; ``/proc/net/wireless`` link value out of 70, the cfg80211 scale).
-    ``tx_bitrate``/``rx_bitrate`` are the last data rates in bits per second. ``connected_time``
-    is seconds since association; ``tx_power`` in dBm. ``counters`` are the interface's own traffic
+    ``tx_bits_per_second``/``rx_bits_per_second`` are the last data rates in bits per second. ``connected_time``
+    is seconds since association; ``tx_power_dbm`` in dBm. ``counters`` are the interface's own traffic
     counters (sysfs statistics), ``station`` the per-peer counters. Any figure the driver does not
     give is ``None``.
     """
@@ -81,18 +81,18 @@ class WiFi(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     mac: str | None = None
     ssid: str | None = None
     bssid: str | None = None
-    frequency: float | None = None
+    frequency_hertz: float | None = None
     channel: int | None = None
     band: WiFiBand | None = None
-    channel_width: float | None = None
-    signal: float | None = None
-    signal_avg: float | None = None
-    noise: float | None = None
+    channel_width_hertz: float | None = None
+    signal_dbm: float | None = None
+    signal_avg_dbm: float | None = None
+    noise_dbm: float | None = None
     quality_percent: float | None = None
-    tx_bitrate: float | None = None
-    rx_bitrate: float | None = None
+    tx_bits_per_second: float | None = None
+    rx_bits_per_second: float | None = None
     connected_time: float | None = None
-    tx_power: float | None = None
+    tx_power_dbm: float | None = None
     station: WiFiStation | None = None
     discarded: WiFiDiscarded | None = None
     counters: InterfaceCounters | None = None

@@ -221,8 +221,8 @@ def topology(
                     logical_count=level.logical,
                     physical_count=level.physical,
                     cores=tuple(sorted(i for i, x in letters.items() if letter and x == letter)),
-                    min_frequency=min(table) if table else None,
-                    max_frequency=max(table) if table else None,
+                    min_hertz=min(table) if table else None,
+                    max_hertz=max(table) if table else None,
                 )
             )
     else:
@@ -237,8 +237,8 @@ def topology(
                     logical_count=count if count is not None else (len(cores) or None),
                     physical_count=count if count is not None else (len(cores) or None),
                     cores=cores,
-                    min_frequency=min(table) if table else None,
-                    max_frequency=max(table) if table else None,
+                    min_hertz=min(table) if table else None,
+                    max_hertz=max(table) if table else None,
                 )
             )
     ranges = {
@@ -294,8 +294,8 @@ def build_cpu(
                 index=index,
                 times=core_times,
                 frequency=CoreFrequency(
-                    min=low_high[0] if low_high else None,
-                    max=low_high[1] if low_high else None,
+                    min_hertz=low_high[0] if low_high else None,
+                    max_hertz=low_high[1] if low_high else None,
                 ),
                 package=0,
                 cluster=topo.core_cluster.get(index),
@@ -319,5 +319,5 @@ def build_cpu(
         soft_interrupts=soft_interrupts,
         boot_time=boot_time,
         clusters=topo.clusters,
-        nominal_frequency=float(nominal) if nominal else None,
+        nominal_hertz=float(nominal) if nominal else None,
     )

@@ -223,5 +223,5 @@ def process(
         num_fds=basic.get("num_fds"),
         io=ProcessIO(read_bytes=usage.disk_read, write_bytes=usage.disk_write) if usage else None,
         translated=info.translated if info else None,
-        energy=usage.energy if usage else None,
+        energy_joules=usage.energy if usage else None,
     )

@@ -78,12 +78,12 @@ def parse_pressure(data: bytes, source: str) -> PressureStall:
     some = lines.get(b"some")
     full = lines.get(b"full")
     return PressureStall(
-        some_avg10=some[0] if some else None,
-        some_avg60=some[1] if some else None,
-        some_avg300=some[2] if some else None,
+        some_avg10_percent=some[0] if some else None,
+        some_avg60_percent=some[1] if some else None,
+        some_avg300_percent=some[2] if some else None,
         some_total=some[3] if some else None,
-        full_avg10=full[0] if full else None,
-        full_avg60=full[1] if full else None,
-        full_avg300=full[2] if full else None,
+        full_avg10_percent=full[0] if full else None,
+        full_avg60_percent=full[1] if full else None,
+        full_avg300_percent=full[2] if full else None,
         full_total=full[3] if full else None,
     )
