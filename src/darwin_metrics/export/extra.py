@@ -249,7 +249,7 @@ def emit_cgroup(out: Exposition, r: Readings) -> None:
             cpu.effective_cpus,
             labels,
         )
-        for name, value, doc in (
+        cpu_counters: tuple[tuple[str, float | None, str], ...] = (
             ("cpu_usage_seconds_total", cpu.usage, "CPU seconds used by the cgroup."),
             ("cpu_throttled_seconds_total", cpu.throttled, "Seconds the cgroup was throttled."),
             ("cpu_periods_total", cpu.periods, "CPU quota enforcement periods."),
@@ -258,8 +258,9 @@ def emit_cgroup(out: Exposition, r: Readings) -> None:
                 cpu.throttled_periods,
                 "Periods the cgroup was throttled.",
             ),
-        ):
-            out.counter(f"darwin_metrics_cgroup_{name}", doc, value, labels)
+        )
+        for name, seconds, doc in cpu_counters:
+            out.counter(f"darwin_metrics_cgroup_{name}", doc, seconds, labels)
     if group.pids is not None:
         out.gauge("darwin_metrics_cgroup_pids", "Tasks in the cgroup.", group.pids.count, labels)
         out.gauge(

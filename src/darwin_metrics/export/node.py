@@ -67,6 +67,8 @@ def emit_cpufreq(out: Exposition, r: Readings) -> None:
     for core in cpu.cores:
         labels = {"cpu": str(core.index)}
         freq = core.frequency
+        if freq.scaling_min_hertz is None and freq.scaling_max_hertz is None:
+            continue  # no cpufreq policy: the clock came from /proc/cpuinfo, not from scaling
         out.gauge(
             "node_cpu_scaling_frequency_hertz",
             "Current scaled CPU thread frequency in hertz.",
