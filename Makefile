@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench integration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# System binaries the `integration` tests use, one package per line (other features add theirs).
+INTEGRATION_APT := \
+	prometheus \
+	prometheus-node-exporter \
+	wrk \
+	openssl
+
+integration: $(VENV)/.dev-installed
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(INTEGRATION_APT)
+	$(BIN)/python -m pytest -m integration -rs
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
