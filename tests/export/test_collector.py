@@ -51,7 +51,7 @@ def ne_backend(tree: Tree) -> LinuxBackend:
 
 def test_one_scrape_reads_each_family_once(ne_tree: Tree) -> None:
     backend = Counting(ne_backend(ne_tree))
-    collector = SnapshotCollector(backend, top_processes=3)  # type: ignore[arg-type]
+    collector = SnapshotCollector(backend, collectors=COLLECTOR_NAMES, top_processes=3)  # type: ignore[arg-type]
     exposition(collector)
     assert backend.calls, "nothing was read"
     assert max(backend.calls.values()) == 1, backend.calls
@@ -90,7 +90,8 @@ def test_selection_limits_families_and_reads(ne_tree: Tree) -> None:
 
 
 def test_select_defaults_disabling_and_unknown_names() -> None:
-    assert select() == COLLECTOR_NAMES
+    assert select() == tuple(n for n in COLLECTOR_NAMES if n not in ("connections", "processes"))
+    assert select(None, [], ["connections", "processes"]) == COLLECTOR_NAMES
     assert "wifi" not in select(None, ["wifi"])
     assert select(["cpu", "gpu"], ["gpu"]) == ("cpu",)
     with pytest.raises(ValueError, match="unknown collector"):

@@ -209,7 +209,7 @@ def _hostile_clients(port: int, stop: threading.Event, failures: list[str]) -> N
 
 def test_wrk_50_connections_for_10_seconds(serve: object) -> None:
     binary = need("wrk")
-    process, port = serve("--top-processes", "5")  # type: ignore[operator]
+    process, port = serve("--collector.processes", "--collector.connections")  # type: ignore[operator]
     url = f"http://127.0.0.1:{port}/metrics"
     wait_for(url)
     for _ in range(3):

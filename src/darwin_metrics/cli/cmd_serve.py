@@ -68,9 +68,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--collectors",
         metavar="LIST",
-        help=f"comma-separated collectors to run (default: all): {', '.join(COLLECTORS)}",
+        help="comma-separated collectors to run (default: all but connections and processes): "
+        + ", ".join(COLLECTORS),
     )
     for name in COLLECTORS:
+        parser.add_argument(
+            f"--collector.{name}",
+            dest="added",
+            action="append_const",
+            const=name,
+            help=argparse.SUPPRESS,
+        )
         parser.add_argument(
             f"--no-collector.{name}",
             dest="disabled",
@@ -83,7 +91,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_count,
         default=5,
         metavar="N",
-        help="export the N busiest and N largest processes (default 5, 0 for none)",
+        help="with --collector.processes: export the N busiest and N largest processes (default 5)",
     )
     parser.add_argument("--db", metavar="PATH", help="history database for the live page")
     parser.add_argument(
@@ -93,8 +101,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="S",
         help="the live page's refresh interval in seconds (default 2)",
     )
-    parser.epilog = "Disable one collector with --no-collector.NAME (e.g. --no-collector.wifi)."
-    parser.set_defaults(handler=run, disabled=[])
+    parser.epilog = (
+        "Add one collector with --collector.NAME (e.g. --collector.connections), leave one out "
+        "with --no-collector.NAME (e.g. --no-collector.wifi)."
+    )
+    parser.set_defaults(handler=run, disabled=[], added=[])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         host, port = parse_listen(args.listen)
         enabled = args.collectors.split(",") if args.collectors else None
-        names = select([n.strip() for n in enabled] if enabled else None, args.disabled)
+        names = select([n.strip() for n in enabled] if enabled else None, args.disabled, args.added)
     except ValueError as exc:
         raise CLIError(str(exc), code=2) from None
     try:

@@ -81,9 +81,16 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
         ("connection_counts",),
         extra.emit_connections,
         "sockets by state, listening ports with owners",
+        default=False,  # finding owners scans every process's descriptors: several ms a scrape
     ),
     CollectorSpec("cgroup", ("cgroup",), extra.emit_cgroup, "cgroup limits, usage and events"),
-    CollectorSpec("processes", ("processes",), None, "process states and the top processes"),
+    CollectorSpec(
+        "processes",
+        ("processes",),
+        None,
+        "process states and the top processes",
+        default=False,  # a full process-table read: as node_exporter's processes collector, opt-in
+    ),
 )
 COLLECTOR_NAMES = tuple(spec.name for spec in COLLECTORS)
 DEFAULT_TOP_PROCESSES = 5
@@ -98,12 +105,16 @@ _READERS: dict[str, Callable[[Backend], Any]] = {
 }
 
 
-def select(enabled: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> tuple[str, ...]:
-    """Collector names to run: ``enabled`` (default: every default collector) minus ``disabled``.
-
-    ``ValueError`` names an unknown collector.
+def select(
+    enabled: Iterable[str] | None = None,
+    disabled: Iterable[str] = (),
+    added: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """Collector names to run: ``enabled`` (default: the default collectors) plus ``added``, minus
+    ``disabled``. ``ValueError`` names an unknown collector.
     """
-    chosen = list(enabled) if enabled is not None else [c.name for c in COLLECTORS if c.default]
+    base = list(enabled) if enabled is not None else [c.name for c in COLLECTORS if c.default]
+    chosen = base + list(added)
     off = list(disabled)
     unknown = sorted(set(chosen + off) - set(COLLECTOR_NAMES))
     if unknown:
@@ -116,7 +127,8 @@ def select(enabled: Iterable[str] | None = None, disabled: Iterable[str] = ()) -
 class SnapshotCollector(Collector):
     """A prometheus-client collector that reads the system once per scrape.
 
-    ``collectors`` are names from :data:`COLLECTOR_NAMES` (default: all); ``top_processes`` bounds
+    ``collectors`` are names from :data:`COLLECTOR_NAMES` (default: the default ones, every
+    collector but ``connections`` and ``processes``); ``top_processes`` bounds
     the per-process series (the N busiest by CPU plus the N largest by memory; 0 for none).
     """
 
