@@ -8,6 +8,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from darwin_metrics.backend import Backend
 from darwin_metrics.cli import cmd_serve
@@ -264,3 +266,16 @@ def test_fan_power_and_connection_families_from_records() -> None:
             ("protocol", "tcp"),
         ): 1.0
     }
+
+
+@given(
+    st.text(max_size=30),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+def test_any_label_value_round_trips_through_the_exposition(label: str, value: float) -> None:
+    out = Exposition()
+    out.gauge("darwin_metrics_test", "A test.", value, {"label": label})
+    out.counter("darwin_metrics_test_events_total", "Events.", abs(value), {"label": label})
+    text = _text(out)
+    assert values(text, "darwin_metrics_test") == {(("label", label),): value}
+    assert values(text, "darwin_metrics_test_events_total") == {(("label", label),): abs(value)}

@@ -130,11 +130,11 @@ class ExporterServer(HTTPServer):
         self.max_connections = max_connections
         self.header_timeout = header_timeout
         self.io_timeout = io_timeout
-        self.deadlines = _Deadlines()
         self._slots = threading.BoundedSemaphore(max_connections)
         self._active = 0
         self._active_lock = threading.Lock()
-        super().__init__(address, ExporterHandler)
+        super().__init__(address, ExporterHandler)  # binds: raises OSError before any thread starts
+        self.deadlines = _Deadlines()
 
     @property
     def saturated(self) -> bool:
