@@ -164,7 +164,9 @@ class ExporterServer(HTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.deadlines.stop()
+        deadlines: _Deadlines | None = getattr(self, "deadlines", None)  # None: the bind failed
+        if deadlines is not None:
+            deadlines.stop()
 
 
 class ExporterHandler(BaseHTTPRequestHandler):
