@@ -19,10 +19,13 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
+from darwin_metrics.backend import Backend
 from darwin_metrics.cli.main import main
 from darwin_metrics.export.otel import instrument
 from darwin_metrics.linux.backend import LinuxBackend
+from darwin_metrics.records import CPU
 from tests.conftest import Tree
+from tests.support import make
 
 
 def collect(reader: InMemoryMetricReader) -> dict[str, Any]:
@@ -153,3 +156,30 @@ def test_otel_command_pushes_otlp_http_protobuf() -> None:
 
 def test_otel_command_rejects_a_non_http_endpoint() -> None:
     assert main(["otel", "--endpoint", "grpc://127.0.0.1:4317", "--count", "1"]) == 2
+
+
+class _MovingCPU(Backend):
+    """A backend whose only family is a CPU whose counters advance between reads (synthetic)."""
+
+    def __init__(self) -> None:
+        self.step = 0
+
+    def cpu(self) -> CPU:
+        self.step += 1
+        n = float(self.step)
+        cores = [make.core(0, user=3 * n, system=1 * n, idle=4 * n), make.core(1, idle=8 * n)]
+        return make.cpu(cores)
+
+
+def test_cpu_utilization_is_the_share_of_each_mode_between_collections() -> None:
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    instrument(provider, backend=_MovingCPU(), top_processes=0)
+    first = collect(reader)
+    assert "system.cpu.utilization" not in first or not points(first["system.cpu.utilization"])
+    second = points(collect(reader)["system.cpu.utilization"])
+    assert second[(("cpu.logical_number", 0), ("cpu.mode", "user"))] == pytest.approx(3 / 8)
+    assert second[(("cpu.logical_number", 0), ("cpu.mode", "system"))] == pytest.approx(1 / 8)
+    assert second[(("cpu.logical_number", 0), ("cpu.mode", "idle"))] == pytest.approx(4 / 8)
+    assert second[(("cpu.logical_number", 1), ("cpu.mode", "idle"))] == pytest.approx(1.0)
+    provider.shutdown()
