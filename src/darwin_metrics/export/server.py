@@ -60,7 +60,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 class _Deadlines:
-    """Shuts down sockets whose deadline passed (one thread for every connection)."""
+    """Shuts down sockets whose deadline passed; one thread keeps the deadlines of every connection."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, socket.socket]] = []
