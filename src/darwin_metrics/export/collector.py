@@ -128,8 +128,9 @@ class SnapshotCollector(Collector):
     """A prometheus-client collector that reads the system once per scrape.
 
     ``collectors`` are names from :data:`COLLECTOR_NAMES` (default: the default ones, every
-    collector but ``connections`` and ``processes``); ``top_processes`` bounds
-    the per-process series (the N busiest by CPU plus the N largest by memory; 0 for none).
+    collector but ``connections`` and ``processes``); ``top_processes`` bounds the per-process
+    series of the ``processes`` collector (the N busiest by CPU plus the N largest by memory; 0
+    for the process counts only).
     """
 
     def __init__(
@@ -193,8 +194,6 @@ class SnapshotCollector(Collector):
         values: dict[str, Any] = {}
         with backend.shared_reads():
             for name in self._families:
-                if name == "processes" and self.top_processes == 0:
-                    continue
                 values[name] = _read(name, backend)
         self.reads += 1
         sources = values.pop("power_sources", None)
