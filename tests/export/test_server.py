@@ -121,8 +121,14 @@ def test_tls_serves_https_and_survives_plain_http(tmp_path: Path) -> None:
     path.write_text("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
     config = load(str(path))
     context = ssl.create_default_context(cafile=str(certs["ca.crt"]))
-    with running(Fixed(), web_config=config, header_timeout=2.0) as server:
+    with running(Fixed(), web_config=config, header_timeout=1.0) as server:
+        host, port = server.server_address[:2]
+        silent = socket.create_connection((host, port), timeout=5)  # never starts the handshake
         status, _, body = get(base_url(server, "https") + "/metrics", context=context)
+        started = time.monotonic()
+        assert silent.recv(10) == b""  # cut off at the header deadline
+        assert time.monotonic() - started < 3.0
+        silent.close()
         with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
             urllib.request.urlopen(base_url(server) + "/metrics", timeout=5).read()
         again, _, _ = get(base_url(server, "https") + "/metrics", context=context)

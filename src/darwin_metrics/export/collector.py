@@ -225,3 +225,6 @@ def _read(name: str, backend: Backend) -> Any:
     except (DarwinMetricsError, OSError) as exc:
         log.debug("family %s failed: %s", name, exc)
         return None
+    except Exception:  # a backend bug in one family never fails the scrape
+        log.debug("family %s failed", name, exc_info=True)
+        return None

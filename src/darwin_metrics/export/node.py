@@ -308,7 +308,7 @@ def emit_netclass(out: Exposition, r: Readings) -> None:
         info = {
             "device": iface.name,
             "address": iface.mac or "",
-            "adminstate": "up" if iface.is_up else "down",
+            "adminstate": {True: "up", False: "down", None: "unknown"}[iface.is_up],
             "duplex": iface.duplex or "",
             "operstate": iface.operstate or "",
         }
