@@ -81,6 +81,15 @@ def test_names_units_and_attributes_follow_the_conventions(ne_reader: Any) -> No
     sensor = temps.sensors[0]
     matching = [v for k, v in hw.items() if dict(k)["hw.id"] == sensor.id]
     assert matching == [sensor.celsius]
+    rails = {r.name: r for r in backend.power(interval=0.0).rails if r.joules is not None}
+    energy = {
+        dict(k)["hw.id"]: (dict(k)["hw.type"], v) for k, v in points(metrics["hw.energy"]).items()
+    }
+    assert rails and {name: energy[name][1] for name in rails} == {
+        n: r.joules for n, r in rails.items()
+    }
+    assert energy["package-0"][0] == "cpu"
+    assert metrics["hw.energy"].unit == "J"
 
 
 def test_one_collection_reads_the_system_once(ne_reader: Any) -> None:

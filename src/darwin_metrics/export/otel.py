@@ -398,13 +398,30 @@ def _hw_fan_speed(r: Readings) -> Iterable[Observation]:
             )
 
 
+#: Power-rail domains → the conventions' ``hw.type`` values; other rails are the ``enclosure``.
+_HW_TYPES = {
+    "package": "cpu",
+    "core": "cpu",
+    "uncore": "cpu",
+    "cpu": "cpu",
+    "dram": "memory",
+    "gpu": "gpu",
+    "battery": "battery",
+}
+
+
+def _rail_attributes(rail: Any) -> dict[str, str]:
+    hw_type = _HW_TYPES.get(rail.domain or "", _HW_TYPES.get(rail.source, "enclosure"))
+    return {"hw.id": rail.name, "hw.name": rail.domain or rail.name, "hw.type": hw_type}
+
+
 def _hw_power(r: Readings) -> Iterable[Observation]:
     power = r.snapshot.power
     for rail in power.rails if power is not None else ():
         if rail.watts is not None:
             yield Observation(
                 rail.watts,
-                {"hw.id": rail.name, "hw.name": rail.domain or rail.name, "hw.type": rail.source},
+                _rail_attributes(rail),
             )
     for gpu in r.snapshot.gpus or ():
         if gpu.power_watts is not None:
@@ -417,7 +434,7 @@ def _hw_energy(r: Readings) -> Iterable[Observation]:
         if rail.joules is not None:
             yield Observation(
                 rail.joules,
-                {"hw.id": rail.name, "hw.name": rail.domain or rail.name, "hw.type": rail.source},
+                _rail_attributes(rail),
             )
     for gpu in r.snapshot.gpus or ():
         if gpu.energy_joules is not None:
