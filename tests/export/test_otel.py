@@ -81,7 +81,7 @@ def test_names_units_and_attributes_follow_the_conventions(ne_reader: Any) -> No
     sensor = temps.sensors[0]
     matching = [v for k, v in hw.items() if dict(k)["hw.id"] == sensor.id]
     assert matching == [sensor.celsius]
-    rails = {r.name: r for r in backend.power(interval=0.0).rails if r.joules is not None}
+    rails = {r.name: r for r in backend.power().rails if r.joules is not None}
     energy = {
         dict(k)["hw.id"]: (dict(k)["hw.type"], v) for k, v in points(metrics["hw.energy"]).items()
     }

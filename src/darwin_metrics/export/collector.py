@@ -95,11 +95,10 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
 COLLECTOR_NAMES = tuple(spec.name for spec in COLLECTORS)
 DEFAULT_TOP_PROCESSES = 5
 
-#: How each family is read for a scrape. Power is read without waiting (watts come from the energy
-#: counters' change since the previous scrape); listening ports are read with their owners.
+#: How each family is read for a scrape: as the snapshot reads it, except that listening ports are
+#: read with their owners and power sources (batteries and adapters) are read whole.
 _READERS: dict[str, Callable[[Backend], Any]] = {
     **dict(FAMILIES),
-    "power": lambda b: b.power(interval=0.0),
     "connection_counts": lambda b: b.connection_counts(pids=True),
     "power_sources": lambda b: b.power_sources(),
 }

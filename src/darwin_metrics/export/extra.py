@@ -160,7 +160,7 @@ def emit_power(out: Exposition, r: Readings) -> None:
         labels = {"rail": rail.name, "source": rail.source, "domain": rail.domain or ""}
         out.gauge(
             "darwin_metrics_power_rail_watts",
-            "Power drawn by a rail in watts, averaged since the previous scrape.",
+            "Power drawn by a rail in watts (rails with an instantaneous reading).",
             rail.watts,
             labels,
         )
