@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from darwin_metrics.backend import Backend
 from darwin_metrics.cli import cmd_serve
-from darwin_metrics.export import extra, node
+from darwin_metrics.export import extra, node_hardware, node_system
 from darwin_metrics.export.collector import COLLECTOR_NAMES, SnapshotCollector, select
 from darwin_metrics.export.exposition import Exposition
 from darwin_metrics.export.readings import Readings
@@ -145,7 +145,7 @@ def test_top_processes_are_bounded() -> None:
 def test_darwin_memory_uses_node_exporter_darwin_names() -> None:
     mem = make.memory()
     out = Exposition()
-    node.emit_meminfo(
+    node_system.emit_meminfo(
         out, Readings(snapshot=Snapshot(timestamp=0.0, platform="darwin", memory=mem))
     )
     names = {f.name for f in out.families()}
@@ -241,7 +241,7 @@ def test_fan_power_and_connection_families_from_records() -> None:
     extra.emit_fans(out, readings)
     extra.emit_power(out, readings)
     extra.emit_connections(out, readings)
-    node.emit_rapl(out, readings)
+    node_hardware.emit_rapl(out, readings)
     text = _text(out)
     assert values(text, "darwin_metrics_fan_duty_ratio") == {
         (("chip", "nct6779"), ("fan", "fan1")): 0.4

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.collect import FAMILIES
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
-from darwin_metrics.export import extra, node
+from darwin_metrics.export import extra, node_hardware, node_network, node_system
 from darwin_metrics.export.exposition import Exposition
 from darwin_metrics.export.readings import Readings
 from darwin_metrics.records.process import Process
@@ -48,31 +48,37 @@ class CollectorSpec:
 #: Every collector, in exposition order. ``processes`` is emitted by the collector itself (it needs
 #: the ``--top-processes`` count), so its ``emit`` is ``None``.
 COLLECTORS: tuple[CollectorSpec, ...] = (
-    CollectorSpec("cpu", ("cpu", "thermal"), node.emit_cpu, "CPU seconds per mode, throttles"),
     CollectorSpec(
-        "cpufreq", ("cpu", "power_management"), node.emit_cpufreq, "CPU frequency scaling"
+        "cpu", ("cpu", "thermal"), node_system.emit_cpu, "CPU seconds per mode, throttles"
     ),
-    CollectorSpec("loadavg", ("cpu",), node.emit_loadavg, "load averages"),
-    CollectorSpec("stat", ("cpu",), node.emit_stat, "boot time, context switches, forks"),
-    CollectorSpec("meminfo", ("memory",), node.emit_meminfo, "memory and swap"),
-    CollectorSpec("pressure", ("memory",), node.emit_pressure, "pressure stall information"),
-    CollectorSpec("diskstats", ("disks",), node.emit_diskstats, "block device I/O"),
-    CollectorSpec("filesystem", ("volumes",), node.emit_filesystem, "file system capacity"),
-    CollectorSpec("netdev", ("interfaces",), node.emit_netdev, "network traffic counters"),
-    CollectorSpec("netclass", ("interfaces",), node.emit_netclass, "network link state"),
-    CollectorSpec("netstat", ("network_stats",), node.emit_netstat, "SNMP protocol counters"),
-    CollectorSpec("wifi", ("wifi",), node.emit_wifi, "Wi-Fi association and link"),
-    CollectorSpec("hwmon", ("temperatures", "fans"), node.emit_hwmon, "chip sensors and fans"),
     CollectorSpec(
-        "thermal_zone", ("temperatures",), node.emit_thermal_zone, "thermal zones, cooling"
+        "cpufreq", ("cpu", "power_management"), node_system.emit_cpufreq, "CPU frequency scaling"
+    ),
+    CollectorSpec("loadavg", ("cpu",), node_system.emit_loadavg, "load averages"),
+    CollectorSpec("stat", ("cpu",), node_system.emit_stat, "boot time, context switches, forks"),
+    CollectorSpec("meminfo", ("memory",), node_system.emit_meminfo, "memory and swap"),
+    CollectorSpec("pressure", ("memory",), node_system.emit_pressure, "pressure stall information"),
+    CollectorSpec("diskstats", ("disks",), node_system.emit_diskstats, "block device I/O"),
+    CollectorSpec("filesystem", ("volumes",), node_system.emit_filesystem, "file system capacity"),
+    CollectorSpec("netdev", ("interfaces",), node_network.emit_netdev, "network traffic counters"),
+    CollectorSpec("netclass", ("interfaces",), node_network.emit_netclass, "network link state"),
+    CollectorSpec(
+        "netstat", ("network_stats",), node_network.emit_netstat, "SNMP protocol counters"
+    ),
+    CollectorSpec("wifi", ("wifi",), node_network.emit_wifi, "Wi-Fi association and link"),
+    CollectorSpec(
+        "hwmon", ("temperatures", "fans"), node_hardware.emit_hwmon, "chip sensors and fans"
+    ),
+    CollectorSpec(
+        "thermal_zone", ("temperatures",), node_hardware.emit_thermal_zone, "thermal zones, cooling"
     ),
     CollectorSpec(
         "powersupplyclass",
         ("power_sources",),
-        node.emit_powersupplyclass,
+        node_hardware.emit_powersupplyclass,
         "batteries and adapters",
     ),
-    CollectorSpec("rapl", ("power",), node.emit_rapl, "RAPL energy counters"),
+    CollectorSpec("rapl", ("power",), node_hardware.emit_rapl, "RAPL energy counters"),
     CollectorSpec("gpu", ("gpus",), extra.emit_gpu, "GPUs (darwin_metrics_gpu_*)"),
     CollectorSpec("fans", ("fans",), extra.emit_fans, "fan duty and mode (darwin_metrics_fan_*)"),
     CollectorSpec("power", ("power",), extra.emit_power, "power rails in watts"),
