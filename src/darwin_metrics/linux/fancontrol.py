@@ -639,7 +639,10 @@ class FanController:
             state = self._state
             if state is None or self._tripped is not None:
                 return
-            self._tripped = reason
             log.warning("fan %s: %s; returning it to automatic control", self.fan.id, reason)
-            if not self._automatic(state):
-                full_speed(state)
+            try:
+                if not self._automatic(state):
+                    full_speed(state)
+            finally:
+                # set once the fan is safe, so whoever sees ``tripped`` sees the safe setting
+                self._tripped = reason
