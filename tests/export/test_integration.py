@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -43,14 +44,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(url: str, deadline: float = 30.0, **kw: object) -> None:
+def wait_for(url: str, deadline: float = 60.0, answered: bool = False, **kw: object) -> None:
+    """Poll ``url`` until it returns 200 (or, with ``answered``, any HTTP status at all)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         try:
             urllib.request.urlopen(url, timeout=2, **kw).read()  # type: ignore[call-overload]
             return
         except urllib.error.HTTPError:
-            return  # it answers (401 and friends count)
+            if answered:
+                return
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} did not come up in {deadline} s")
@@ -149,7 +153,11 @@ scrape_configs:
         deadline = time.monotonic() + 60
         up: dict[str, float] = {}
         while time.monotonic() < deadline:
-            up = {r["metric"]["job"]: float(r["value"][1]) for r in query(url, "up")}  # type: ignore[index]
+            try:
+                up = {r["metric"]["job"]: float(r["value"][1]) for r in query(url, "up")}  # type: ignore[index]
+            except urllib.error.HTTPError:  # 503 while Prometheus finishes starting
+                time.sleep(0.5)
+                continue
             if up.get("plain") == 1 and up.get("secure") == 1 and "wrong-password" in up:
                 break
             time.sleep(0.5)
