@@ -131,7 +131,10 @@ def run(args: argparse.Namespace) -> int:
     except WebConfigError as exc:
         raise CLIError(str(exc), code=2) from None
     collector = SnapshotCollector(collectors=names, top_processes=args.top_processes)
-    app = find_web_app(args.db, args.interval)
+    try:
+        app = find_web_app(args.db, args.interval)
+    except (OSError, ValueError) as exc:  # e.g. a --db path that cannot be opened
+        raise CLIError(f"the live page cannot start: {exc}") from None
     try:
         server = ExporterServer(
             (host, port), make_registry(collector), web_config=web_config, app=app
