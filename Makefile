@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench integration clean
+.PHONY: run test lint bench clean integration
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +28,14 @@ lint: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/python -m pytest
 
-# System binaries the `integration` tests use, one package per line (other features add theirs).
-INTEGRATION_APT := \
-	prometheus \
-	prometheus-node-exporter \
-	wrk \
-	openssl
-
+# System programs the integration tests drive (apt names); one line each helper may extend.
+INTEGRATION_APT := chromium
+INTEGRATION_APT += prometheus prometheus-node-exporter wrk openssl
 integration: $(VENV)/.dev-installed
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(INTEGRATION_APT)
-	$(BIN)/python -m pytest -m integration -rs
+	if command -v apt-get >/dev/null; then \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(INTEGRATION_APT); fi
+	$(BIN)/python -m pytest -m integration -ra
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

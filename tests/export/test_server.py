@@ -261,3 +261,18 @@ def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
 def test_parse_listen_rejects_bad_addresses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_listen(text)
+
+
+def test_the_live_web_page_is_served_beside_metrics() -> None:
+    from darwin_metrics.export.server import find_web_app
+
+    app = find_web_app(None, 1.0)
+    if app is None:
+        pytest.skip("darwin_metrics.web is not installed")
+    with running(Fixed(), app=app) as server:
+        page, headers, body = get(base_url(server) + "/")
+        info, _, info_body = get(base_url(server) + "/api/info")
+        metrics, _, text = get(base_url(server) + "/metrics")
+    assert page == 200 and headers["Content-Type"].startswith("text/html") and body
+    assert info == 200 and b'"interval":1.0' in info_body.replace(b" ", b"")
+    assert metrics == 200 and b"test_value" in text
