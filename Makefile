@@ -31,6 +31,7 @@ test: lint
 
 # System programs the integration tests drive (apt names); one line each helper may extend.
 INTEGRATION_APT := chromium tmux
+INTEGRATION_APT += prometheus prometheus-node-exporter wrk openssl
 integration: $(VENV)/.dev-installed
 	if command -v apt-get >/dev/null; then \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -73,6 +73,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "darwin_metrics.cli.cmd_plot",
     ),
     ("top", "live full-screen dashboard (q quits)", "darwin_metrics.cli.cmd_top"),
+    (
+        "serve",
+        "Prometheus exporter (node_exporter names) and the live page",
+        "darwin_metrics.cli.cmd_serve",
+    ),
+    (
+        "otel",
+        "push metrics to an OpenTelemetry collector over OTLP/HTTP",
+        "darwin_metrics.cli.cmd_otel",
+    ),
 )
 
 
