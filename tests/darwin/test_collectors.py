@@ -204,9 +204,15 @@ def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
     mac.system.by_mib[(4, 17, 0, 0, 6, 0)] = (
         builders.ifinfo2("lo0", 1, k.IFT_LOOP, b"", flags=k.IFF_UP | k.IFF_LOOPBACK | k.IFF_RUNNING, mtu=16384)
         + builders.ifinfo2("en0", 6, k.IFT_ETHER, bytes.fromhex("f01898a1b2c3"), flags=k.IFF_UP | k.IFF_RUNNING,
-                           mtu=1500, ibytes=10, obytes=20, snd_drops=3)
+                           mtu=1500, ibytes=(5 << 32) & 0xFFFFFC00, obytes=20, snd_drops=3)
         + builders.ifinfo2("utun0", 14, k.IFT_OTHER, b"", flags=k.IFF_UP, mtu=1380)
     )  # fmt: skip
+    # The exact counters: en0's from its ifmibdata; index 14 now names another interface; lo0 has
+    # no ifmibdata (ENOENT): its counters are unknown, not the rounded route-dump ones.
+    mac.system.by_mib[(4, 18, 0, 2, 6, 1)] = builders.ifmibdata(
+        "en0", ibytes=(5 << 32) + 1000, obytes=20, snd_drops=3
+    )
+    mac.system.by_mib[(4, 18, 0, 2, 14, 1)] = builders.ifmibdata("utun9", ibytes=1)
 
     def ioctl(fd: int, request: int, buf: bytearray, mutate: bool) -> int:
         name = bytes(buf[:16]).split(b"\0")[0]
@@ -242,8 +248,21 @@ def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
         ("ipv4", "192.168.1.20", 24),
         ("link", "f0:18:98:a1:b2:c3", None),
     ]
-    assert en.counters is not None and (en.counters.rx_bytes, en.counters.tx_drops) == (10, 3)
+    assert en.counters is not None and (en.counters.rx_bytes, en.counters.tx_drops) == (
+        (5 << 32) + 1000,
+        3,
+    )
+    assert (lo.counters, utun.counters) == (None, None)
     assert (utun.kind, utun.is_running, utun.has_carrier) == ("tunnel", False, None)
+    # One interface whose ioctl fails in an unexpected way is skipped, the others are listed.
+
+    def failing(fd: int, request: int, buf: bytearray, mutate: bool) -> int:
+        if bytes(buf[:16]).split(b"\0")[0] == b"utun0":
+            raise OSError(5, "Input/output error")
+        return ioctl(fd, request, buf, mutate)
+
+    monkeypatch.setattr(netio, "ioctl", failing)
+    assert [i.name for i in DarwinBackend().interfaces()] == ["lo0", "en0"]
 
 
 def test_connections(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -273,6 +292,12 @@ def test_connections(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> N
     ]
     with pytest.raises(NotSupported):
         backend.connections("unix")
+    # No sockets at all: the kernel writes the xinpgen header and no trailer.
+    empty = builders.table()[: len(builders.table()) // 2]
+    mac.system.by_name["net.inet.tcp.pcblist_n"] = empty
+    mac.system.by_name["net.inet.udp.pcblist_n"] = empty
+    assert backend.connections("inet") == ()
+    assert backend.connection_counts().total == 0
     with pytest.raises(ValueError):
         net_collector.read_connections("sctp")
 

@@ -45,6 +45,13 @@ IN_REFERENCE: dict[type[Any], str] = {
     structs.XinpcbN: "xinpcb_n",
     structs.XsocketN: "xsocket_n",
     structs.XtcpcbN: "xtcpcb_n",
+    structs.IfMibData: "ifmibdata",
+    structs.XswUsage: "xsw_usage",
+    structs.TcpStat: "tcpstat",
+    structs.UdpStat: "udpstat",
+    structs.IpStat: "ipstat",
+    structs.Ip6Stat: "ip6stat",
+    structs.IcmpStat: "icmpstat",
 }
 
 #: Layouts not in the JSON: (size, {field: (offset, size)}), from the cited headers (LP64).

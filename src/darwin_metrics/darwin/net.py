@@ -1,7 +1,8 @@
 """Network on macOS: interfaces and system-wide TCP/UDP connections.
 
-Interfaces: ``sysctl NET_RT_IFLIST2`` (identity, flags, MTU, IFT type, link address and 64-bit
-counters, including send-queue drops, which psutil reports as 0), psutil's ``net_if_addrs`` for
+Interfaces: ``sysctl NET_RT_IFLIST2`` (identity, flags, MTU, IFT type, link address), exact
+64-bit counters from each interface's ``ifmibdata`` (the route dump rounds byte counters to 1 KiB
+and 32 bits for non-Apple binaries; send-queue drops too, which psutil reports as 0), psutil's ``net_if_addrs`` for
 IPv4/IPv6 addresses, and two ioctls per interface: SIOCGIFFUNCTIONALTYPE (kind) and
 SIOCGIFXMEDIA/SIOCGIFMEDIA (carrier, speed, duplex).
 
@@ -28,7 +29,7 @@ from darwin_metrics.records.connections import (
     ConnectionCounts,
     ListeningPort,
 )
-from darwin_metrics.records.net import Address, AddressFamily, Interface
+from darwin_metrics.records.net import Address, AddressFamily, Interface, InterfaceCounters
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,47 @@ def _addresses(entries: list[Any], mac: str | None) -> tuple[Address, ...]:
     return tuple(result)
 
 
+def _exact_counters(link: decode.LinkRecord) -> InterfaceCounters | None:
+    """The unrounded counters of ``link`` from its ``ifmibdata``; ``None`` when the kernel has no
+    record for the index any more or the index now names another interface."""
+    mib = (k.CTL_NET, k.PF_LINK, k.NETLINK_GENERIC, k.IFMIB_IFDATA, link.index, k.IFDATA_GENERAL)
+    try:
+        name, counters = decode.ifmibdata(libc.sysctl(mib))
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("ifmibdata of %s (index %d): %s", link.name, link.index, exc)
+        return None
+    if name != link.name:
+        log.debug("ifmibdata index %d names %r, not %r", link.index, name, link.name)
+        return None
+    return counters
+
+
+def _interface(sock: socket.socket, link: decode.LinkRecord, addresses: list[Any]) -> Interface:
+    functional = netio.functional_type(sock, link.name)
+    raw_media = netio.media(sock, link.name)
+    media = decode.media(raw_media) if raw_media is not None else None
+    return Interface(
+        name=link.name,
+        index=link.index,
+        kind=decode.interface_kind(link.name, functional, link.ift_type),
+        is_up=bool(link.flags & k.IFF_UP),
+        is_running=bool(link.flags & k.IFF_RUNNING),
+        has_carrier=media.has_carrier if media else None,
+        mtu=link.mtu,
+        speed_bits_per_second=media.speed if media else None,
+        duplex=media.duplex if media else None,
+        mac=link.mac,
+        addresses=_addresses(addresses, link.mac),
+        counters=_exact_counters(link),
+        flags=link.flags,
+    )
+
+
 def read_interfaces() -> tuple[Interface, ...]:
-    """Every interface with its kind, link state, addresses and counters."""
+    """Every interface with its kind, link state, addresses and exact counters.
+
+    One interface that fails (it went away mid-scan) is skipped and logged, not fatal.
+    """
     import psutil
 
     raw = libc.sysctl((k.CTL_NET, k.PF_ROUTE, 0, 0, k.NET_RT_IFLIST2, 0))
@@ -75,34 +115,25 @@ def read_interfaces() -> tuple[Interface, ...]:
     result = []
     with netio.datagram_socket() as sock:
         for link in links:
-            functional = netio.functional_type(sock, link.name)
-            raw_media = netio.media(sock, link.name)
-            media = decode.media(raw_media) if raw_media is not None else None
-            result.append(
-                Interface(
-                    name=link.name,
-                    index=link.index,
-                    kind=decode.interface_kind(link.name, functional, link.ift_type),
-                    is_up=bool(link.flags & k.IFF_UP),
-                    is_running=bool(link.flags & k.IFF_RUNNING),
-                    has_carrier=media.has_carrier if media else None,
-                    mtu=link.mtu,
-                    speed_bits_per_second=media.speed if media else None,
-                    duplex=media.duplex if media else None,
-                    mac=link.mac,
-                    addresses=_addresses(list(addresses.get(link.name, ())), link.mac),
-                    counters=link.counters,
-                    flags=link.flags,
-                )
-            )
+            try:
+                result.append(_interface(sock, link, list(addresses.get(link.name, ()))))
+            except (OSError, DarwinMetricsError) as exc:
+                log.debug("skipping interface %s: %s", link.name, exc)
     return tuple(result)
+
+
+def _ifname(index: int) -> str | None:
+    try:
+        return socket.if_indextoname(index)
+    except OSError:
+        return None
 
 
 def _tables(protocols: tuple[str, ...]) -> list[Connection]:
     found: list[Connection] = []
     for protocol in protocols:
         raw = libc.sysctlbyname(f"net.inet.{protocol}.pcblist_n")
-        found.extend(decode.pcblist(raw, "tcp" if protocol == "tcp" else "udp"))
+        found.extend(decode.pcblist(raw, "tcp" if protocol == "tcp" else "udp", _ifname))
     return found
 
 

@@ -183,3 +183,11 @@ kCFStringEncodingUTF8 = 0x08000100  # noqa: N816
 #: kIOMainPortDefault / kIOMasterPortDefault: the default main port is MACH_PORT_NULL.
 kIOMainPortDefault = 0  # noqa: N816
 kIOReturnSuccess = 0  # noqa: N816
+
+# bsd/net/if_mib.h: net.link.generic = {CTL_NET, PF_LINK, NETLINK_GENERIC}.
+PF_LINK = 18
+NETLINK_GENERIC = 0
+IFMIB_SYSTEM = 1
+IFMIB_IFCOUNT = 1
+IFMIB_IFDATA = 2
+IFDATA_GENERAL = 1
