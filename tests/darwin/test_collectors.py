@@ -9,13 +9,16 @@ CoreFoundation object or io_object_t, no Mach host port left, no host_processor_
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
 import os
 import socket
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -391,6 +394,68 @@ def test_processes(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> Non
         (1001, "main", "running", 1.0),
         (1002, "main", "running", 1.0),
     ]
+
+
+def _zombie(mac: SimpleNamespace, pid: int) -> None:
+    kinfo = KinfoProc()
+    kinfo.kp_proc.p_pid = pid
+    kinfo.kp_proc.p_stat = bytes([k.SZOMB])
+    kinfo.kp_proc.p_comm = b"defunct"
+    kinfo.kp_eproc.e_ppid = 77
+    # A zombie has no task: PROC_PIDTASKINFO and proc_pid_rusage say ESRCH though the pid exists.
+    mac.system.processes[pid] = FakeProcess(
+        info={k.PROC_PIDTASKINFO: errno.ESRCH}, kinfo=bytes(kinfo), rusage_errno=errno.ESRCH
+    )
+
+
+class _ZombiePsutil:
+    """A psutil.Process whose every getter raises ZombieProcess, as psutil does on macOS."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def oneshot(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+    def __getattr__(self, name: str) -> Any:
+        import psutil
+
+        def getter() -> None:
+            raise psutil.ZombieProcess(self.pid)
+
+        return getter
+
+
+@pytest.mark.parametrize("psutil_constructor_raises", [True, False])
+def test_zombie_processes_are_listed(
+    mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, psutil_constructor_raises: bool
+) -> None:
+    import psutil
+
+    zpid = 2**22 + 4242
+    _zombie(mac, zpid)
+
+    def make(pid: int) -> Any:
+        if psutil_constructor_raises:
+            raise psutil.ZombieProcess(pid)
+        return _ZombiePsutil(pid)
+
+    monkeypatch.setattr(psutil, "pids", lambda: [zpid])
+    monkeypatch.setattr(psutil, "Process", make)
+    backend = DarwinBackend()
+    (zombie,) = backend.processes()
+    assert (zombie.pid, zombie.ppid, zombie.name, zombie.status) == (zpid, 77, "defunct", "zombie")
+    assert (zombie.cpu_times, zombie.memory, zombie.num_threads, zombie.io) == (None,) * 4
+    assert backend.process(zpid).status == "zombie"
+
+
+def test_energy_is_none_on_intel(mac: SimpleNamespace) -> None:
+    # Intel kernels never accumulate ri_energy_nj: 0 there means "not measured".
+    me = os.getpid()
+    _own_process(mac, me)
+    mac.system.by_name["hw.optional.arm64"] = _int("", 0)
+    mac.system.by_name["hw.cputype"] = _int("", k.CPU_TYPE_X86_64)
+    assert DarwinBackend().process(me).energy_joules is None
 
 
 def test_snapshot_of_a_fake_mac(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:

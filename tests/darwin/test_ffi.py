@@ -17,6 +17,7 @@ import pytest
 
 from darwin_metrics.darwin.ffi import cf, iokit, libc, libproc, loader, netio, signatures
 from darwin_metrics.darwin.ffi.structs import (
+    KinfoProc,
     ProcTaskInfo,
     ProcThreadInfo,
     RusageInfoV6,
@@ -199,6 +200,24 @@ def test_pidinfo_errors(sys_lib: FakeLibSystem) -> None:
     assert ProcTaskInfo.from_buffer_copy(libproc.task_info(12)).pti_threadnum == 3
     with pytest.raises(NoSuchProcess):
         libproc.task_info(13)  # failure without errno: the pid is gone
+
+
+def test_stale_errno_is_never_read(sys_lib: FakeLibSystem) -> None:
+    # proc_pidinfo can fail (return 0) without setting errno; ctypes keeps the errno of an earlier
+    # call, so without clearing it first an old EPERM would read as "access denied".
+    sys_lib.processes[20] = FakeProcess(info={4: b""}, kinfo=bytes(KinfoProc()))  # exists
+    sys_lib.processes[21] = FakeProcess(info={4: b""})  # kinfo_proc has no record: gone
+    ctypes.set_errno(errno.EPERM)
+    with pytest.raises(OSError) as failed:
+        libproc.task_info(20)
+    assert not isinstance(failed.value, AccessDenied) and failed.value.errno == errno.EIO
+    ctypes.set_errno(errno.EPERM)
+    with pytest.raises(NoSuchProcess):
+        libproc.task_info(21)
+    assert libproc.pid_exists(20) and not libproc.pid_exists(21)
+    ctypes.set_errno(errno.ENOENT)
+    sys_lib.by_name["kern.x"] = b"\1\0\0\0"
+    assert libc.sysctlbyname("kern.x") == b"\1\0\0\0"
 
 
 def test_kinfo_proc(sys_lib: FakeLibSystem) -> None:

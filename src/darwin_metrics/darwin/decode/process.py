@@ -134,14 +134,18 @@ def task_info(raw: bytes, timebase_hz: int) -> TaskInfo:
     )
 
 
-def rusage(version: int, raw: bytes, timebase_hz: int) -> Usage:
-    """Decode ``rusage_info`` of ``version`` 4, 5 or 6."""
+def rusage(version: int, raw: bytes, timebase_hz: int, *, energy_counted: bool = True) -> Usage:
+    """Decode ``rusage_info`` of ``version`` 4, 5 or 6.
+
+    ``energy_counted`` is False on Intel Macs, whose kernel never accumulates ``ri_energy_nj``
+    (always 0): energy is then ``None``, not 0 J.
+    """
     if version not in (k.RUSAGE_INFO_V4, k.RUSAGE_INFO_V5, k.RUSAGE_INFO_V6):
         raise ParseError("proc_pid_rusage", f"unsupported rusage_info version {version}")
     tb = _timebase(timebase_hz)
     ri = struct_from(raw, RusageInfoV4, f"rusage_info_v{version}")
     energy = None
-    if version >= k.RUSAGE_INFO_V6:
+    if version >= k.RUSAGE_INFO_V6 and energy_counted:
         v6 = struct_from(raw, RusageInfoV6, "rusage_info_v6")
         energy = v6.ri_energy_nj / 1e9
     return Usage(

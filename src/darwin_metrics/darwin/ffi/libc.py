@@ -72,12 +72,14 @@ class MachError(OSError):
 def _read_sized(call: str, invoke: Callable[[Any, Any], int]) -> bytes:
     """Probe the size, then read with slack; retry with a doubled buffer on ENOMEM."""
     size = ctypes.c_size_t(0)
+    ctypes.set_errno(0)  # ctypes keeps errno across successful calls: never read a stale one
     if invoke(None, ctypes.byref(size)) != 0:
         raise_errno(call, ctypes.get_errno())
     capacity = size.value + size.value // 8 + 16
     for _ in range(MAX_RETRIES):
         buf = ctypes.create_string_buffer(capacity)
         size = ctypes.c_size_t(capacity)
+        ctypes.set_errno(0)
         if invoke(buf, ctypes.byref(size)) == 0:
             return buf.raw[: size.value]
         err = ctypes.get_errno()
