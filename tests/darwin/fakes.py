@@ -427,6 +427,8 @@ class Entry:
     parent: int = 0
     children: list[int] = field(default_factory=list)
     path: str | None = None
+    #: Detached (a disk ejected mid-scan): property reads fail with kIOReturnNoDevice.
+    gone: bool = False
 
 
 class FakeIOKit(FakeLibrary):
@@ -506,6 +508,8 @@ class FakeIOKit(FakeLibrary):
         self, obj: int, props: Any, alloc: Any, options: int
     ) -> int:
         assert alloc is None and options == 0
+        if self.entries[obj].gone:
+            return 0xE00002C0  # kIOReturnNoDevice
         out(props).value = self.cf.make(self.entries[obj].props, owned=True)
         return 0
 

@@ -36,6 +36,7 @@ from darwin_metrics.darwin.ffi.structs import (
     RusageInfoV6,
     Statfs,
     VMStatistics64,
+    XswUsage,
 )
 from darwin_metrics.errors import NoSuchProcess, NotSupported
 from tests.darwin import builders, formats
@@ -62,6 +63,7 @@ def mac(darwin_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Simp
             system.by_name[name] = text.encode() + b"\0"
     system.by_name["kern.memorystatus_vm_pressure_level"] = _int("", 1)
     system.by_name["kern.memorystatus_level"] = _int("", 71)
+    system.by_name["vm.swapusage"] = bytes(XswUsage(xsu_pagesize=16384))  # no swap in use
 
     root = io.add(Entry("Root", ("IORegistryEntry",)))
     cpus = io.add(
@@ -100,7 +102,7 @@ def mac(darwin_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Simp
         Entry(
             "APPLE SSD AP0512Q Media",
             ("IOMedia", "IOService"),
-            {"BSD Name": "disk0", "Whole": True},
+            {"BSD Name": "disk0", "Whole": True, "BSD Major": 1, "BSD Minor": 0},
         ),
         driver,
     )
@@ -154,10 +156,16 @@ def test_memory(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     mac.system.vm = bytes(
         VMStatistics64(wire_count=100000, internal_page_count=300000, compressor_page_count=10)
     )
-    monkeypatch.setattr(
-        psutil, "swap_memory", lambda: SimpleNamespace(total=3 << 30, used=1 << 30, free=2 << 30)
+    mac.system.by_name["vm.swapusage"] = bytes(
+        XswUsage(xsu_total=3 << 30, xsu_used=1 << 30, xsu_avail=2 << 30, xsu_pagesize=16384)
     )
+
+    def no_psutil() -> None:
+        raise AssertionError("psutil.swap_memory spends a rate-limited host_statistics64 call")
+
+    monkeypatch.setattr(psutil, "swap_memory", no_psutil)
     mem = DarwinBackend().memory()
+    assert mac.system.calls["host_statistics64"] == 1
     page = 16384  # vm_kernel_page_size of the fake; hw.pagesize of the capture is 16384 too
     assert mem.total == 17179869184
     assert mem.wired == 100000 * page
@@ -177,6 +185,16 @@ def test_disks(mac: SimpleNamespace) -> None:
         14160125952,
         201498,
     )
+    assert (disk.major, disk.minor) == (1, 0)  # IOMedia BSD Major/Minor (synthetic values)
+    # A second disk ejected while the scan runs: its entry's reads fail; disk0 is still listed.
+    driver = mac.io.add(
+        Entry("IOBlockStorageDriver", ("IOBlockStorageDriver", "IOService"), {"Statistics": {}})
+    )
+    mac.io.add(
+        Entry("USB Media", ("IOMedia", "IOService"), {"BSD Name": "disk4"}, gone=True), driver
+    )
+    mac.io.entries[driver].gone = True
+    assert [d.name for d in DarwinBackend().disks()] == ["disk0"]
 
 
 def _mount(point: str, fs: str, flags: int, blocks: int = 1000) -> bytes:
@@ -191,14 +209,18 @@ def test_volumes(mac: SimpleNamespace) -> None:
         _mount("/", "apfs", k.MNT_RDONLY | k.MNT_ROOTFS | k.MNT_LOCAL),
         _mount("/dev", "devfs", k.MNT_DONTBROWSE, blocks=0),
         _mount("/System/Volumes/VM", "apfs", k.MNT_LOCAL | k.MNT_DONTBROWSE),
+        _mount("/System/Volumes/Data", "apfs", k.MNT_LOCAL | k.MNT_DONTBROWSE | k.MNT_JOURNALED),
         _mount("/Volumes/Backup", "hfs", k.MNT_LOCAL | k.MNT_JOURNALED),
     ]
     mac.system.space_used["/"] = 9 * 4096
+    mac.system.space_used["/System/Volumes/Data"] = 300 * 4096
     shown = DarwinBackend().volumes()
-    assert [v.mount_point for v in shown] == ["/", "/Volumes/Backup"]
+    # The sealed system volume and, by default too, the user's data volume (nobrowse).
+    assert [v.mount_point for v in shown] == ["/", "/System/Volumes/Data", "/Volumes/Backup"]
     assert shown[0].used == 9 * 4096  # ATTR_VOL_SPACEUSED, APFS only
-    assert shown[1].used == 500 * 4096  # HFS+: blocks - free
-    assert len(DarwinBackend().volumes(all=True)) == 4
+    assert shown[1].used == 300 * 4096
+    assert shown[2].used == 500 * 4096  # HFS+: blocks - free
+    assert len(DarwinBackend().volumes(all=True)) == 5
 
 
 def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
