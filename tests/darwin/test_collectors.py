@@ -30,11 +30,15 @@ from darwin_metrics.darwin.backend import DarwinBackend
 from darwin_metrics.darwin.ffi import constants as k
 from darwin_metrics.darwin.ffi import libproc, loader, netio
 from darwin_metrics.darwin.ffi.structs import (
+    Ip6Stat,
+    IpStat,
     KinfoProc,
     ProcTaskInfo,
     ProcThreadInfo,
     RusageInfoV6,
     Statfs,
+    TcpStat,
+    UdpStat,
     VMStatistics64,
     XswUsage,
 )
@@ -325,6 +329,37 @@ def test_connections(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> N
     assert backend.connection_counts().total == 0
     with pytest.raises(ValueError):
         net_collector.read_connections("sctp")
+
+
+def test_network_stats(mac: SimpleNamespace) -> None:
+    from darwin_metrics.netrates import network_stats_rates
+
+    first = TcpStat(tcps_sndtotal=1000, tcps_sndrexmitpack=10, tcps_connattempt=1)
+    second = TcpStat(tcps_sndtotal=1200, tcps_sndrexmitpack=30, tcps_connattempt=2)
+    mac.system.by_name["net.inet.tcp.stats"] = bytes(first)[:976]  # a macOS 13-14 kernel
+    mac.system.by_name["net.inet.udp.stats"] = bytes(UdpStat(udps_ipackets=5))
+    mac.system.by_name["net.inet.ip.stats"] = bytes(IpStat(ips_total=9))[:184]
+    mac.system.by_name["net.inet6.ip6.stats"] = bytes(Ip6Stat(ip6s_total=3))
+    # net.inet.icmp.stats absent: that section is None, the others are still read.
+    backend = DarwinBackend()
+    before = backend.network_stats()
+    assert before.tcp is not None and before.tcp.out_segments == 1000
+    assert before.udp is not None and before.udp.in_datagrams == 5
+    assert (before.ip and before.ip.in_receives, before.ip6 and before.ip6.in_receives) == (9, 3)
+    assert (before.icmp, before.udp6, before.icmp6) == (None, None, None)
+    mac.system.by_name["net.inet.tcp.stats"] = bytes(second)[:976]
+    rates = network_stats_rates(before, backend.network_stats(), 2.0)
+    assert rates.tcp_retransmit_percent == pytest.approx(100.0 * 20 / 200)
+    assert rates.tcp_active_opens == pytest.approx(0.5)
+    # Not root: the kernel fills tcpstat with zeros; that is "no access", reported as None.
+    mac.system.by_name["net.inet.tcp.stats"] = bytes(992)
+    mac.system.by_name["net.inet.tcp.disable_access_to_stats"] = _int("", 1)
+    assert backend.network_stats().tcp is None
+    with pytest.raises(NoSuchProcess):
+        backend.network_stats(pid=2**22 + 99)
+    me = os.getpid()
+    mac.system.processes[me] = FakeProcess(kinfo=bytes(KinfoProc()))
+    assert backend.network_stats(pid=me).udp is not None
 
 
 def test_batteries(mac: SimpleNamespace) -> None:

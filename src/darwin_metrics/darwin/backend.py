@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.disk import DiskIO, Volume
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
+    from darwin_metrics.records.netstats import NetworkStats
     from darwin_metrics.records.process import Process, Thread
 
 
@@ -74,6 +75,11 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.net import read_process_connections
 
         return read_process_connections(pid, kind)
+
+    def network_stats(self, pid: int | None = None) -> NetworkStats:
+        from darwin_metrics.darwin.netstats import read_network_stats
+
+        return read_network_stats(pid)
 
     def processes(self) -> tuple[Process, ...]:
         return self._process_reader().processes()
