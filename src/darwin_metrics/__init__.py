@@ -179,13 +179,11 @@ def power_sources() -> PowerSources:
     return result
 
 
-def power(interval: float = 0.1) -> Power:
-    """Power rails in watts (RAPL, hwmon, battery, GPU) and cumulative energy in joules.
-
-    Counter-based rails need two readings: the first call (or one after a long pause) waits
-    ``interval`` seconds; later calls average over the time since the previous call.
-    """
-    result: Power = _backend().power(interval=interval)
+def power() -> Power:
+    """Power rails (RAPL, hwmon, battery, GPU): instantaneous watts where the hardware gives them,
+    cumulative energy counters in joules. One reading, no sleep: the average watts of counter-based
+    rails (RAPL) are a rate, ``Sampler().sample().rates.power``."""
+    result: Power = _backend().power()
     return result
 
 
@@ -209,8 +207,9 @@ def fans() -> tuple[Fan, ...]:
 
 
 def thermal() -> Thermal:
-    """Thermal throttling: CPU throttle counters, GPU clock-event reasons, and whether (and since
-    when) the machine throttles. Repeated calls compare with the previous one."""
+    """Thermal throttling: CPU throttle counters, GPU clock-event reasons and whether a source
+    throttles now (``None`` without any source). Whether the counters rose is a rate:
+    ``Sampler().sample().rates.thermal``."""
     result: Thermal = _backend().thermal()
     return result
 

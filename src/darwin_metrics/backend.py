@@ -124,7 +124,7 @@ class Backend:
     def power_sources(self) -> PowerSources:
         raise self._unsupported("power_sources")
 
-    def power(self, interval: float = 0.1) -> Power:
+    def power(self) -> Power:
         raise self._unsupported("power")
 
     def power_management(self) -> PowerManagement:
