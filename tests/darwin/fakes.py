@@ -115,6 +115,7 @@ class FakeLibSystem(FakeLibrary):
         self.freed: list[int] = []
         self.notify: dict[str, int] = {}
         self.tokens: dict[int, str] = {}
+        self.notify_seen: dict[int, int] = {}
 
     # sysctl: probe with oldp = NULL, ENOMEM when the buffer is too small.
     def _sysctl(
@@ -260,11 +261,19 @@ class FakeLibSystem(FakeLibrary):
         return 0
 
     def c_notify_get_state(self, token: int, state: Any) -> int:
-        out(state).value = self.notify[self.tokens[token]]
+        out(state).value = self.notify.get(self.tokens[token], 0)  # never posted: state 0
         return 0
 
     def c_notify_cancel(self, token: int) -> int:
         del self.tokens[token]
+        return 0
+
+    def c_notify_check(self, token: int, check: Any) -> int:
+        name = self.tokens[token]
+        seen = self.notify_seen.get(token)
+        now = self.notify.get(name, 0)
+        out(check).value = int(seen is None or seen != now)  # a post changes the state here
+        self.notify_seen[token] = now
         return 0
 
 
@@ -445,6 +454,7 @@ class FakeIOKit(FakeLibrary):
         self._next = 0x5000
         self.sources: list[dict[str, Any]] = []
         self.adapter: dict[str, Any] | None = None
+        self.cpu_power: dict[str, Any] | None = None
 
     def add(self, entry: Entry, parent: int = 0) -> int:
         self._next += 4
@@ -543,6 +553,12 @@ class FakeIOKit(FakeLibrary):
         assert blob == self._blob
         index = self.cf._get(source, NUMBER)
         return int(self._descriptions[index])
+
+    def c_IOPMCopyCPUPowerStatus(self, status: Any) -> int:
+        if self.cpu_power is None:
+            return 0xE00002F0  # kIOReturnNotFound: Apple Silicon publishes no CPU power status
+        out(status).value = self.cf.make(self.cpu_power, owned=True)
+        return 0
 
     def c_IOPSCopyExternalPowerAdapterDetails(self) -> int | None:
         return self.cf.make(self.adapter, owned=True) if self.adapter is not None else None

@@ -362,6 +362,38 @@ def test_network_stats(mac: SimpleNamespace) -> None:
     assert backend.network_stats(pid=me).udp is not None
 
 
+def test_thermal(mac: SimpleNamespace) -> None:
+    from darwin_metrics.darwin.thermal import ThermalPressureWatch
+
+    name = "com.apple.system.thermalpressurelevel"
+    mac.system.notify[name] = 0
+    apple_silicon = DarwinBackend().thermal()  # IOPMCopyCPUPowerStatus: kIOReturnNotFound
+    assert (apple_silicon.throttling, apple_silicon.pressure_level) == (False, "nominal")
+    assert (apple_silicon.sources, apple_silicon.cpu_speed_limit_percent) == ((), None)
+    mac.system.notify[name] = 2
+    heavy = DarwinBackend().thermal()
+    assert (heavy.throttling, heavy.pressure_level, heavy.sources) == (
+        True,
+        "heavy",
+        ("thermal-pressure:heavy",),
+    )
+    mac.system.notify[name] = 0
+    mac.io.cpu_power = {"CPU_Speed_Limit": 80, "CPU_Scheduler_Limit": 100}  # an Intel Mac
+    intel = DarwinBackend().thermal()
+    assert (intel.throttling, intel.cpu_speed_limit_percent, intel.sources) == (
+        True,
+        80.0,
+        ("cpu-speed-limit:80",),
+    )
+    assert mac.system.tokens == {}  # every notify token cancelled
+    with ThermalPressureWatch() as watch:
+        assert watch.poll() == "nominal"  # the first look reports the current level
+        assert watch.poll() is None
+        mac.system.notify[name] = 1
+        assert watch.poll() == "moderate"
+    assert mac.system.tokens == {}
+
+
 def test_batteries(mac: SimpleNamespace) -> None:
     mac.io.sources = [
         {

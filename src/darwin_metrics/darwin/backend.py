@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.netstats import NetworkStats
     from darwin_metrics.records.process import Process, Thread
+    from darwin_metrics.records.thermal import Thermal
 
 
 class DarwinBackend(Backend):
@@ -99,3 +100,8 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.battery import read_power_sources
 
         return read_power_sources()
+
+    def thermal(self) -> Thermal:
+        from darwin_metrics.darwin.thermal import read_thermal
+
+        return read_thermal()

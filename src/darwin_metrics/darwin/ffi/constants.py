@@ -191,3 +191,12 @@ IFMIB_SYSTEM = 1
 IFMIB_IFCOUNT = 1
 IFMIB_IFDATA = 2
 IFDATA_GENERAL = 1
+
+# Libc include/libkern/OSThermalNotification.h (macOS values).
+kOSThermalPressureLevelNominal = 0  # noqa: N816
+kOSThermalPressureLevelModerate = 1  # noqa: N816
+kOSThermalPressureLevelHeavy = 2  # noqa: N816
+kOSThermalPressureLevelTrapping = 3  # noqa: N816
+kOSThermalPressureLevelSleeping = 4  # noqa: N816
+#: notify(3) name whose state is the level above (sys/OSThermalNotification.c).
+THERMAL_PRESSURE_NOTIFICATION = "com.apple.system.thermalpressurelevel"

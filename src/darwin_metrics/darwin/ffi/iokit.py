@@ -184,3 +184,16 @@ def external_power_adapter() -> dict[str, Any] | None:
     with cf.owned(ref):
         value = cf.to_python(ref)
     return value if isinstance(value, dict) else None
+
+
+def cpu_power_status() -> dict[str, Any] | None:
+    """``IOPMCopyCPUPowerStatus``: ``CPU_Speed_Limit`` (percent), ``CPU_Scheduler_Limit``,
+    ``CPU_Available_CPUs``; ``None`` where the machine publishes none (Apple Silicon answers
+    kIOReturnNotFound)."""
+    ref = ctypes.c_void_p(None)
+    kr = _fn("IOPMCopyCPUPowerStatus")(ctypes.byref(ref))
+    if kr != kIOReturnSuccess:
+        return None
+    with cf.owned(ref.value) as status:
+        value = cf.to_python(status) if status else None
+    return value if isinstance(value, dict) else None

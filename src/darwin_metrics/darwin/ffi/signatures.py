@@ -71,6 +71,8 @@ LIBSYSTEM: dict[str, Signature] = {
     # uint32_t notify_get_state(int token, uint64_t *state)
     "notify_get_state": (c_uint32, (c_int, POINTER(c_uint64))),
     "notify_cancel": (c_uint32, (c_int,)),
+    # uint32_t notify_check(int token, int *check): *check = 1 when the name was posted since
+    "notify_check": (c_uint32, (c_int, POINTER(c_int))),
 }
 
 IOKIT: dict[str, Signature] = {
@@ -96,6 +98,8 @@ IOKIT: dict[str, Signature] = {
     "IOPSCopyPowerSourcesList": (CFTypeRef, (CFTypeRef,)),
     "IOPSGetPowerSourceDescription": (CFTypeRef, (CFTypeRef, CFTypeRef)),
     "IOPSCopyExternalPowerAdapterDetails": (CFTypeRef, ()),
+    # IOReturn IOPMCopyCPUPowerStatus(CFDictionaryRef *cpuPowerStatus) (IOPMLib.h; Copy rule)
+    "IOPMCopyCPUPowerStatus": (kern_return_t, (POINTER(CFTypeRef),)),
 }
 
 COREFOUNDATION: dict[str, Signature] = {
