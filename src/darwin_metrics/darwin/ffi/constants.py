@@ -200,3 +200,11 @@ kOSThermalPressureLevelTrapping = 3  # noqa: N816
 kOSThermalPressureLevelSleeping = 4  # noqa: N816
 #: notify(3) name whose state is the level above (sys/OSThermalNotification.c).
 THERMAL_PRESSURE_NOTIFICATION = "com.apple.system.thermalpressurelevel"
+
+# AppleSMC user client (smcFanControl smc.h; 132 from macmon).
+KERNEL_INDEX_SMC = 2
+SMC_CMD_READ_BYTES = 5
+SMC_CMD_WRITE_BYTES = 6
+SMC_CMD_READ_INDEX = 8
+SMC_CMD_READ_KEYINFO = 9
+SMC_RESULT_KEY_NOT_FOUND = 132

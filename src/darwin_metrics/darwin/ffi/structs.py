@@ -1122,3 +1122,55 @@ class IcmpStat(Structure):
         ("icps_bmcastecho", c_uint32),
         ("icps_bmcasttstamp", c_uint32),
     ]
+
+
+class SMCKeyDataVers(Structure):
+    """``SMCKeyData_vers_t`` (smcFanControl smc.h): the SMC firmware version."""
+
+    _fields_ = [
+        ("major", c_uint8),
+        ("minor", c_uint8),
+        ("build", c_uint8),
+        ("reserved", c_uint8 * 1),
+        ("release", c_uint16),
+    ]
+
+
+class SMCKeyDataPLimitData(Structure):
+    """``SMCKeyData_pLimitData_t``: power limits (unused here, part of the 80-byte layout)."""
+
+    _fields_ = [
+        ("version", c_uint16),
+        ("length", c_uint16),
+        ("cpuPLimit", c_uint32),
+        ("gpuPLimit", c_uint32),
+        ("memPLimit", c_uint32),
+    ]
+
+
+class SMCKeyDataKeyInfo(Structure):
+    """``SMCKeyData_keyInfo_t``: payload size, type (FourCC) and attributes; 12 bytes with the
+    tail padding C gives it."""
+
+    _fields_ = [
+        ("dataSize", c_uint32),
+        ("dataType", c_uint32),
+        ("dataAttributes", c_uint8),
+    ]
+
+
+class SMCKeyData(Structure):
+    """``SMCKeyData_t``: the 80-byte input and output of ``IOConnectCallStructMethod`` selector 2
+    on an AppleSMC connection. ``key`` is the FourCC packed big-endian; ``data8`` the command."""
+
+    _fields_ = [
+        ("key", c_uint32),
+        ("vers", SMCKeyDataVers),
+        ("pLimitData", SMCKeyDataPLimitData),
+        ("keyInfo", SMCKeyDataKeyInfo),
+        ("result", c_uint8),
+        ("status", c_uint8),
+        ("data8", c_uint8),
+        ("data32", c_uint32),
+        ("bytes", c_uint8 * 32),
+    ]
