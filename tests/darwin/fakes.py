@@ -22,6 +22,7 @@ from darwin_metrics.darwin.ffi import signatures
 from darwin_metrics.darwin.ffi.structs import (
     Attrlist,
     Ifaddrs,
+    SMCKeyData,
     Sockaddr,
     Statfs,
     VMStatistics64,
@@ -455,6 +456,12 @@ class FakeIOKit(FakeLibrary):
         self.sources: list[dict[str, Any]] = []
         self.adapter: dict[str, Any] | None = None
         self.cpu_power: dict[str, Any] | None = None
+        #: The fake SMC: key → (type, payload), in enumeration order; writes are applied and kept.
+        self.smc: dict[str, tuple[str, bytes]] = {}
+        self.smc_writes: list[tuple[str, bytes]] = []
+        self.smc_requests = 0
+        self.connections: set[int] = set()
+        self.bad_closes: list[int] = []
 
     def add(self, entry: Entry, parent: int = 0) -> int:
         self._next += 4
@@ -470,7 +477,59 @@ class FakeIOKit(FakeLibrary):
         return obj
 
     def leaks(self) -> dict[int, int]:
-        return {h: n for h, n in self.outstanding.items() if n}
+        found = {h: n for h, n in self.outstanding.items() if n}
+        found.update(dict.fromkeys(self.connections, 1))  # an IOServiceOpen never closed
+        return found
+
+    def c_IOServiceOpen(self, service: int, task: int, kind: int, connect: Any) -> int:
+        assert self.outstanding[service] > 0, "IOServiceOpen on a released service"
+        assert task == FakeLibSystem.TASK and kind == 0
+        self._next += 4
+        self.connections.add(self._next)
+        out(connect).value = self._next
+        return 0
+
+    def c_IOServiceClose(self, connection: int) -> int:
+        if connection not in self.connections:
+            self.bad_closes.append(connection)
+            return 0xE00002C2  # kIOReturnBadArgument
+        self.connections.remove(connection)
+        return 0
+
+    def c_IOConnectCallStructMethod(
+        self, connection: int, selector: int, inp: Any, insize: int, outp: Any, outsize: Any
+    ) -> int:
+        assert connection in self.connections and selector == 2
+        request = out(inp)
+        assert isinstance(request, SMCKeyData) and insize == 80 == out(outsize).value
+        self.smc_requests += 1
+        reply = SMCKeyData(key=request.key)
+        name = request.key.to_bytes(4, "big").decode("latin-1")
+        found = self.smc.get(name)
+        if request.data8 == 8:  # READ_INDEX
+            names = list(self.smc)
+            if request.data32 >= len(names):
+                reply.result = 132
+            else:
+                reply.key = int.from_bytes(names[request.data32].encode("latin-1"), "big")
+        elif found is None:
+            reply.result = 132  # key not found
+        elif request.data8 == 9:  # READ_KEYINFO
+            reply.keyInfo.dataSize = len(found[1])
+            reply.keyInfo.dataType = int.from_bytes(found[0].encode("latin-1"), "big")
+        elif request.data8 == 5:  # READ_BYTES
+            assert request.keyInfo.dataSize == len(found[1])
+            reply.bytes[: len(found[1])] = list(found[1])
+        elif request.data8 == 6:  # WRITE_BYTES
+            size = request.keyInfo.dataSize
+            assert size == len(found[1])
+            payload = bytes(request.bytes)[:size]
+            self.smc[name] = (found[0], payload)
+            self.smc_writes.append((name, payload))
+        else:
+            reply.result = 1
+        write(outp, bytes(reply))
+        return 0
 
     def c_IOObjectRelease(self, obj: int) -> int:
         if self.outstanding[obj] <= 0:

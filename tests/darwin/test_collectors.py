@@ -120,7 +120,7 @@ def mac(darwin_fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Simp
     with loader.substitute(libSystem=system, CoreFoundation=cf, IOKit=io):
         yield SimpleNamespace(system=system, cf=cf, io=io, smart=smart)
     assert cf.bad_releases == [] and cf.leaks() == {}
-    assert io.bad_releases == [] and io.leaks() == {}
+    assert io.bad_releases == [] and io.leaks() == {} and io.bad_closes == []
     assert system.host_ports == 0 and system.allocations == {}
 
 
@@ -392,6 +392,50 @@ def test_thermal(mac: SimpleNamespace) -> None:
         mac.system.notify[name] = 1
         assert watch.poll() == "moderate"
     assert mac.system.tokens == {}
+
+
+def _smc_dump(root: Path, name: str) -> dict[str, tuple[str, bytes]]:
+    return {k: (t, raw) for k, (t, raw, _) in formats.smc_dump(root / name).items()}
+
+
+def test_smc_temperatures_and_fans_m1(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
+    backend = DarwinBackend()
+    assert backend.temperatures().sensors == () and backend.fans() == ()  # no AppleSMC service
+    mac.io.add(Entry("AppleSMC", ("AppleSMC", "IOService")))
+    mac.io.smc = _smc_dump(
+        darwin_fixtures, "darwindumped_MacBookPro17-1_M1_macOS11_smc_keys_dump.txt"
+    )
+    temps = backend.temperatures()
+    by_key = {s.sensor: s for s in temps.sensors}
+    assert by_key["TB0T"].celsius == pytest.approx(33.3, abs=0.01)
+    assert by_key["TB0T"].kind == "battery"
+    assert "Ta1a" not in by_key  # 0 °C: an absent sensor, dropped
+    assert backend._smc is not None and backend._smc.dropped >= 2
+    # Keys are discovered once; later readings ask only for the temperature keys.
+    requests = mac.io.smc_requests
+    backend.temperatures()
+    assert mac.io.smc_requests - requests == len(by_key) + backend._smc.dropped
+    (fan,) = backend.fans()
+    assert (fan.name, fan.rpm, fan.min_rpm, fan.max_rpm, fan.mode) == (
+        "fan1", 0, 1199, 7199, "automatic",
+    )  # fmt: skip
+    assert fan.controllable is (os.geteuid() == 0)
+
+
+def test_smc_fans_intel(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
+    mac.system.by_name["hw.optional.arm64"] = _int("", 0)
+    mac.system.by_name["hw.cputype"] = _int("", k.CPU_TYPE_X86_64)
+    mac.io.add(Entry("AppleSMC", ("AppleSMC", "IOService")))
+    mac.io.smc = _smc_dump(
+        darwin_fixtures, "darwindumped_MacBookPro11-3_intel_macOS10.10_smc_keys_dump_fpe2.txt"
+    )
+    fans = DarwinBackend().fans()
+    assert [(f.label, f.rpm, f.mode) for f in fans] == [
+        ("Left side", 4295, "automatic"),
+        ("Right side", 3974, "automatic"),
+    ]
+    cpu = DarwinBackend().temperatures().of_kind("cpu")
+    assert cpu and all(s.sensor.startswith("TC") for s in cpu)
 
 
 def test_batteries(mac: SimpleNamespace) -> None:

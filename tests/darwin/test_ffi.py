@@ -440,3 +440,35 @@ def test_interface_ioctls(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(OSError):
             netio.functional_type(sock, "bad0")
     assert (0xC02C6948, b"en0") in seen and (0xC02C6938, b"en0") in seen
+
+
+def test_smc_reads_and_key_not_found(io_lib: FakeIOKit, sys_lib: FakeLibSystem) -> None:
+    from darwin_metrics.darwin.ffi.smc import SMC, SMCError
+
+    io_lib.add(Entry("AppleSMC", ("AppleSMC", "IOService")))
+    io_lib.smc = {"#KEY": ("ui32", bytes.fromhex("00000002")), "TC0P": ("sp78", b"\x43\x20")}
+    with SMC() as smc:
+        assert smc.read("TC0P") == ("sp78", b"\x43\x20")
+        assert smc.read("TC9Z") is None  # result 132: no such key
+        assert smc.key_info("TC9Z") is None
+        calls = io_lib.smc_requests
+        assert smc.read("TC9Z") is None and io_lib.smc_requests == calls  # cached
+        assert smc.key_names() == ["#KEY", "TC0P"]
+        smc.write("TC0P", b"\x10\x00")
+        assert io_lib.smc_writes == [("TC0P", b"\x10\x00")]
+        with pytest.raises(ValueError):
+            smc.write("TC0P", b"\x10")
+        with pytest.raises(SMCError):
+            smc.write("XXXX", b"\x00")
+    assert io_lib.connections == set()  # IOServiceClose ran
+    smc = SMC()
+    smc.close()
+    smc.close()  # idempotent
+    assert io_lib.bad_closes == []
+
+
+def test_smc_missing_service(io_lib: FakeIOKit, sys_lib: FakeLibSystem) -> None:
+    from darwin_metrics.darwin.ffi.smc import SMC
+
+    with pytest.raises(NotSupported):
+        SMC()

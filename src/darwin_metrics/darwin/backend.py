@@ -11,6 +11,7 @@ from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
     from darwin_metrics.darwin.process import ProcessReader
+    from darwin_metrics.darwin.sensors import SMCSensors
     from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.netstats import NetworkStats
     from darwin_metrics.records.process import Process, Thread
+    from darwin_metrics.records.sensors import Fan, Temperatures
     from darwin_metrics.records.thermal import Thermal
 
 
@@ -29,6 +31,20 @@ class DarwinBackend(Backend):
 
     def __init__(self) -> None:
         self._processes: ProcessReader | None = None
+        self._smc: SMCSensors | None = None
+
+    def _smc_sensors(self) -> SMCSensors:
+        if self._smc is None:
+            from darwin_metrics.darwin.sensors import SMCSensors
+
+            self._smc = SMCSensors()
+        return self._smc
+
+    def temperatures(self) -> Temperatures:
+        return self._smc_sensors().temperatures()
+
+    def fans(self) -> tuple[Fan, ...]:
+        return self._smc_sensors().fans()
 
     def _process_reader(self) -> ProcessReader:
         if self._processes is None:

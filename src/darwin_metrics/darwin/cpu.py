@@ -46,6 +46,16 @@ def read_sysctl_values() -> dict[str, Any]:
     return values
 
 
+def read_architecture() -> str:
+    """``arm64`` or ``x86_64`` for the machine, also from a process under Rosetta."""
+    values = {}
+    for name in ("sysctl.proc_translated", "hw.optional.arm64", "hw.cputype"):
+        raw = libc.sysctl_optional(name)
+        if raw is not None:
+            values[name] = integer(raw)
+    return decode.architecture(values)
+
+
 def _pmgr() -> Mapping[str, Any] | None:
     found = iokit.each_service(
         "AppleARMIODevice",

@@ -28,9 +28,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from darwin_metrics.darwin.cpu import read_architecture
 from darwin_metrics.darwin.decode import process as decode
 from darwin_metrics.darwin.decode.common import integer
-from darwin_metrics.darwin.decode.cpu import architecture
 from darwin_metrics.darwin.ffi import libc, libproc
 from darwin_metrics.darwin.ffi.constants import SZOMB
 from darwin_metrics.errors import AccessDenied, DarwinMetricsError, NoSuchProcess, ParseError
@@ -54,13 +54,9 @@ class ProcessReader:
         """Whether the kernel accumulates per-process energy: Apple Silicon (also seen from a
         process under Rosetta), not Intel."""
         if self._energy_counted is None:
-            values = {}
-            for name in ("sysctl.proc_translated", "hw.optional.arm64", "hw.cputype"):
-                raw = libc.sysctl_optional(name)
-                if raw is not None:
-                    values[name] = integer(raw)
+            arm64 = read_architecture() == "arm64"
             with self._lock:
-                self._energy_counted = architecture(values) == "arm64"
+                self._energy_counted = arm64
         return self._energy_counted
 
     def timebase(self) -> int:

@@ -86,6 +86,16 @@ def each_service(class_name: str, visit: Callable[[int], T | None]) -> list[T]:
     return results
 
 
+def first_service(class_name: str) -> int:
+    """The first registered service of ``class_name`` (an io_object_t the caller releases, e.g.
+    with :func:`held`), or 0 when there is none."""
+    matching = _fn("IOServiceMatching")(class_name.encode())
+    if not matching:
+        return 0
+    # Consumes `matching`.
+    return int(_fn("IOServiceGetMatchingService")(kIOMainPortDefault, matching) or 0)
+
+
 def first_service_properties(class_name: str) -> dict[str, Any] | None:
     """Properties of the first registered service of ``class_name``, or ``None`` if there is none."""
     matching = _fn("IOServiceMatching")(class_name.encode())

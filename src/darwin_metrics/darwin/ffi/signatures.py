@@ -98,6 +98,16 @@ IOKIT: dict[str, Signature] = {
     "IOPSCopyPowerSourcesList": (CFTypeRef, (CFTypeRef,)),
     "IOPSGetPowerSourceDescription": (CFTypeRef, (CFTypeRef, CFTypeRef)),
     "IOPSCopyExternalPowerAdapterDetails": (CFTypeRef, ()),
+    # kern_return_t IOServiceOpen(io_service_t, task_port_t owningTask, uint32_t type,
+    #                             io_connect_t *connect)
+    "IOServiceOpen": (kern_return_t, (io_object_t, mach_port_t, c_uint32, POINTER(io_object_t))),
+    "IOServiceClose": (kern_return_t, (io_object_t,)),
+    # kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selector,
+    #     const void *input, size_t inputSize, void *output, size_t *outputSize)
+    "IOConnectCallStructMethod": (
+        kern_return_t,
+        (mach_port_t, c_uint32, c_void_p, c_size_t, c_void_p, POINTER(c_size_t)),
+    ),
     # IOReturn IOPMCopyCPUPowerStatus(CFDictionaryRef *cpuPowerStatus) (IOPMLib.h; Copy rule)
     "IOPMCopyCPUPowerStatus": (kern_return_t, (POINTER(CFTypeRef),)),
 }
