@@ -5,11 +5,12 @@ Creating a :class:`DarwinBackend` loads nothing; libraries open on the first cal
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
+    from darwin_metrics.darwin.fancontrol import FanController as DarwinFanController
     from darwin_metrics.darwin.process import ProcessReader
     from darwin_metrics.darwin.sensors import SMCSensors
     from darwin_metrics.records.battery import Battery, PowerSources
@@ -45,6 +46,17 @@ class DarwinBackend(Backend):
 
     def fans(self) -> tuple[Fan, ...]:
         return self._smc_sensors().fans()
+
+    # The base class still names the Linux controller; both implement the same public methods.
+    def fan_control(self, fan: Fan | str, **options: Any) -> DarwinFanController:  # type: ignore[override]
+        from darwin_metrics.darwin.fancontrol import FanController, find_fan
+
+        return FanController(find_fan(self.fans(), fan), **options)
+
+    def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
+        from darwin_metrics.darwin.fancontrol import restore_pending
+
+        return restore_pending(state_dir)
 
     def _process_reader(self) -> ProcessReader:
         if self._processes is None:

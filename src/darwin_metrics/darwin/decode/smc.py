@@ -87,6 +87,24 @@ def value(data_type: str, payload: bytes, *, little_endian: bool = False) -> SMC
     return None
 
 
+def encode(data_type: str, number: float, size: int) -> bytes:
+    """``number`` as a ``size``-byte payload of SMC type ``data_type`` (for writes): ``flt ``,
+    ``spXY``/``fpXY`` and the integer types; ValueError for a type or value that cannot hold it."""
+    try:
+        if data_type == "flt " and size == 4 and math.isfinite(number):
+            return struct.pack("<f", float(number))
+        fixed = _FIXED.fullmatch(data_type)
+        if fixed and size == 2:
+            signed = fixed.group(1) == "sp"
+            scaled = round(number * (1 << int(fixed.group(3), 16)))
+            return scaled.to_bytes(2, "big", signed=signed)
+        if data_type in _INT_TYPES and _INT_TYPES[data_type][0] == size:
+            return int(number).to_bytes(size, "big", signed=_INT_TYPES[data_type][1])
+    except (OverflowError, struct.error) as exc:
+        raise ValueError(f"{number!r} does not fit SMC type {data_type!r}") from exc
+    raise ValueError(f"cannot encode {number!r} as SMC type {data_type!r} of {size} bytes")
+
+
 def key_value(key: str, data_type: str, payload: bytes, *, apple_silicon: bool = False) -> SMCValue:
     """:func:`value` with the byte order this key has on this machine."""
     little = apple_silicon and key in APPLE_SILICON_LITTLE_ENDIAN
