@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from darwin_metrics.errors import NotSupported
 
 if TYPE_CHECKING:
-    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.fancontrol import FanController
     from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts

@@ -75,15 +75,7 @@ class LinuxBackend(Backend):
         return self._process_reader().processes()
 
     def process(self, pid: int) -> Process:
-        from msgspec.structs import replace
-
-        from darwin_metrics.linux.connections import read_process_connections
-
-        proc = self._process_reader().process(pid)
-        try:
-            return replace(proc, connections=read_process_connections(self.roots, pid, "all"))
-        except (DarwinMetricsError, OSError):
-            return proc  # not permitted, or gone meanwhile: connections stay None
+        return self._process_reader().process(pid)
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         return self._process_reader().threads(pid)
