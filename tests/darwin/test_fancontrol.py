@@ -19,8 +19,8 @@ import pytest
 from darwin_metrics.darwin import fancontrol
 from darwin_metrics.darwin.backend import DarwinBackend
 from darwin_metrics.darwin.ffi import loader
-from darwin_metrics.errors import AccessDenied
-from darwin_metrics.linux.fancontrol import FanControlError
+from darwin_metrics.errors import AccessDenied, FanControlError
+from darwin_metrics.fancontrol import FanController
 from tests.darwin import formats
 from tests.darwin.fakes import Entry, FakeCF, FakeIOKit, FakeLibSystem, FakeProcess
 
@@ -65,6 +65,7 @@ def test_duty_written_read_back_and_restored(m1: SimpleNamespace, root: Path) ->
     (fan,) = backend.fans()
     assert fan.controllable
     with backend.fan_control("fan1", watchdog_interval=0) as control:
+        assert isinstance(control, FanController)  # the platform-neutral protocol
         assert control.minimum_duty_percent == pytest.approx(max(20.0, 100 * 1199 / 7199))
         setting = control.set_duty(50)
         # Unlock, forced mode, then the target in the key's own type (flt, little-endian).

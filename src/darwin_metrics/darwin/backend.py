@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
-    from darwin_metrics.darwin.fancontrol import FanController as DarwinFanController
     from darwin_metrics.darwin.process import ProcessReader
     from darwin_metrics.darwin.sensors import SMCSensors
+    from darwin_metrics.fancontrol import FanController
     from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
@@ -47,8 +47,7 @@ class DarwinBackend(Backend):
     def fans(self) -> tuple[Fan, ...]:
         return self._smc_sensors().fans()
 
-    # The base class still names the Linux controller; both implement the same public methods.
-    def fan_control(self, fan: Fan | str, **options: Any) -> DarwinFanController:  # type: ignore[override]
+    def fan_control(self, fan: Fan | str, **options: Any) -> FanController:
         from darwin_metrics.darwin.fancontrol import FanController, find_fan
 
         return FanController(find_fan(self.fans(), fan), **options)

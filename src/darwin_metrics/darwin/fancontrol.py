@@ -1,4 +1,4 @@
-"""Opt-in fan control through the SMC, with the same public API as the Linux controller.
+"""Opt-in fan control through the SMC: :class:`darwin_metrics.fancontrol.FanController`.
 
 A duty is a target speed in percent of the fan's maximum: ``target_rpm = max_rpm * duty / 100``,
 never below the fan's ``F{n}Mn`` minimum (the SMC would not keep it). The procedure:
@@ -36,8 +36,8 @@ from darwin_metrics.darwin.decode import smc as decode
 from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import libproc
 from darwin_metrics.darwin.ffi.smc import SMC
-from darwin_metrics.errors import AccessDenied, DarwinMetricsError, NotSupported
-from darwin_metrics.linux.fancontrol import FanControlError, find_fan
+from darwin_metrics.errors import AccessDenied, DarwinMetricsError, FanControlError, NotSupported
+from darwin_metrics.linux.fancontrol import find_fan
 from darwin_metrics.records.sensors import Fan, FanSetting
 
 if TYPE_CHECKING:
