@@ -438,6 +438,30 @@ def test_smc_fans_intel(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
     assert cpu and all(s.sensor.startswith("TC") for s in cpu)
 
 
+def test_gpus(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
+    d = darwin_fixtures
+    agx = formats.ioregviewer(
+        d
+        / "darwindumped_MacBookPro17-1_M1_ioreg_AGXAcceleratorG13G_PerformanceStatistics.ioregviewer.json.txt"
+    )
+    amd = formats.ioregviewer(
+        d
+        / "darwindumped_MacBookPro15-1_intel_ioreg_AMDRadeon_Baffin_PerformanceStatistics.ioregviewer.json.txt"
+    )
+    compat = formats.ioregviewer(
+        d / "darwindumped_MacBookPro17-1_M1_ioreg_IOAccelerator_compat.ioregviewer.json.txt"
+    )
+    mac.io.add(Entry("gpu", ("IOAccelerator", "IOService"), agx))
+    mac.io.add(Entry("IOAccelerator", ("IOAccelerator", "IOService"), compat))
+    pci = mac.io.add(Entry("GFX0", ("IOPCIDevice", "IOService"), {"model": b"Radeon Pro 560X\0"}))
+    mac.io.add(Entry("AMDRadeon", ("IOAccelerator", "IOService"), amd), pci)
+    gone = mac.io.add(Entry("eGPU", ("IOAccelerator", "IOService"), amd, gone=True))  # unplugged
+    apple, radeon = DarwinBackend().gpus()
+    assert (apple.index, apple.vendor, apple.core_count) == (0, "apple", 8)
+    assert (radeon.index, radeon.name, radeon.temperature_celsius) == (1, "Radeon Pro 560X", 72.0)
+    assert mac.io.entries[gone].gone
+
+
 def test_batteries(mac: SimpleNamespace) -> None:
     mac.io.sources = [
         {

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
+    from darwin_metrics.records.gpu import GPU
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.netstats import NetworkStats
@@ -132,3 +133,8 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.thermal import read_thermal
 
         return read_thermal()
+
+    def gpus(self) -> tuple[GPU, ...]:
+        from darwin_metrics.darwin.gpu import read_gpus
+
+        return read_gpus()
