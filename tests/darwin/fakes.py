@@ -416,6 +416,20 @@ class FakeCF(FakeLibrary):
         for i, (k, v) in enumerate(self._get(ref, DICTIONARY)):
             keys[i], values[i] = k, v
 
+    def c_CFDictionaryCreateMutableCopy(self, alloc: Any, capacity: int, ref: int) -> int:
+        assert alloc is None and capacity == 0
+        self._next += 16
+        self.objects[self._next] = (DICTIONARY, list(self._get(ref, DICTIONARY)))
+        self.own(self._next)
+        return self._next
+
+    def c_CFDictionaryGetValue(self, ref: int, key: int) -> int | None:
+        wanted = self._get(key, STRING)
+        for k, v in self._get(ref, DICTIONARY):
+            if self.objects[k] == (STRING, wanted):
+                return int(v)
+        return None
+
     def c_CFArrayGetCount(self, ref: int) -> int:
         return len(self._get(ref, ARRAY))
 
@@ -621,3 +635,68 @@ class FakeIOKit(FakeLibrary):
 
     def c_IOPSCopyExternalPowerAdapterDetails(self) -> int | None:
         return self.cf.make(self.adapter, owned=True) if self.adapter is not None else None
+
+
+# --- IOReport --------------------------------------------------------------------------------
+
+
+class FakeIOReport(FakeLibrary):
+    """libIOReport: an ``Energy Model`` group whose channels are ``(name, unit, value)``; each
+    sample reads the values as they are when it is taken. ``available``/``refuse`` model a Mac
+    without the group and a NULL subscription."""
+
+    table = signatures.IOREPORT
+
+    def __init__(self, cf: FakeCF) -> None:
+        super().__init__()
+        self.cf = cf
+        self.channels: list[tuple[str, str, int]] = []
+        self.available = True
+        self.refuse = False
+        self._channel: dict[int, tuple[str, str, int]] = {}
+
+    def c_IOReportCopyChannelsInGroup(
+        self, group: int, subgroup: Any, a: int, b: int, c: int
+    ) -> int | None:
+        assert self.cf._get(group, STRING) == "Energy Model" and subgroup is None
+        if not self.available:
+            return None
+        return self.cf.make({"IOReportChannels": [n for n, _, _ in self.channels]}, owned=True)
+
+    def c_IOReportCreateSubscription(
+        self, a: Any, desired: int, subscribed: Any, channel_id: int, b: Any
+    ) -> int | None:
+        assert self.cf.owned[desired] > 0, "subscribing with a released dictionary"
+        if self.refuse:
+            return None
+        out(subscribed).value = self.cf.make({"subscribed": True}, owned=True)
+        return self.cf.make({"subscription": True}, owned=True)
+
+    def c_IOReportCreateSamples(self, subscription: int, subscribed: int, a: Any) -> int:
+        assert self.cf.owned[subscription] > 0 and self.cf.owned[subscribed] > 0
+        items = []
+        for channel in self.channels:
+            handle = self.cf.make({"channel": channel[0]})
+            self._channel[handle] = channel
+            items.append(handle)
+        self.cf._next += 16
+        array = self.cf._next
+        self.cf.objects[array] = (ARRAY, items)
+        key = self.cf.make("IOReportChannels")
+        self.cf._next += 16
+        self.cf.objects[self.cf._next] = (DICTIONARY, [(key, array)])
+        self.cf.own(self.cf._next)
+        return self.cf._next
+
+    def c_IOReportChannelGetGroup(self, channel: int) -> int:
+        return self.cf.make("Energy Model")
+
+    def c_IOReportChannelGetChannelName(self, channel: int) -> int:
+        return self.cf.make(self._channel[channel][0])
+
+    def c_IOReportChannelGetUnitLabel(self, channel: int) -> int:
+        return self.cf.make(self._channel[channel][1])
+
+    def c_IOReportSimpleGetIntegerValue(self, channel: int, index: int) -> int:
+        assert index == 0
+        return self._channel[channel][2]

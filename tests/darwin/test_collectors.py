@@ -462,6 +462,51 @@ def test_gpus(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
     assert mac.io.entries[gone].gone
 
 
+def test_power_m1(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
+    from darwin_metrics.hwrates import power_rates
+    from tests.darwin.fakes import FakeIOReport
+
+    mac.io.add(Entry("AppleSMC", ("AppleSMC", "IOService")))
+    mac.io.smc = _smc_dump(
+        darwin_fixtures, "darwindumped_MacBookPro17-1_M1_macOS11_smc_keys_dump.txt"
+    )
+    report = FakeIOReport(mac.cf)
+    report.channels = [
+        ("EACC_CPU", "mJ", 900),
+        ("CPU Energy", "mJ", 1000),
+        ("GPU Energy", "nJ", 2_000_000_000),
+        ("ANE", "mJ", 0),
+        ("DRAM", "mJ", 500),
+    ]
+    backend = DarwinBackend()
+    with loader.substitute(IOReport=report):
+        first = backend.power()
+        report.channels[1] = ("CPU Energy", "mJ", 4000)
+        second = backend.power()
+        assert backend._power is not None
+        backend._power.close()
+    smc = {r.name: r.watts for r in first.rails if r.source == "smc"}
+    assert smc["system"] == pytest.approx(18.124, abs=0.001)  # PSTR 1b fe 90 41
+    assert set(smc) == {"system", "dc-in", "battery"}
+    energy = {r.name: r.joules for r in first.rails if r.source == "ioreport"}
+    assert energy == pytest.approx({"cpu": 1.0, "gpu": 2.0, "ane": 0.0, "dram": 0.5})
+    rates = {r.name: r.watts for r in power_rates(first, second, 2.0)}
+    assert rates["cpu"] == pytest.approx(1.5)  # (4 J - 1 J) / 2 s
+    assert mac.cf.leaks() == {}
+
+
+def test_power_without_ioreport(mac: SimpleNamespace) -> None:
+    from tests.darwin.fakes import FakeIOReport
+
+    report = FakeIOReport(mac.cf)
+    report.refuse = True  # NULL subscription: IOReport unavailable (a VM, an Intel Mac)
+    with loader.substitute(IOReport=report):
+        backend = DarwinBackend()
+        assert backend.power().rails == ()  # no SMC either in this fake
+        backend.power()
+    assert report.calls["IOReportCopyChannelsInGroup"] == 1  # the refusal is remembered
+
+
 def test_batteries(mac: SimpleNamespace) -> None:
     mac.io.sources = [
         {

@@ -177,3 +177,15 @@ def test_fuzz_values(data_type: str, payload: bytes) -> None:
         smc.value(data_type, payload)
     except ParseError:
         pass
+
+
+def test_power_rails(darwin_fixtures: Path) -> None:
+    t2 = {r.name: r for r in smc.power_rails(dump(darwin_fixtures, MBP15))}
+    assert t2["system"].watts == pytest.approx(struct.unpack("<f", bytes.fromhex("b41b0e42"))[0])
+    assert t2["cpu-package"].watts == 0x0D36 / 128  # sp87
+    assert (t2["gpu"].watts, t2["cpu-package"].domain, t2["system"].source) == (0.0, "cpu", "smc")
+    m1 = {r.name: r.watts for r in smc.power_rails(dump(darwin_fixtures, M1))}
+    assert set(m1) == {"system", "dc-in", "battery"}
+    assert m1["dc-in"] == pytest.approx(struct.unpack("<f", bytes.fromhex("813d8b41"))[0])
+    absurd = {"PSTR": ("flt ", struct.pack("<f", -3.0)), "PDTR": ("flt ", struct.pack("<f", 1e9))}
+    assert smc.power_rails(absurd) == ()

@@ -472,3 +472,30 @@ def test_smc_missing_service(io_lib: FakeIOKit, sys_lib: FakeLibSystem) -> None:
 
     with pytest.raises(NotSupported):
         SMC()
+
+
+def test_ioreport_energy_sample_and_releases(cf_lib: FakeCF) -> None:
+    from darwin_metrics.darwin.ffi.ioreport import EnergyReport
+    from tests.darwin.fakes import FakeIOReport
+
+    report_lib = FakeIOReport(cf_lib)
+    report_lib.channels = [("CPU Energy", "mJ  ", 1500), ("GPU Energy", "nJ", 7)]
+    with loader.substitute(IOReport=report_lib):
+        with EnergyReport() as report:
+            first = report.sample()
+            report_lib.channels[0] = ("CPU Energy", "mJ  ", 4500)
+            second = report.sample()
+        assert [(c.name, c.unit, c.value) for c in first] == [
+            ("CPU Energy", "mJ", 1500),
+            ("GPU Energy", "nJ", 7),
+        ]
+        assert second[0].value == 4500
+        report.close()  # idempotent
+        assert cf_lib.leaks() == {}  # subscription, dictionaries and samples all released
+        report_lib.refuse = True
+        with pytest.raises(NotSupported, match="IOReport unavailable"):
+            EnergyReport()
+        report_lib.available = False
+        with pytest.raises(NotSupported):
+            EnergyReport()
+    assert cf_lib.leaks() == {} and cf_lib.bad_releases == []

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
+    from darwin_metrics.darwin.power import PowerReader
     from darwin_metrics.darwin.process import ProcessReader
     from darwin_metrics.darwin.sensors import SMCSensors
     from darwin_metrics.fancontrol import FanController
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.power import Power
     from darwin_metrics.records.process import Process, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
     from darwin_metrics.records.thermal import Thermal
@@ -34,6 +36,14 @@ class DarwinBackend(Backend):
     def __init__(self) -> None:
         self._processes: ProcessReader | None = None
         self._smc: SMCSensors | None = None
+        self._power: PowerReader | None = None
+
+    def power(self) -> Power:
+        if self._power is None:
+            from darwin_metrics.darwin.power import PowerReader
+
+            self._power = PowerReader()
+        return self._power.read()
 
     def _smc_sensors(self) -> SMCSensors:
         if self._smc is None:

@@ -95,7 +95,7 @@ def energy_rails(channels: Iterable[EnergyChannel]) -> tuple[PowerRail, ...]:
             source="ioreport",
             domain=name.split("-", 1)[0],
             joules=totals[name],
-            path="IOReport:Energy Model",
+            path=f"IOReport:Energy Model/{name}",
         )
         for name in order
     )

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.records.power import PowerRail
 from darwin_metrics.records.sensors import Fan, FanMode, SensorKind, TemperatureSensor
 
 SMCValue = float | int | bool | str | None
@@ -242,3 +243,39 @@ def fan(index: int, values: Mapping[str, SMCValue], *, controllable: bool = Fals
         controllable=controllable and enable is not None,
         path=f"smc:F{index}",
     )
+
+
+# --- power -----------------------------------------------------------------------------------
+
+#: SMC power keys (watts) → (rail name, domain). ``PSTR`` is the whole system, ``PDTR`` the DC-in
+#: (adapter) power, ``PPBR`` the battery; Intel Macs add ``PCPC`` (CPU package) and ``PCPG`` (GPU).
+POWER_KEYS: dict[str, tuple[str, str]] = {
+    "PSTR": ("system", "system"),
+    "PDTR": ("dc-in", "dc-in"),
+    "PPBR": ("battery", "battery"),
+    "PCPC": ("cpu-package", "cpu"),
+    "PCPG": ("gpu", "gpu"),
+}
+#: Readings above this many watts are sensor faults on any Mac.
+MAX_WATTS = 2000.0
+
+
+def power_rails(readings: Mapping[str, tuple[str, bytes]]) -> tuple[PowerRail, ...]:
+    """Instantaneous rails (watts) from ``{key: (type, payload)}`` of the :data:`POWER_KEYS`;
+    a missing, undecodable, negative or absurd reading leaves that rail out."""
+    rails = []
+    for key, (name, domain) in POWER_KEYS.items():
+        if key not in readings:
+            continue
+        try:
+            watts = value(*readings[key])
+        except ParseError:
+            continue
+        if isinstance(watts, bool) or not isinstance(watts, (int, float)):
+            continue
+        if not 0.0 <= watts <= MAX_WATTS:
+            continue
+        rails.append(
+            PowerRail(name=name, source="smc", domain=domain, watts=float(watts), path=f"smc:{key}")
+        )
+    return tuple(rails)

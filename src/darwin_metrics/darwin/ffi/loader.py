@@ -25,12 +25,14 @@ from darwin_metrics.errors import NotSupported
 LIBSYSTEM = "libSystem"
 IOKIT = "IOKit"
 COREFOUNDATION = "CoreFoundation"
+IOREPORT = "IOReport"
 
 #: Full paths; on macOS 11+ they resolve inside the dyld shared cache.
 PATHS: Mapping[str, str] = {
     LIBSYSTEM: "/usr/lib/libSystem.B.dylib",
     IOKIT: "/System/Library/Frameworks/IOKit.framework/IOKit",
     COREFOUNDATION: "/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation",
+    IOREPORT: "/usr/lib/libIOReport.dylib",
 }
 
 #: Functions whose x86_64 symbol carries the ``$INODE64`` suffix: the plain x86_64 symbols fill

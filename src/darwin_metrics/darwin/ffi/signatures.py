@@ -18,6 +18,8 @@ from ctypes import (
     c_bool,
     c_char_p,
     c_int,
+    c_int32,
+    c_int64,
     c_long,
     c_size_t,
     c_uint,
@@ -137,12 +139,39 @@ COREFOUNDATION: dict[str, Signature] = {
     "CFDictionaryGetKeysAndValues": (None, (CFTypeRef, POINTER(CFTypeRef), POINTER(CFTypeRef))),
     "CFArrayGetCount": (CFIndex, (CFTypeRef,)),
     "CFArrayGetValueAtIndex": (CFTypeRef, (CFTypeRef, CFIndex)),
+    # CFMutableDictionaryRef CFDictionaryCreateMutableCopy(CFAllocatorRef, CFIndex, CFDictionaryRef)
+    "CFDictionaryCreateMutableCopy": (CFTypeRef, (CFTypeRef, CFIndex, CFTypeRef)),
+    "CFDictionaryGetValue": (CFTypeRef, (CFTypeRef, CFTypeRef)),
+}
+
+#: libIOReport (private, no header; prototypes as macmon and asitop's bindings declare them).
+IOREPORT: dict[str, Signature] = {
+    # CFDictionaryRef IOReportCopyChannelsInGroup(CFStringRef group, CFStringRef subgroup,
+    #                                              uint64_t, uint64_t, uint64_t)
+    "IOReportCopyChannelsInGroup": (
+        CFTypeRef,
+        (CFTypeRef, CFTypeRef, c_uint64, c_uint64, c_uint64),
+    ),
+    # IOReportSubscriptionRef IOReportCreateSubscription(void *, CFMutableDictionaryRef desired,
+    #     CFMutableDictionaryRef *subscribed, uint64_t channel_id, CFTypeRef)
+    "IOReportCreateSubscription": (
+        CFTypeRef,
+        (c_void_p, CFTypeRef, POINTER(CFTypeRef), c_uint64, CFTypeRef),
+    ),
+    # CFDictionaryRef IOReportCreateSamples(IOReportSubscriptionRef, CFMutableDictionaryRef, CFTypeRef)
+    "IOReportCreateSamples": (CFTypeRef, (CFTypeRef, CFTypeRef, CFTypeRef)),
+    "IOReportChannelGetGroup": (CFTypeRef, (CFTypeRef,)),
+    "IOReportChannelGetChannelName": (CFTypeRef, (CFTypeRef,)),
+    "IOReportChannelGetUnitLabel": (CFTypeRef, (CFTypeRef,)),
+    # int64_t IOReportSimpleGetIntegerValue(CFDictionaryRef channel, int32_t index)
+    "IOReportSimpleGetIntegerValue": (c_int64, (CFTypeRef, c_int32)),
 }
 
 SIGNATURES: dict[str, dict[str, Signature]] = {
     "libSystem": LIBSYSTEM,
     "IOKit": IOKIT,
     "CoreFoundation": COREFOUNDATION,
+    "IOReport": IOREPORT,
 }
 
 #: Exported variables read with ``in_dll``: ``vm_size_t vm_kernel_page_size`` and the Mach
