@@ -119,7 +119,8 @@ class Backend:
         raise self._unsupported("gpus")
 
     def batteries(self) -> tuple[Battery, ...]:
-        raise self._unsupported("batteries")
+        """The system batteries of :meth:`power_sources`, on every platform the same code."""
+        return self.power_sources().batteries
 
     def power_sources(self) -> PowerSources:
         raise self._unsupported("power_sources")

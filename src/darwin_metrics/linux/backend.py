@@ -11,7 +11,7 @@ from darwin_metrics.linux.fs import Roots
 if TYPE_CHECKING:
     from darwin_metrics.linux.fancontrol import FanController
     from darwin_metrics.linux.process import ProcessReader
-    from darwin_metrics.records.battery import Battery, PowerSources
+    from darwin_metrics.records.battery import PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
@@ -114,9 +114,6 @@ class LinuxBackend(Backend):
         from darwin_metrics.linux.gpu import read_gpus
 
         return self._read_shared("gpus", lambda: read_gpus(self.roots))
-
-    def batteries(self) -> tuple[Battery, ...]:
-        return self.power_sources().batteries
 
     def power_sources(self) -> PowerSources:
         from darwin_metrics.linux.battery import read_power_sources
