@@ -470,6 +470,7 @@ class FakeIOKit(FakeLibrary):
         self.sources: list[dict[str, Any]] = []
         self.adapter: dict[str, Any] | None = None
         self.cpu_power: dict[str, Any] | None = None
+        self.assertions: dict[int, list[dict[str, Any]]] | None = None
         #: The fake SMC: key → (type, payload), in enumeration order; writes are applied and kept.
         self.smc: dict[str, tuple[str, bytes]] = {}
         self.smc_writes: list[tuple[str, bytes]] = []
@@ -627,6 +628,12 @@ class FakeIOKit(FakeLibrary):
         index = self.cf._get(source, NUMBER)
         return int(self._descriptions[index])
 
+    def c_IOPMCopyAssertionsByProcess(self, found: Any) -> int:
+        if self.assertions is None:
+            return 0xE00002BC  # kIOReturnError
+        out(found).value = self.cf.make(self.assertions, owned=True)
+        return 0
+
     def c_IOPMCopyCPUPowerStatus(self, status: Any) -> int:
         if self.cpu_power is None:
             return 0xE00002F0  # kIOReturnNotFound: Apple Silicon publishes no CPU power status
@@ -700,3 +707,45 @@ class FakeIOReport(FakeLibrary):
     def c_IOReportSimpleGetIntegerValue(self, channel: int, index: int) -> int:
         assert index == 0
         return self._channel[channel][2]
+
+
+# --- Objective-C runtime ---------------------------------------------------------------------
+
+
+class FakeObjC(FakeLibrary):
+    """The runtime with one class, ``NSProcessInfo``, whose ``processInfo`` answers
+    ``isLowPowerModeEnabled`` (absent when ``low_power`` is None, as before macOS 12)."""
+
+    table = signatures.OBJC
+    PROCESS_INFO_CLASS = 0x7100
+    PROCESS_INFO = 0x7200
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.low_power: bool | None = False
+        self.selectors: dict[str, int] = {}
+
+    def c_objc_getClass(self, name: bytes) -> int | None:
+        return self.PROCESS_INFO_CLASS if name == b"NSProcessInfo" else None
+
+    def c_sel_registerName(self, name: bytes) -> int:
+        return self.selectors.setdefault(name.decode(), 0x9000 + len(self.selectors))
+
+    def message(self, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+        names = {v: k for k, v in self.selectors.items()}
+
+        def send(receiver: int, selector: int, *args: Any) -> Any:
+            assert len(args) == len(argtypes)
+            name = names.get(selector) or {v: k for k, v in self.selectors.items()}[selector]
+            self.calls[name] += 1
+            if (receiver, name) == (self.PROCESS_INFO_CLASS, "processInfo"):
+                assert restype is ctypes.c_void_p
+                return self.PROCESS_INFO
+            assert receiver == self.PROCESS_INFO
+            if name == "respondsToSelector:":
+                asked = {v: k for k, v in self.selectors.items()}[args[0]]
+                return asked == "isLowPowerModeEnabled" and self.low_power is not None
+            assert name == "isLowPowerModeEnabled" and restype is ctypes.c_bool
+            return bool(self.low_power)
+
+        return send

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
     from darwin_metrics.records.netstats import NetworkStats
-    from darwin_metrics.records.power import Power
+    from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.process import Process, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
     from darwin_metrics.records.thermal import Thermal
@@ -143,3 +143,8 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.gpu import read_gpus
 
         return read_gpus()
+
+    def power_management(self) -> PowerManagement:
+        from darwin_metrics.darwin.powermgmt import read_power_management
+
+        return read_power_management()

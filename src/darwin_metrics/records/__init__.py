@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import (
         CorePowerPolicy,
         Power,
+        PowerAssertion,
         PowerManagement,
         PowerRail,
         PowerRailRate,
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "power": (
         "CorePowerPolicy",
         "Power",
+        "PowerAssertion",
         "PowerManagement",
         "PowerRail",
         "PowerRailRate",
@@ -225,6 +227,7 @@ __all__ = [
     "CorePowerPolicy",
     "Power",
     "PowerAdapter",
+    "PowerAssertion",
     "PowerManagement",
     "PowerRail",
     "PowerSources",

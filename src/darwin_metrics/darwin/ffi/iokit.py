@@ -207,3 +207,14 @@ def cpu_power_status() -> dict[str, Any] | None:
     with cf.owned(ref.value) as status:
         value = cf.to_python(status) if status else None
     return value if isinstance(value, dict) else None
+
+
+def assertions_by_process() -> dict[Any, Any] | None:
+    """``IOPMCopyAssertionsByProcess``: pid → list of assertion dictionaries; None on failure."""
+    ref = ctypes.c_void_p(None)
+    kr = _fn("IOPMCopyAssertionsByProcess")(ctypes.byref(ref))
+    if kr != kIOReturnSuccess:
+        return None
+    with cf.owned(ref.value) as found:
+        value = cf.to_python(found) if found else None
+    return value if isinstance(value, dict) else None

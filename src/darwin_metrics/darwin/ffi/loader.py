@@ -26,6 +26,8 @@ LIBSYSTEM = "libSystem"
 IOKIT = "IOKit"
 COREFOUNDATION = "CoreFoundation"
 IOREPORT = "IOReport"
+OBJC = "objc"
+FOUNDATION = "Foundation"
 
 #: Full paths; on macOS 11+ they resolve inside the dyld shared cache.
 PATHS: Mapping[str, str] = {
@@ -33,6 +35,8 @@ PATHS: Mapping[str, str] = {
     IOKIT: "/System/Library/Frameworks/IOKit.framework/IOKit",
     COREFOUNDATION: "/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation",
     IOREPORT: "/usr/lib/libIOReport.dylib",
+    OBJC: "/usr/lib/libobjc.A.dylib",
+    FOUNDATION: "/System/Library/Frameworks/Foundation.framework/Foundation",
 }
 
 #: Functions whose x86_64 symbol carries the ``$INODE64`` suffix: the plain x86_64 symbols fill

@@ -110,6 +110,8 @@ IOKIT: dict[str, Signature] = {
         kern_return_t,
         (mach_port_t, c_uint32, c_void_p, c_size_t, c_void_p, POINTER(c_size_t)),
     ),
+    # IOReturn IOPMCopyAssertionsByProcess(CFDictionaryRef *AssertionsByPID) (IOPMLib.h; Copy rule)
+    "IOPMCopyAssertionsByProcess": (kern_return_t, (POINTER(CFTypeRef),)),
     # IOReturn IOPMCopyCPUPowerStatus(CFDictionaryRef *cpuPowerStatus) (IOPMLib.h; Copy rule)
     "IOPMCopyCPUPowerStatus": (kern_return_t, (POINTER(CFTypeRef),)),
 }
@@ -167,11 +169,20 @@ IOREPORT: dict[str, Signature] = {
     "IOReportSimpleGetIntegerValue": (c_int64, (CFTypeRef, c_int32)),
 }
 
+#: The Objective-C runtime. ``objc_msgSend`` is not in the table: it is called through a function
+#: pointer of the exact type of each message (see :mod:`darwin_metrics.darwin.ffi.objc`).
+OBJC: dict[str, Signature] = {
+    "objc_getClass": (c_void_p, (c_char_p,)),
+    "sel_registerName": (c_void_p, (c_char_p,)),
+}
+
 SIGNATURES: dict[str, dict[str, Signature]] = {
     "libSystem": LIBSYSTEM,
     "IOKit": IOKIT,
     "CoreFoundation": COREFOUNDATION,
     "IOReport": IOREPORT,
+    "objc": OBJC,
+    "Foundation": {},
 }
 
 #: Exported variables read with ``in_dll``: ``vm_size_t vm_kernel_page_size`` and the Mach

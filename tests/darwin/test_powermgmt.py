@@ -1,0 +1,62 @@
+"""Power management on a fake Mac: power assertions (IOPMCopyAssertionsByProcess, synthetic
+dictionary in the documented shape), Low Power Mode through the Objective-C runtime stand-in,
+AC state and adapter watts from the IOPS stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from darwin_metrics.darwin.backend import DarwinBackend
+from darwin_metrics.darwin.decode import powermgmt
+from darwin_metrics.darwin.ffi import loader
+from tests.darwin.fakes import FakeCF, FakeIOKit, FakeLibSystem, FakeObjC
+
+ASSERTIONS = {
+    412: [{"AssertType": "PreventUserIdleSystemSleep", "AssertName": "Playing audio",
+           "Process Name": "Music", "AssertPID": 412}],
+    98: [{"AssertType": "PreventUserIdleDisplaySleep", "AssertName": "Video Wake Lock",
+          "Process Name": "Safari"},
+         {"AssertName": "no type: skipped"}],
+}  # fmt: skip
+
+
+def test_decode_assertions() -> None:
+    found = powermgmt.assertions(ASSERTIONS)
+    assert [(a.pid, a.type, a.process) for a in found] == [
+        (98, "PreventUserIdleDisplaySleep", "Safari"),
+        (412, "PreventUserIdleSystemSleep", "Music"),
+    ]
+    assert found[1].name == "Playing audio"
+    assert powermgmt.assertions({"x": [], -1: [{"AssertType": "A"}], 5: "junk"}) == ()
+
+
+@pytest.fixture
+def mac() -> Iterator[SimpleNamespace]:
+    system, cf, runtime = FakeLibSystem(), FakeCF(), FakeObjC()
+    io = FakeIOKit(cf)
+    with loader.substitute(libSystem=system, CoreFoundation=cf, IOKit=io, objc=runtime,
+                           Foundation=object()):  # fmt: skip
+        yield SimpleNamespace(io=io, cf=cf, runtime=runtime)
+    assert cf.leaks() == {} and cf.bad_releases == [] and io.leaks() == {}
+
+
+def test_power_management(mac: SimpleNamespace) -> None:
+    mac.io.assertions = ASSERTIONS
+    mac.io.adapter = {"Watts": 96, "Name": "96W USB-C Power Adapter"}
+    mac.io.sources = [{"Type": "InternalBattery", "Name": "InternalBattery-0",
+                       "Current Capacity": 80, "Max Capacity": 100,
+                       "Power Source State": "AC Power"}]  # fmt: skip
+    mac.runtime.low_power = True
+    pm = DarwinBackend().power_management()
+    assert (pm.on_ac, pm.adapter_watts, pm.low_power_mode, pm.cores) == (True, 96.0, True, ())
+    assert [a.process for a in pm.assertions] == ["Safari", "Music"]
+
+
+def test_power_management_degrades(mac: SimpleNamespace) -> None:
+    mac.runtime.low_power = None  # macOS 11: no isLowPowerModeEnabled
+    pm = DarwinBackend().power_management()  # no sources, assertions call fails
+    assert (pm.low_power_mode, pm.assertions, pm.adapter_watts) == (None, (), None)
+    assert mac.runtime.calls["isLowPowerModeEnabled"] == 0
