@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean macos-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# On a Mac: the validation suite against the system's tools, with a report file to attach to an issue.
+macos-check: $(VENV)/.dev-installed
+	$(BIN)/python scripts/macos-check
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
