@@ -713,39 +713,60 @@ class FakeIOReport(FakeLibrary):
 
 
 class FakeObjC(FakeLibrary):
-    """The runtime with one class, ``NSProcessInfo``, whose ``processInfo`` answers
-    ``isLowPowerModeEnabled`` (absent when ``low_power`` is None, as before macOS 12)."""
+    """The Objective-C runtime: objects are handles to ``{selector name: value}`` tables (a value
+    may be a function of the message's arguments); classes are objects registered by name.
+    ``respondsToSelector:`` answers from the table; ``UTF8String`` of a Python ``str`` object works
+    through :meth:`string`. Autorelease pools must be balanced."""
 
     table = signatures.OBJC
-    PROCESS_INFO_CLASS = 0x7100
-    PROCESS_INFO = 0x7200
 
     def __init__(self) -> None:
         super().__init__()
-        self.low_power: bool | None = False
+        self.objects: dict[int, dict[str, Any]] = {}
+        self.classes: dict[str, int] = {}
         self.selectors: dict[str, int] = {}
+        self.pools: list[int] = []
+        self.pool_depth = 0
+        self._next = 0x70000
+
+    def new(self, table: dict[str, Any], class_name: str | None = None) -> int:
+        self._next += 16
+        self.objects[self._next] = table
+        if class_name is not None:
+            self.classes[class_name] = self._next
+        return self._next
+
+    def string(self, text: str) -> int:
+        return self.new({"UTF8String": text.encode()})
+
+    def array(self, items: list[int]) -> int:
+        return self.new({"count": len(items), "objectAtIndex:": lambda i: items[i]})
 
     def c_objc_getClass(self, name: bytes) -> int | None:
-        return self.PROCESS_INFO_CLASS if name == b"NSProcessInfo" else None
+        return self.classes.get(name.decode())
 
     def c_sel_registerName(self, name: bytes) -> int:
         return self.selectors.setdefault(name.decode(), 0x9000 + len(self.selectors))
 
-    def message(self, restype: Any, *argtypes: Any) -> Callable[..., Any]:
-        names = {v: k for k, v in self.selectors.items()}
+    def c_objc_autoreleasePoolPush(self) -> int:
+        self.pool_depth += 1
+        self.pools.append(0xA000 + self.pool_depth)
+        return self.pools[-1]
 
+    def c_objc_autoreleasePoolPop(self, token: int) -> None:
+        assert self.pools and self.pools.pop() == token, "unbalanced autorelease pool"
+        self.pool_depth -= 1
+
+    def message(self, restype: Any, *argtypes: Any) -> Callable[..., Any]:
         def send(receiver: int, selector: int, *args: Any) -> Any:
             assert len(args) == len(argtypes)
-            name = names.get(selector) or {v: k for k, v in self.selectors.items()}[selector]
+            names = {v: k for k, v in self.selectors.items()}
+            name = names[selector]
             self.calls[name] += 1
-            if (receiver, name) == (self.PROCESS_INFO_CLASS, "processInfo"):
-                assert restype is ctypes.c_void_p
-                return self.PROCESS_INFO
-            assert receiver == self.PROCESS_INFO
+            table = self.objects[receiver]
             if name == "respondsToSelector:":
-                asked = {v: k for k, v in self.selectors.items()}[args[0]]
-                return asked == "isLowPowerModeEnabled" and self.low_power is not None
-            assert name == "isLowPowerModeEnabled" and restype is ctypes.c_bool
-            return bool(self.low_power)
+                return names[args[0]] in table
+            value = table[name]
+            return value(*args) if callable(value) else value
 
         return send

@@ -36,10 +36,12 @@ def test_decode_assertions() -> None:
 @pytest.fixture
 def mac() -> Iterator[SimpleNamespace]:
     system, cf, runtime = FakeLibSystem(), FakeCF(), FakeObjC()
+    info: dict[str, object] = {"isLowPowerModeEnabled": False}
+    runtime.new({"processInfo": runtime.new(info)}, "NSProcessInfo")
     io = FakeIOKit(cf)
     with loader.substitute(libSystem=system, CoreFoundation=cf, IOKit=io, objc=runtime,
                            Foundation=object()):  # fmt: skip
-        yield SimpleNamespace(io=io, cf=cf, runtime=runtime)
+        yield SimpleNamespace(io=io, cf=cf, runtime=runtime, info=info)
     assert cf.leaks() == {} and cf.bad_releases == [] and io.leaks() == {}
 
 
@@ -49,14 +51,14 @@ def test_power_management(mac: SimpleNamespace) -> None:
     mac.io.sources = [{"Type": "InternalBattery", "Name": "InternalBattery-0",
                        "Current Capacity": 80, "Max Capacity": 100,
                        "Power Source State": "AC Power"}]  # fmt: skip
-    mac.runtime.low_power = True
+    mac.info["isLowPowerModeEnabled"] = True
     pm = DarwinBackend().power_management()
     assert (pm.on_ac, pm.adapter_watts, pm.low_power_mode, pm.cores) == (True, 96.0, True, ())
     assert [a.process for a in pm.assertions] == ["Safari", "Music"]
 
 
 def test_power_management_degrades(mac: SimpleNamespace) -> None:
-    mac.runtime.low_power = None  # macOS 11: no isLowPowerModeEnabled
+    del mac.info["isLowPowerModeEnabled"]  # macOS 11: no such property
     pm = DarwinBackend().power_management()  # no sources, assertions call fails
     assert (pm.low_power_mode, pm.assertions, pm.adapter_watts) == (None, (), None)
     assert mac.runtime.calls["isLowPowerModeEnabled"] == 0

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.process import Process, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
     from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.records.wifi import WiFi
 
 
 class DarwinBackend(Backend):
@@ -148,3 +149,8 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.powermgmt import read_power_management
 
         return read_power_management()
+
+    def wifi(self) -> tuple[WiFi, ...]:
+        from darwin_metrics.darwin.wifi import read_wifi
+
+        return read_wifi()

@@ -28,6 +28,7 @@ COREFOUNDATION = "CoreFoundation"
 IOREPORT = "IOReport"
 OBJC = "objc"
 FOUNDATION = "Foundation"
+COREWLAN = "CoreWLAN"
 
 #: Full paths; on macOS 11+ they resolve inside the dyld shared cache.
 PATHS: Mapping[str, str] = {
@@ -37,6 +38,7 @@ PATHS: Mapping[str, str] = {
     IOREPORT: "/usr/lib/libIOReport.dylib",
     OBJC: "/usr/lib/libobjc.A.dylib",
     FOUNDATION: "/System/Library/Frameworks/Foundation.framework/Foundation",
+    COREWLAN: "/System/Library/Frameworks/CoreWLAN.framework/CoreWLAN",
 }
 
 #: Functions whose x86_64 symbol carries the ``$INODE64`` suffix: the plain x86_64 symbols fill

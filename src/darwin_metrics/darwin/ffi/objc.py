@@ -9,6 +9,8 @@ obtained here are singletons or autoreleased and are not released.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from darwin_metrics.darwin.ffi import loader
@@ -39,6 +41,54 @@ def cls(name: str) -> int:
 def selector(name: str) -> int:
     """The selector ``name`` (``processInfo``, ``respondsToSelector:``)."""
     return int(_fn("sel_registerName")(name.encode()) or 0)
+
+
+@contextmanager
+def autorelease_pool() -> Iterator[None]:
+    """An autorelease pool around a block: objects the block gets autoreleased are freed at its
+    end (a thread without a run loop has no pool of its own)."""
+    token = _fn("objc_autoreleasePoolPush")()
+    try:
+        yield
+    finally:
+        _fn("objc_autoreleasePoolPop")(token)
+
+
+def send_object(receiver: int, name: str) -> int:
+    """``[receiver name]`` for a message that returns an object (0 for nil)."""
+    return int(message(ctypes.c_void_p)(receiver, selector(name)) or 0)
+
+
+def send_integer(receiver: int, name: str) -> int:
+    """``[receiver name]`` for a message that returns an ``NSInteger``."""
+    return int(message(ctypes.c_long)(receiver, selector(name)))
+
+
+def send_double(receiver: int, name: str) -> float:
+    """``[receiver name]`` for a message that returns a ``double``."""
+    return float(message(ctypes.c_double)(receiver, selector(name)))
+
+
+def send_bool(receiver: int, name: str) -> bool:
+    """``[receiver name]`` for a message that returns a ``BOOL``."""
+    return bool(message(ctypes.c_bool)(receiver, selector(name)))
+
+
+def string(obj: int) -> str | None:
+    """The text of an ``NSString`` (``None`` for nil)."""
+    if not obj:
+        return None
+    raw = message(ctypes.c_char_p)(obj, selector("UTF8String"))
+    return raw.decode("utf-8", "replace") if raw else None
+
+
+def array(obj: int) -> list[int]:
+    """The elements of an ``NSArray`` (empty for nil)."""
+    if not obj:
+        return []
+    count = int(message(ctypes.c_ulong)(obj, selector("count")))
+    at = message(ctypes.c_void_p, ctypes.c_ulong)
+    return [int(at(obj, selector("objectAtIndex:"), i) or 0) for i in range(count)]
 
 
 def responds(receiver: int, name: str) -> bool:

@@ -174,6 +174,8 @@ IOREPORT: dict[str, Signature] = {
 OBJC: dict[str, Signature] = {
     "objc_getClass": (c_void_p, (c_char_p,)),
     "sel_registerName": (c_void_p, (c_char_p,)),
+    "objc_autoreleasePoolPush": (c_void_p, ()),
+    "objc_autoreleasePoolPop": (None, (c_void_p,)),
 }
 
 SIGNATURES: dict[str, dict[str, Signature]] = {
@@ -183,6 +185,7 @@ SIGNATURES: dict[str, dict[str, Signature]] = {
     "IOReport": IOREPORT,
     "objc": OBJC,
     "Foundation": {},
+    "CoreWLAN": {},
 }
 
 #: Exported variables read with ``in_dll``: ``vm_size_t vm_kernel_page_size`` and the Mach
