@@ -487,9 +487,10 @@ class FanController:
                 continue
             if hot is not None:
                 with self._lock:
-                    self._tripped = f"{hot} reached {self._max_celsius:g} °C"
                     with contextlib.suppress(OSError, DarwinMetricsError, ValueError):
                         smc = self._open()
                         if self._state is not None:
                             _write_mode(smc, self._state.mode_key, self._index, MODE_AUTOMATIC)
+                    # Said only once the fan is back with the SMC.
+                    self._tripped = f"{hot} reached {self._max_celsius:g} °C"
                 return
