@@ -648,9 +648,10 @@ class FakeIOKit(FakeLibrary):
 
 
 class FakeIOReport(FakeLibrary):
-    """libIOReport: an ``Energy Model`` group whose channels are ``(name, unit, value)``; each
-    sample reads the values as they are when it is taken. ``available``/``refuse`` model a Mac
-    without the group and a NULL subscription."""
+    """libIOReport with two groups: ``Energy Model`` (``channels``: ``(name, unit, value)``) and
+    ``CPU Stats``/``CPU Core Performance States`` (``states``: channel → cumulative
+    ``[(state, residency)]``). Samples copy the values as they are when taken; a delta subtracts.
+    ``available``/``refuse`` model a Mac without the groups and a NULL subscription."""
 
     table = signatures.IOREPORT
 
@@ -658,17 +659,42 @@ class FakeIOReport(FakeLibrary):
         super().__init__()
         self.cf = cf
         self.channels: list[tuple[str, str, int]] = []
+        self.states: dict[str, list[tuple[str, int]]] = {}
         self.available = True
         self.refuse = False
+        self._kind: dict[int, str] = {}
         self._channel: dict[int, tuple[str, str, int]] = {}
+        self._sample_states: dict[int, dict[str, list[tuple[str, int]]]] = {}
+        self._state_channel: dict[int, tuple[str, list[tuple[str, int]]]] = {}
+
+    def _owned_dict(self, pairs: list[tuple[int, int]]) -> int:
+        self.cf._next += 16
+        self.cf.objects[self.cf._next] = (DICTIONARY, pairs)
+        self.cf.own(self.cf._next)
+        return self.cf._next
+
+    def _channels_dict(self, handles: list[int]) -> int:
+        self.cf._next += 16
+        array = self.cf._next
+        self.cf.objects[array] = (ARRAY, handles)
+        return self._owned_dict([(self.cf.make("IOReportChannels"), array)])
 
     def c_IOReportCopyChannelsInGroup(
         self, group: int, subgroup: Any, a: int, b: int, c: int
     ) -> int | None:
-        assert self.cf._get(group, STRING) == "Energy Model" and subgroup is None
+        name = self.cf._get(group, STRING)
+        sub = self.cf._get(subgroup, STRING) if subgroup else None
         if not self.available:
             return None
-        return self.cf.make({"IOReportChannels": [n for n, _, _ in self.channels]}, owned=True)
+        if (name, sub) == ("Energy Model", None):
+            kind = "energy"
+        elif (name, sub) == ("CPU Stats", "CPU Core Performance States"):
+            kind = "states"
+        else:
+            return None
+        found = self.cf.make({"IOReportChannels": [kind]}, owned=True)
+        self._kind[found] = kind
+        return found
 
     def c_IOReportCreateSubscription(
         self, a: Any, desired: int, subscribed: Any, channel_id: int, b: Any
@@ -676,29 +702,42 @@ class FakeIOReport(FakeLibrary):
         assert self.cf.owned[desired] > 0, "subscribing with a released dictionary"
         if self.refuse:
             return None
-        out(subscribed).value = self.cf.make({"subscribed": True}, owned=True)
-        return self.cf.make({"subscription": True}, owned=True)
+        kind = self.cf._get(self.cf._get(self.cf._get(desired, DICTIONARY)[0][1], ARRAY)[0], STRING)
+        out(subscribed).value = self.cf.make({"subscribed": kind}, owned=True)
+        subscription = self.cf.make({"subscription": kind}, owned=True)
+        self._kind[subscription] = kind
+        return subscription
 
     def c_IOReportCreateSamples(self, subscription: int, subscribed: int, a: Any) -> int:
         assert self.cf.owned[subscription] > 0 and self.cf.owned[subscribed] > 0
+        if self._kind[subscription] == "states":
+            sample = self._channels_dict([])
+            self._sample_states[sample] = {k: list(v) for k, v in self.states.items()}
+            return sample
         items = []
         for channel in self.channels:
             handle = self.cf.make({"channel": channel[0]})
             self._channel[handle] = channel
             items.append(handle)
-        self.cf._next += 16
-        array = self.cf._next
-        self.cf.objects[array] = (ARRAY, items)
-        key = self.cf.make("IOReportChannels")
-        self.cf._next += 16
-        self.cf.objects[self.cf._next] = (DICTIONARY, [(key, array)])
-        self.cf.own(self.cf._next)
-        return self.cf._next
+        return self._channels_dict(items)
+
+    def c_IOReportCreateSamplesDelta(self, previous: int, current: int, a: Any) -> int:
+        assert self.cf.owned[previous] > 0 and self.cf.owned[current] > 0
+        before, after = self._sample_states[previous], self._sample_states[current]
+        handles = []
+        for name, states in after.items():
+            old = dict(before.get(name, []))
+            handle = self.cf.make({"channel": name})
+            self._state_channel[handle] = (name, [(s, r - old.get(s, 0)) for s, r in states])
+            handles.append(handle)
+        return self._channels_dict(handles)
 
     def c_IOReportChannelGetGroup(self, channel: int) -> int:
         return self.cf.make("Energy Model")
 
     def c_IOReportChannelGetChannelName(self, channel: int) -> int:
+        if channel in self._state_channel:
+            return self.cf.make(self._state_channel[channel][0])
         return self.cf.make(self._channel[channel][0])
 
     def c_IOReportChannelGetUnitLabel(self, channel: int) -> int:
@@ -707,6 +746,15 @@ class FakeIOReport(FakeLibrary):
     def c_IOReportSimpleGetIntegerValue(self, channel: int, index: int) -> int:
         assert index == 0
         return self._channel[channel][2]
+
+    def c_IOReportStateGetCount(self, channel: int) -> int:
+        return len(self._state_channel[channel][1])
+
+    def c_IOReportStateGetNameForIndex(self, channel: int, index: int) -> int:
+        return self.cf.make(self._state_channel[channel][1][index][0])
+
+    def c_IOReportStateGetResidency(self, channel: int, index: int) -> int:
+        return self._state_channel[channel][1][index][1]
 
 
 # --- Objective-C runtime ---------------------------------------------------------------------

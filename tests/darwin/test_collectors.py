@@ -154,6 +154,42 @@ def test_cpu(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(mac.system.deallocated) == 2
 
 
+def test_cpu_core_frequencies_from_ioreport(
+    mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psutil
+
+    from tests.darwin.fakes import FakeIOReport
+
+    mac.system.ticks = [(1, 1, 1, 1)] * 8
+    monkeypatch.setattr(
+        psutil,
+        "cpu_stats",
+        lambda: SimpleNamespace(ctx_switches=0, interrupts=0, soft_interrupts=0),
+    )
+    report = FakeIOReport(mac.cf)
+    e_states = ["IDLE", "V0P6", "V1P0", "V1P3", "V1P7", "V2P0"]  # 5 DVFS states: the M1 E table
+    report.states = {"ECPU0": [(s, 0) for s in e_states]}
+    backend = DarwinBackend()
+    with loader.substitute(IOReport=report):
+        first = backend.cpu()
+        # 100 ticks idle, 100 at the second state (972 MHz on the M1 E table), 100 at the top.
+        report.states["ECPU0"] = [
+            ("IDLE", 100),
+            ("V0P6", 0),
+            ("V1P0", 100),
+            ("V1P3", 0),
+            ("V1P7", 0),
+            ("V2P0", 100),
+        ]
+        second = backend.cpu()
+        assert backend._frequencies is not None
+        backend._frequencies.close()
+    assert first.cores[0].frequency.hertz is None  # one reading: no interval yet
+    assert second.cores[0].frequency.hertz == pytest.approx((972e6 + 2064e6) / 2)
+    assert second.cores[7].frequency.hertz is None  # no PCPU channel in this fake
+
+
 def test_memory(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     import psutil
 

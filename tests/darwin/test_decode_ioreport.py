@@ -122,3 +122,44 @@ def test_powermetrics_oracle(darwin_fixtures: Path, name: str) -> None:
         # used_ratio is a share of active time in one plist and of the interval in the other, so
         # only the range of the active residency is checked against it.
         assert r.active_percent is not None and 0.0 < r.active_percent <= 100.0
+
+
+def test_core_residencies_by_hand() -> None:
+    from darwin_metrics.darwin.decode.ioreport import StateChannel
+
+    # Cores 0-1 are E, 2-3 P. ECPU1 is core 1, PCPU0 core 2.
+    clusters = {0: "E", 1: "E", 2: "P", 3: "P"}
+    tables = {0: (600e6, 1200e6), 1: (600e6, 1200e6), 2: (600e6, 2000e6, 3000e6)}
+    channels = [
+        StateChannel("ECPU1", (("IDLE", 75), ("V0", 15), ("V1", 10))),
+        StateChannel("PCPU0", (("DOWN", 0), ("IDLE", 50), ("V0", 0), ("V1", 25), ("V2", 25))),
+        StateChannel("PCPU1", (("IDLE", 10), ("V0", 10))),  # core 3: no table
+        StateChannel("ECPU9", (("IDLE", 1),)),  # no such core
+        StateChannel("GPUPH", (("OFF", 1),)),
+    ]
+    found = ioreport.core_residencies(channels, clusters, tables)
+    assert sorted(found) == [1, 2, 3]
+    # (600*15 + 1200*10) / 25 = 840 MHz, active 25 %.
+    assert found[1].hertz == pytest.approx(840e6) and found[1].active_percent == pytest.approx(25)
+    # (2000*25 + 3000*25) / 50 = 2500 MHz, active 50 %.
+    assert found[2].hertz == pytest.approx(2500e6) and found[2].active_percent == pytest.approx(50)
+    assert (found[3].hertz, found[3].active_percent) == (None, 50.0)
+
+
+def test_core_tables_from_the_m1_pmgr(darwin_fixtures: Path) -> None:
+    from darwin_metrics.darwin.decode import cpu
+    from tests.darwin import formats
+
+    pmgr = formats.ioregviewer(
+        darwin_fixtures
+        / "darwindumped_MacBookPro17-1_M1_ioreg_pmgr_voltage_states.ioregviewer.json.txt"
+    )
+    topo = cpu.Topology(
+        clusters=(),
+        core_cluster={0: "E", 7: "P"},
+        core_range={0: (600e6, 2064e6), 7: (600e6, 3204e6)},
+    )
+    tables = cpu.core_tables(topo, pmgr)
+    assert len(tables[0]) == 5 and tables[0][-1] == 2064e6  # the M1 E cluster's five states
+    assert len(tables[7]) == 15 and tables[7][-1] == 3204e6  # the P cluster's fifteen
+    assert cpu.core_tables(topo, None) == {}

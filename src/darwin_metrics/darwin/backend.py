@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
+    from darwin_metrics.darwin.cpu import CoreFrequencies
     from darwin_metrics.darwin.power import PowerReader
     from darwin_metrics.darwin.process import ProcessReader
     from darwin_metrics.darwin.sensors import SMCSensors
@@ -38,6 +39,7 @@ class DarwinBackend(Backend):
         self._processes: ProcessReader | None = None
         self._smc: SMCSensors | None = None
         self._power: PowerReader | None = None
+        self._frequencies: CoreFrequencies | None = None
 
     def power(self) -> Power:
         if self._power is None:
@@ -77,9 +79,11 @@ class DarwinBackend(Backend):
         return self._processes
 
     def cpu(self) -> CPU:
-        from darwin_metrics.darwin.cpu import read_cpu
+        from darwin_metrics.darwin.cpu import CoreFrequencies, read_cpu
 
-        return read_cpu()
+        if self._frequencies is None:
+            self._frequencies = CoreFrequencies()
+        return read_cpu(self._frequencies)
 
     def memory(self) -> Memory:
         from darwin_metrics.darwin.memory import read_memory

@@ -23,7 +23,7 @@ active states / their total residency; active residency = active / all (percent)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
@@ -38,6 +38,9 @@ IDLE_STATES = frozenset({"IDLE", "DOWN", "OFF"})
 RAIL_ORDER = ("cpu", "gpu", "ane", "dram")
 
 _DIE_CPU = re.compile(r"DIE_(\d+)_CPU Energy")
+#: Per-core channels of ``CPU Core Performance States``: cluster letter, then the core's number
+#: within its cluster (``ECPU0``, ``PCPU3``).
+_CORE_CHANNEL = re.compile(r"([A-Z])CPU(\d+)")
 
 
 @dataclass(frozen=True)
@@ -132,3 +135,36 @@ def residency(states: Sequence[tuple[str, int]], frequencies_hz: Sequence[float]
         return Residency(hertz=None, active_percent=active_percent)
     hertz = sum(f * r for f, (_, r) in zip(frequencies_hz, active, strict=True)) / busy
     return Residency(hertz=hertz, active_percent=active_percent)
+
+
+@dataclass(frozen=True)
+class StateChannel:
+    """One performance-state channel of a delta sample: its name and ``(state, residency)``."""
+
+    name: str
+    states: tuple[tuple[str, int], ...]
+
+
+def core_residencies(
+    channels: Iterable[StateChannel],
+    core_cluster: Mapping[int, str],
+    core_table: Mapping[int, Sequence[float]],
+) -> dict[int, Residency]:
+    """Per logical CPU, the frequency and active residency of its ``<letter>CPU<n>`` channel:
+    ``n`` counts the CPUs of that cluster letter in index order. Channels that name no CPU here
+    (another layout) are left out; a CPU without a DVFS table gets only its active residency."""
+    by_cluster: dict[str, list[int]] = {}
+    for index in sorted(core_cluster):
+        by_cluster.setdefault(core_cluster[index], []).append(index)
+    found: dict[int, Residency] = {}
+    for channel in channels:
+        match = _CORE_CHANNEL.fullmatch(channel.name)
+        if not match:
+            continue
+        members = by_cluster.get(match.group(1), [])
+        number = int(match.group(2))
+        if number >= len(members):
+            continue
+        core = members[number]
+        found[core] = residency(channel.states, core_table.get(core, ()))
+    return found

@@ -165,6 +165,11 @@ IOREPORT: dict[str, Signature] = {
     "IOReportChannelGetGroup": (CFTypeRef, (CFTypeRef,)),
     "IOReportChannelGetChannelName": (CFTypeRef, (CFTypeRef,)),
     "IOReportChannelGetUnitLabel": (CFTypeRef, (CFTypeRef,)),
+    # CFDictionaryRef IOReportCreateSamplesDelta(CFDictionaryRef prev, CFDictionaryRef cur, CFTypeRef)
+    "IOReportCreateSamplesDelta": (CFTypeRef, (CFTypeRef, CFTypeRef, CFTypeRef)),
+    "IOReportStateGetCount": (c_int32, (CFTypeRef,)),
+    "IOReportStateGetNameForIndex": (CFTypeRef, (CFTypeRef, c_int32)),
+    "IOReportStateGetResidency": (c_int64, (CFTypeRef, c_int32)),
     # int64_t IOReportSimpleGetIntegerValue(CFDictionaryRef channel, int32_t index)
     "IOReportSimpleGetIntegerValue": (c_int64, (CFTypeRef, c_int32)),
 }
