@@ -688,7 +688,10 @@ class FakeIOReport(FakeLibrary):
             return None
         if (name, sub) == ("Energy Model", None):
             kind = "energy"
-        elif (name, sub) == ("CPU Stats", "CPU Core Performance States"):
+        elif (name, sub) in (
+            ("CPU Stats", "CPU Core Performance States"),
+            ("GPU Stats", "GPU Performance States"),
+        ):
             kind = "states"
         else:
             return None

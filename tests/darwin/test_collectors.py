@@ -492,7 +492,23 @@ def test_gpus(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
     pci = mac.io.add(Entry("GFX0", ("IOPCIDevice", "IOService"), {"model": b"Radeon Pro 560X\0"}))
     mac.io.add(Entry("AMDRadeon", ("IOAccelerator", "IOService"), amd), pci)
     gone = mac.io.add(Entry("eGPU", ("IOAccelerator", "IOService"), amd, gone=True))  # unplugged
-    apple, radeon = DarwinBackend().gpus()
+    from tests.darwin.fakes import FakeIOReport
+
+    report = FakeIOReport(mac.cf)
+    gpu_states = ["OFF", "P1", "P2", "P3", "P4", "P5", "P6"]  # the six M1 GPU states
+    report.states = {"GPUPH": [(s, 0) for s in gpu_states]}
+    backend = DarwinBackend()
+    with loader.substitute(IOReport=report):
+        first = backend.gpus()[0]
+        report.states["GPUPH"] = [("OFF", 50), ("P1", 25), ("P2", 0), ("P3", 0), ("P4", 0),
+                                  ("P5", 0), ("P6", 25)]  # fmt: skip
+        apple, radeon = backend.gpus()
+        assert backend._gpu_frequency is not None
+        backend._gpu_frequency.close()
+    assert first.graphics_hertz is None  # one reading: no interval yet
+    assert apple.graphics_hertz == round((396e6 + 1278e6) / 2)
+    assert (apple.graphics_min_hertz, apple.graphics_max_hertz) == (396_000_000, 1_278_000_000)
+    assert radeon.graphics_max_hertz is None
     assert (apple.index, apple.vendor, apple.core_count) == (0, "apple", 8)
     assert (radeon.index, radeon.name, radeon.temperature_celsius) == (1, "Radeon Pro 560X", 72.0)
     assert mac.io.entries[gone].gone

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from darwin_metrics.darwin.decode import gpu
 from tests.darwin import formats
 
@@ -72,3 +74,28 @@ def test_utilization_clamped_and_negative_counters() -> None:
         100.0, 0.0, None,
     )  # fmt: skip
     assert gpu.vendor({"CFBundleIdentifier": "com.nvidia.web.GeForceWeb"}) == "nvidia"
+
+
+def test_gpu_table_and_powermetrics_oracle(darwin_fixtures: Path) -> None:
+    import plistlib
+
+    from darwin_metrics.darwin.decode import ioreport
+
+    pmgr = formats.ioregviewer(
+        darwin_fixtures
+        / "darwindumped_MacBookPro17-1_M1_ioreg_pmgr_voltage_states.ioregviewer.json.txt"
+    )
+    table = gpu.gpu_table(pmgr)
+    # The M1 GPU's states, as powermetrics lists them on the same model.
+    assert table == (396e6, 528e6, 720e6, 924e6, 1128e6, 1278e6)
+    raw = (
+        darwin_fixtures / "pumas_powermetrics_plist_MacBookPro17-1_M1_macOS13.3.xml"
+    ).read_bytes()
+    sample = plistlib.loads(next(p for p in raw.split(b"\0") if p.strip()))["gpu"]
+    assert [s["freq"] * 1e6 for s in sample["dvfm_states"]] == list(table)
+    states = [("OFF", round(sample["idle_ratio"] * 1e9))]
+    states += [(f"P{i}", round(s["used_ratio"] * 1e9)) for i, s in enumerate(sample["dvfm_states"])]
+    r = ioreport.residency(states, table)
+    assert r.hertz == pytest.approx(sample["freq_hz"] * 1e6, rel=0.001)  # 714.8 MHz
+    assert gpu.gpu_table({"voltage-states9": bytes(16)}) == ()
+    assert gpu.gpu_table(None) == ()

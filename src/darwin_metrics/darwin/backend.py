@@ -11,6 +11,7 @@ from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
     from darwin_metrics.darwin.cpu import CoreFrequencies
+    from darwin_metrics.darwin.gpu import GPUFrequency
     from darwin_metrics.darwin.power import PowerReader
     from darwin_metrics.darwin.process import ProcessReader
     from darwin_metrics.darwin.sensors import SMCSensors
@@ -40,6 +41,7 @@ class DarwinBackend(Backend):
         self._smc: SMCSensors | None = None
         self._power: PowerReader | None = None
         self._frequencies: CoreFrequencies | None = None
+        self._gpu_frequency: GPUFrequency | None = None
 
     def power(self) -> Power:
         if self._power is None:
@@ -145,9 +147,11 @@ class DarwinBackend(Backend):
         return read_thermal()
 
     def gpus(self) -> tuple[GPU, ...]:
-        from darwin_metrics.darwin.gpu import read_gpus
+        from darwin_metrics.darwin.gpu import GPUFrequency, read_gpus
 
-        return read_gpus()
+        if self._gpu_frequency is None:
+            self._gpu_frequency = GPUFrequency()
+        return read_gpus(self._gpu_frequency)
 
     def power_management(self) -> PowerManagement:
         from darwin_metrics.darwin.powermgmt import read_power_management

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from darwin_metrics.darwin.decode.common import dictionary, flag, number, real, text
+from darwin_metrics.darwin.decode.cpu import voltage_table
+from darwin_metrics.errors import ParseError
 from darwin_metrics.records.gpu import GPU, GPUVendor
 
 MIB = 1 << 20
@@ -115,3 +117,22 @@ def gpu(
         memory_hertz=_hertz(stats, "Memory Clock(MHz)"),
         core_count=cores if cores is not None and cores > 0 else None,
     )
+
+
+#: The ``pmgr`` property holding the Apple GPU's DVFS table (0 Hz "off" entry dropped).
+GPU_TABLE_KEY = "voltage-states9"
+#: A GPU table tops out below this; a larger top state means the key names a CPU table here.
+GPU_TABLE_MAX_TOP = 2.0e9
+
+
+def gpu_table(pmgr: Mapping[str, Any] | None) -> tuple[float, ...]:
+    """The Apple GPU's performance-state frequencies (Hz, ascending) from the ``pmgr`` node;
+    empty when absent or implausible."""
+    raw = (pmgr or {}).get(GPU_TABLE_KEY)
+    if not isinstance(raw, bytes):
+        return ()
+    try:
+        table = tuple(sorted(voltage_table(raw)))
+    except ParseError:
+        return ()
+    return table if table and max(table) < GPU_TABLE_MAX_TOP else ()
