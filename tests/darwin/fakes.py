@@ -608,6 +608,11 @@ class FakeIOKit(FakeLibrary):
         out(iterator).value = self._iterator(self.entries[obj].children)
         return 0
 
+    def c_IORegistryEntryGetRegistryEntryID(self, obj: int, found: Any) -> int:
+        assert self.outstanding[obj] > 0, "registry id of a released entry"
+        out(found).value = 0x100000000 + obj  # registry IDs are 64-bit
+        return 0
+
     def c_IORegistryEntryFromPath(self, port: int, path: bytes) -> int:
         for handle, entry in self.entries.items():
             if entry.path == path.decode():
@@ -778,6 +783,8 @@ class FakeObjC(FakeLibrary):
         self.selectors: dict[str, int] = {}
         self.pools: list[int] = []
         self.pool_depth = 0
+        #: +1 references handed to the caller (MTLCopyAllDevices), to be objc_released.
+        self.retained: list[int] = []
         self._next = 0x70000
 
     def new(self, table: dict[str, Any], class_name: str | None = None) -> int:
@@ -798,6 +805,10 @@ class FakeObjC(FakeLibrary):
 
     def c_sel_registerName(self, name: bytes) -> int:
         return self.selectors.setdefault(name.decode(), 0x9000 + len(self.selectors))
+
+    def c_objc_release(self, obj: int) -> None:
+        assert obj in self.retained, f"objc_release of {obj:#x}, not a +1 reference"
+        self.retained.remove(obj)
 
     def c_objc_autoreleasePoolPush(self) -> int:
         self.pool_depth += 1
@@ -821,3 +832,19 @@ class FakeObjC(FakeLibrary):
             return value(*args) if callable(value) else value
 
         return send
+
+
+class FakeMetal(FakeLibrary):
+    """Metal.framework: ``MTLCopyAllDevices`` hands out a +1 NSArray of the runtime's devices."""
+
+    table = signatures.METAL
+
+    def __init__(self, runtime: FakeObjC) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.devices: list[int] = []
+
+    def c_MTLCopyAllDevices(self) -> int:
+        devices = self.runtime.array(self.devices)
+        self.runtime.retained.append(devices)
+        return devices

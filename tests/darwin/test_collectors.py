@@ -512,6 +512,41 @@ def test_gpus(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
     assert (apple.index, apple.vendor, apple.core_count) == (0, "apple", 8)
     assert (radeon.index, radeon.name, radeon.temperature_celsius) == (1, "Radeon Pro 560X", 72.0)
     assert mac.io.entries[gone].gone
+    assert (apple.unified_memory, apple.memory_total) == (True, None)  # no Metal in this fake
+
+
+def test_gpus_with_metal(mac: SimpleNamespace, darwin_fixtures: Path) -> None:
+    from tests.darwin.fakes import FakeMetal, FakeObjC
+
+    agx = formats.ioregviewer(
+        darwin_fixtures
+        / "darwindumped_MacBookPro17-1_M1_ioreg_AGXAcceleratorG13G_PerformanceStatistics.ioregviewer.json.txt"
+    )
+    entry = mac.io.add(Entry("gpu", ("IOAccelerator", "IOService"), agx))
+    runtime = FakeObjC()
+    metal = FakeMetal(runtime)
+    metal.devices = [
+        runtime.new(
+            {
+                "registryID": 0x100000000 + entry,
+                "name": runtime.string("Apple M1"),
+                "hasUnifiedMemory": True,
+                "recommendedMaxWorkingSetSize": 11453251584,
+            }
+        ),
+        runtime.new(
+            {
+                "registryID": 42,
+                "name": runtime.string("elsewhere"),
+                "hasUnifiedMemory": False,
+                "recommendedMaxWorkingSetSize": 1,
+            }
+        ),
+    ]
+    with loader.substitute(objc=runtime, Metal=metal):
+        (apple,) = DarwinBackend().gpus()
+    assert (apple.name, apple.unified_memory, apple.memory_total) == ("Apple M1", True, 11453251584)
+    assert runtime.retained == [] and runtime.pools == []  # the array released, pool popped
 
 
 def test_power_m1(mac: SimpleNamespace, darwin_fixtures: Path) -> None:

@@ -120,6 +120,14 @@ def properties(entry: int) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def registry_id(entry: int) -> int | None:
+    """The entry's registry ID (``IORegistryEntryGetRegistryEntryID``; what Metal calls
+    ``registryID``), or None."""
+    found = ctypes.c_uint64(0)
+    kr = _fn("IORegistryEntryGetRegistryEntryID")(entry, ctypes.byref(found))
+    return int(found.value) if kr == kIOReturnSuccess else None
+
+
 def name(entry: int) -> str:
     """The registry name of an entry (``IORegistryEntryGetName``)."""
     buf = ctypes.create_string_buffer(IO_NAME_SIZE)

@@ -29,6 +29,7 @@ IOREPORT = "IOReport"
 OBJC = "objc"
 FOUNDATION = "Foundation"
 COREWLAN = "CoreWLAN"
+METAL = "Metal"
 
 #: Full paths; on macOS 11+ they resolve inside the dyld shared cache.
 PATHS: Mapping[str, str] = {
@@ -39,6 +40,7 @@ PATHS: Mapping[str, str] = {
     OBJC: "/usr/lib/libobjc.A.dylib",
     FOUNDATION: "/System/Library/Frameworks/Foundation.framework/Foundation",
     COREWLAN: "/System/Library/Frameworks/CoreWLAN.framework/CoreWLAN",
+    METAL: "/System/Library/Frameworks/Metal.framework/Metal",
 }
 
 #: Functions whose x86_64 symbol carries the ``$INODE64`` suffix: the plain x86_64 symbols fill

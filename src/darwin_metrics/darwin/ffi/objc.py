@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from darwin_metrics.darwin.ffi import loader
@@ -106,3 +107,47 @@ def low_power_mode() -> bool | None:
     if not info or not responds(int(info), "isLowPowerModeEnabled"):
         return None
     return bool(message(ctypes.c_bool)(int(info), selector("isLowPowerModeEnabled")))
+
+
+def send_uint64(receiver: int, name: str) -> int:
+    """``[receiver name]`` for a message that returns a ``uint64_t``/``NSUInteger``."""
+    return int(message(ctypes.c_uint64)(receiver, selector(name)))
+
+
+def release(obj: int) -> None:
+    """``objc_release`` a +1 reference (0 is ignored)."""
+    if obj:
+        _fn("objc_release")(obj)
+
+
+@dataclass(frozen=True)
+class MetalDevice:
+    """What Metal says of one GPU: ``registry_id`` matches the IOKit accelerator entry."""
+
+    registry_id: int
+    name: str | None
+    unified_memory: bool
+    recommended_working_set: int
+
+
+def metal_devices() -> list[MetalDevice]:
+    """``MTLCopyAllDevices()``: name, registry ID, unified memory and the recommended maximum
+    working set (bytes) of every GPU Metal knows; the array is released."""
+    devices = int(loader.function(loader.METAL, "MTLCopyAllDevices")() or 0)
+    if not devices:
+        return []
+    found = []
+    try:
+        with autorelease_pool():
+            for device in array(devices):
+                found.append(
+                    MetalDevice(
+                        registry_id=send_uint64(device, "registryID"),
+                        name=string(send_object(device, "name")),
+                        unified_memory=send_bool(device, "hasUnifiedMemory"),
+                        recommended_working_set=send_uint64(device, "recommendedMaxWorkingSetSize"),
+                    )
+                )
+    finally:
+        release(devices)
+    return found

@@ -96,6 +96,8 @@ IOKIT: dict[str, Signature] = {
         (io_object_t, c_char_p, POINTER(io_object_t)),
     ),
     "IORegistryEntryFromPath": (io_object_t, (mach_port_t, c_char_p)),
+    # kern_return_t IORegistryEntryGetRegistryEntryID(io_registry_entry_t, uint64_t *entryID)
+    "IORegistryEntryGetRegistryEntryID": (kern_return_t, (io_object_t, POINTER(c_uint64))),
     "IOPSCopyPowerSourcesInfo": (CFTypeRef, ()),
     "IOPSCopyPowerSourcesList": (CFTypeRef, (CFTypeRef,)),
     "IOPSGetPowerSourceDescription": (CFTypeRef, (CFTypeRef, CFTypeRef)),
@@ -181,6 +183,12 @@ OBJC: dict[str, Signature] = {
     "sel_registerName": (c_void_p, (c_char_p,)),
     "objc_autoreleasePoolPush": (c_void_p, ()),
     "objc_autoreleasePoolPop": (None, (c_void_p,)),
+    "objc_release": (None, (c_void_p,)),
+}
+
+#: Metal: ``NSArray<id<MTLDevice>> *MTLCopyAllDevices(void)`` (a +1 reference: objc_release it).
+METAL: dict[str, Signature] = {
+    "MTLCopyAllDevices": (c_void_p, ()),
 }
 
 SIGNATURES: dict[str, dict[str, Signature]] = {
@@ -191,6 +199,7 @@ SIGNATURES: dict[str, dict[str, Signature]] = {
     "objc": OBJC,
     "Foundation": {},
     "CoreWLAN": {},
+    "Metal": METAL,
 }
 
 #: Exported variables read with ``in_dll``: ``vm_size_t vm_kernel_page_size`` and the Mach
