@@ -297,6 +297,10 @@ class FakeCF(FakeLibrary):
         self.released = 0
         self._next = 0x10000
         self._buffers: dict[int, Any] = {}
+        self.globals = {
+            "kCFTypeDictionaryKeyCallBacks": 0xCB01,
+            "kCFTypeDictionaryValueCallBacks": 0xCB02,
+        }
 
     def make(self, value: Any, *, owned: bool = False) -> int:
         """Build a CF object graph from Python values; only the root may be owned by the caller."""
@@ -430,6 +434,27 @@ class FakeCF(FakeLibrary):
                 return int(v)
         return None
 
+    def c_CFNumberCreate(self, alloc: Any, number_type: int, value: Any) -> int:
+        assert alloc is None and number_type == 4  # kCFNumberSInt64Type
+        return self.make(int(out(value).value), owned=True)
+
+    def c_CFDictionaryCreate(
+        self, alloc: Any, keys: Any, values: Any, count: int, key_cb: int, value_cb: int
+    ) -> int:
+        assert (key_cb, value_cb) == (self.globals["kCFTypeDictionaryKeyCallBacks"],
+                                      self.globals["kCFTypeDictionaryValueCallBacks"])  # fmt: skip
+        pairs = []
+        for i in range(count):
+            for ref in (keys[i], values[i]):
+                assert self.owned[ref] > 0, "dictionary built from a released object"
+            pairs.append(
+                (self.make(self.objects[keys[i]][1]), self.make(self.objects[values[i]][1]))
+            )
+        self._next += 16
+        self.objects[self._next] = (DICTIONARY, pairs)
+        self.own(self._next)
+        return self._next
+
     def c_CFArrayGetCount(self, ref: int) -> int:
         return len(self._get(ref, ARRAY))
 
@@ -471,6 +496,11 @@ class FakeIOKit(FakeLibrary):
         self.adapter: dict[str, Any] | None = None
         self.cpu_power: dict[str, Any] | None = None
         self.assertions: dict[int, list[dict[str, Any]]] | None = None
+        self.hid_sensors: list[tuple[str, float | None]] | None = None
+        self.hid_matching: dict[str, Any] = {}
+        self._hid_client = 0
+        self._hid_services: dict[int, tuple[str, float | None]] = {}
+        self._hid_events: dict[int, float] = {}
         #: The fake SMC: key → (type, payload), in enumeration order; writes are applied and kept.
         self.smc: dict[str, tuple[str, bytes]] = {}
         self.smc_writes: list[tuple[str, bytes]] = []
@@ -632,6 +662,52 @@ class FakeIOKit(FakeLibrary):
         assert blob == self._blob
         index = self.cf._get(source, NUMBER)
         return int(self._descriptions[index])
+
+    # IOHIDEventSystemClient: ``hid_sensors`` is a list of (product name, °C or None).
+    def c_IOHIDEventSystemClientCreate(self, alloc: Any) -> int | None:
+        if self.hid_sensors is None:
+            return None
+        client = self.cf.make({"client": True}, owned=True)
+        self._hid_client = client
+        return client
+
+    def c_IOHIDEventSystemClientSetMatching(self, client: int, matching: int) -> int:
+        assert client == self._hid_client
+        pairs = self.cf._get(matching, DICTIONARY)
+        self.hid_matching = {self.cf.objects[k][1]: self.cf.objects[v][1] for k, v in pairs}
+        return 0
+
+    def c_IOHIDEventSystemClientCopyServices(self, client: int) -> int:
+        assert client == self._hid_client
+        self._hid_services = {}
+        handles = []
+        for name, celsius in self.hid_sensors or []:
+            handle = self.cf.make({"service": name})
+            self._hid_services[handle] = (name, celsius)
+            handles.append(handle)
+        self.cf._next += 16
+        self.cf.objects[self.cf._next] = (ARRAY, handles)
+        self.cf.own(self.cf._next)
+        return self.cf._next
+
+    def c_IOHIDServiceClientCopyProperty(self, service: int, key: int) -> int | None:
+        assert self.cf._get(key, STRING) == "Product"
+        return self.cf.make(self._hid_services[service][0], owned=True)
+
+    def c_IOHIDServiceClientCopyEvent(
+        self, service: int, kind: int, options: int, ts: int
+    ) -> int | None:
+        assert kind == 15
+        celsius = self._hid_services[service][1]
+        if celsius is None:
+            return None
+        event = self.cf.make({"event": celsius}, owned=True)
+        self._hid_events[event] = celsius
+        return event
+
+    def c_IOHIDEventGetFloatValue(self, event: int, field: int) -> float:
+        assert field == 15 << 16
+        return self._hid_events[event]
 
     def c_IOPMCopyAssertionsByProcess(self, found: Any) -> int:
         if self.assertions is None:

@@ -150,7 +150,10 @@ def test_temperatures_classified_and_filtered(darwin_fixtures: Path) -> None:
     keys = {s.sensor for s in m1.sensors}
     assert {"TB0T", "TB1T", "TB2T", "TW0P"} <= keys
     assert "Ta1a" not in keys and m1.dropped >= 2  # 0.0 °C readings: absent sensors
-    assert {s.sensor: s.kind for s in m1.sensors}["TB0T"] == "battery"
+    kinds = {s.sensor: s.kind for s in m1.sensors}
+    assert kinds["TB0T"] == "battery"
+    assert (kinds["Tp4z"], kinds["Te3z"]) == ("cpu", "cpu")  # discovered, not from a table
+    assert {s.sensor: s.celsius for s in m1.sensors}["Tp4z"] == pytest.approx(81.531)
     assert all(s.chip == "smc" for s in m1.sensors)
 
 

@@ -3,8 +3,9 @@
 Temperatures: every key is enumerated once (``#KEY``, READ_INDEX) and the ``T…`` keys with a
 temperature type are remembered; each reading then asks only for those. On Apple Silicon the
 names differ per chip generation (``Tp*``/``Te*``/``Ts*`` CPU, ``Tg*`` GPU), so they are
-discovered, not listed. Readings outside (0, 150] °C are dropped and counted
-(:attr:`SMCSensors.dropped`). The Apple Silicon HID temperature sensors are not read.
+discovered, not listed. On Apple Silicon the HID temperature sensors (``IOHIDEventSystemClient``)
+are listed after the SMC's, as a second chip (``chip="hid"``). Readings outside (0, 150] °C are
+dropped and counted (:attr:`SMCSensors.dropped`).
 
 Fans: ``FNum`` fans, each from ``F{n}Ac/Mn/Mx/Tg``, the mode ``F{n}Md`` (``F{n}md``; ``FS! ``
 on older Intel Macs) and the name ``F{n}ID``. A Mac without fans (or without an SMC) has none.
@@ -17,10 +18,12 @@ import os
 import threading
 
 from darwin_metrics.darwin.cpu import read_architecture
+from darwin_metrics.darwin.decode import hid as decode_hid
 from darwin_metrics.darwin.decode import smc as decode
+from darwin_metrics.darwin.ffi import hid
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
-from darwin_metrics.records.sensors import Fan, Temperatures
+from darwin_metrics.records.sensors import Fan, Temperatures, TemperatureSensor
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,24 @@ class SMCSensors:
         return self._temperature_keys
 
     def temperatures(self) -> Temperatures:
-        """Every plausible SMC temperature sensor (none on a Mac without an SMC)."""
+        """Every plausible SMC temperature sensor, then on Apple Silicon the HID sensors."""
+        smc_sensors = self._smc_temperatures()
+        hid_sensors: tuple[TemperatureSensor, ...] = ()
+        if self.apple_silicon():
+            try:
+                hid_sensors, dropped = decode_hid.sensors(hid.temperature_sensors())
+                self.dropped += dropped
+            except (OSError, DarwinMetricsError) as exc:
+                log.debug("HID temperature sensors: %s", exc)
+        return Temperatures(sensors=smc_sensors + hid_sensors)
+
+    def _smc_temperatures(self) -> tuple[TemperatureSensor, ...]:
         try:
             smc = SMC(self._key_info)
         except NotSupported as exc:
             log.debug("%s", exc)
-            return Temperatures()
+            self.dropped = 0
+            return ()
         with smc:
             readings = {}
             for key in self._discover(smc):
@@ -83,7 +98,7 @@ class SMCSensors:
         self.dropped = scan.dropped
         if scan.dropped:
             log.debug("dropped %d implausible SMC temperature readings", scan.dropped)
-        return Temperatures(sensors=scan.sensors)
+        return scan.sensors
 
     def fans(self) -> tuple[Fan, ...]:
         """Every SMC fan; ``controllable`` when this process is root and the fan has a mode key."""

@@ -120,6 +120,17 @@ def global_value(lib_name: str, name: str, ctype: Any) -> int:
     return int(lib.globals[name])
 
 
+def global_address(lib_name: str, name: str) -> int:
+    """The address of the exported data symbol ``name`` (``kCFTypeDictionaryKeyCallBacks``)."""
+    lib = library(lib_name)
+    if isinstance(lib, ctypes.CDLL):
+        try:
+            return ctypes.addressof(ctypes.c_char.in_dll(lib, name))
+        except ValueError as exc:
+            raise NotSupported(f"{name} is not exported by {lib_name}") from exc
+    return int(lib.globals[name])
+
+
 def loaded() -> tuple[str, ...]:
     """Names of the libraries actually opened by this process (stand-ins excluded)."""
     return tuple(sorted(_loaded))

@@ -17,6 +17,7 @@ from ctypes import (
     POINTER,
     c_bool,
     c_char_p,
+    c_double,
     c_int,
     c_int32,
     c_int64,
@@ -112,6 +113,15 @@ IOKIT: dict[str, Signature] = {
         kern_return_t,
         (mach_port_t, c_uint32, c_void_p, c_size_t, c_void_p, POINTER(c_size_t)),
     ),
+    # IOHIDEventSystemClient (private; the prototypes the HID sensor readers declare)
+    "IOHIDEventSystemClientCreate": (CFTypeRef, (CFTypeRef,)),
+    "IOHIDEventSystemClientSetMatching": (c_int, (CFTypeRef, CFTypeRef)),
+    "IOHIDEventSystemClientCopyServices": (CFTypeRef, (CFTypeRef,)),
+    "IOHIDServiceClientCopyProperty": (CFTypeRef, (CFTypeRef, CFTypeRef)),
+    # IOHIDEventRef IOHIDServiceClientCopyEvent(service, int64_t type, int32_t options, int64_t)
+    "IOHIDServiceClientCopyEvent": (CFTypeRef, (CFTypeRef, c_int64, c_int32, c_int64)),
+    # double IOHIDEventGetFloatValue(IOHIDEventRef, int32_t field)  (IOHIDFloat is double on LP64)
+    "IOHIDEventGetFloatValue": (c_double, (CFTypeRef, c_int32)),
     # IOReturn IOPMCopyAssertionsByProcess(CFDictionaryRef *AssertionsByPID) (IOPMLib.h; Copy rule)
     "IOPMCopyAssertionsByProcess": (kern_return_t, (POINTER(CFTypeRef),)),
     # IOReturn IOPMCopyCPUPowerStatus(CFDictionaryRef *cpuPowerStatus) (IOPMLib.h; Copy rule)
@@ -146,6 +156,14 @@ COREFOUNDATION: dict[str, Signature] = {
     # CFMutableDictionaryRef CFDictionaryCreateMutableCopy(CFAllocatorRef, CFIndex, CFDictionaryRef)
     "CFDictionaryCreateMutableCopy": (CFTypeRef, (CFTypeRef, CFIndex, CFTypeRef)),
     "CFDictionaryGetValue": (CFTypeRef, (CFTypeRef, CFTypeRef)),
+    # CFNumberRef CFNumberCreate(CFAllocatorRef, CFNumberType, const void *valuePtr)
+    "CFNumberCreate": (CFTypeRef, (CFTypeRef, CFIndex, c_void_p)),
+    # CFDictionaryRef CFDictionaryCreate(CFAllocatorRef, const void **keys, const void **values,
+    #     CFIndex numValues, const CFDictionaryKeyCallBacks *, const CFDictionaryValueCallBacks *)
+    "CFDictionaryCreate": (
+        CFTypeRef,
+        (CFTypeRef, POINTER(CFTypeRef), POINTER(CFTypeRef), CFIndex, c_void_p, c_void_p),
+    ),
 }
 
 #: libIOReport (private, no header; prototypes as macmon and asitop's bindings declare them).
