@@ -41,7 +41,7 @@ def mac() -> Iterator[SimpleNamespace]:
     io = FakeIOKit(cf)
     with loader.substitute(libSystem=system, CoreFoundation=cf, IOKit=io, objc=runtime,
                            Foundation=object()):  # fmt: skip
-        yield SimpleNamespace(io=io, cf=cf, runtime=runtime, info=info)
+        yield SimpleNamespace(io=io, cf=cf, runtime=runtime, info=info, system=system)
     assert cf.leaks() == {} and cf.bad_releases == [] and io.leaks() == {}
 
 
@@ -62,3 +62,37 @@ def test_power_management_degrades(mac: SimpleNamespace) -> None:
     pm = DarwinBackend().power_management()  # no sources, assertions call fails
     assert (pm.low_power_mode, pm.assertions, pm.adapter_watts) == (None, (), None)
     assert mac.runtime.calls["isLowPowerModeEnabled"] == 0
+
+
+def test_top_energy_consumers(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import psutil
+
+    from darwin_metrics.darwin.ffi import libproc
+    from darwin_metrics.darwin.ffi.structs import KinfoProc, RusageInfoV6
+    from tests.darwin.fakes import FakeProcess
+
+    monkeypatch.setattr(libproc, "_rusage_version", None)
+    mac.system.by_name["hw.optional.arm64"] = (1).to_bytes(4, "little")
+    mac.system.by_name["hw.tbfrequency"] = (24_000_000).to_bytes(8, "little")
+
+    def proc(name: bytes, nanojoules: int) -> FakeProcess:
+        kinfo = KinfoProc()
+        kinfo.kp_proc.p_comm = name
+        return FakeProcess(
+            kinfo=bytes(kinfo), rusage={6: bytes(RusageInfoV6(ri_energy_nj=nanojoules))}
+        )
+
+    mac.system.processes = {101: proc(b"WindowServer", 5 * 10**9), 103: proc(b"zsh", 10**9),
+                            104: proc(b"idle", 0),
+                            102: FakeProcess(kinfo=bytes(KinfoProc()), rusage_errno=errno.EPERM)}  # fmt: skip
+    monkeypatch.setattr(psutil, "pids", lambda: [101, 102, 103, 104, 2**22 + 1])
+    pm = DarwinBackend().power_management()
+    assert [(p.pid, p.name, p.energy_joules) for p in pm.top_energy] == [
+        (101, "WindowServer", 5.0),
+        (103, "zsh", 1.0),
+    ]
+    mac.system.by_name["hw.optional.arm64"] = (0).to_bytes(4, "little")
+    mac.system.by_name["hw.cputype"] = (0x01000007).to_bytes(4, "little")
+    assert DarwinBackend().power_management().top_energy == ()  # Intel: not measured

@@ -1,7 +1,9 @@
 """Power management on macOS: AC or battery and the adapter's watts (IOPS power sources), Low
-Power Mode (``NSProcessInfo``), and the power assertions that keep the Mac awake
-(``IOPMCopyAssertionsByProcess``). Each part that cannot be read is ``None`` or empty (logged);
-``cores`` is empty: macOS has no per-CPU governors.
+Power Mode (``NSProcessInfo``), the power assertions that keep the Mac awake
+(``IOPMCopyAssertionsByProcess``) and the top energy consumers (``proc_pid_rusage``
+``ri_energy_nj`` of every process this caller may read; Apple Silicon only, where the kernel
+measures it). Each part that cannot be read is ``None`` or empty (logged); ``cores`` is empty:
+macOS has no per-CPU governors.
 """
 
 from __future__ import annotations
@@ -9,10 +11,16 @@ from __future__ import annotations
 import logging
 
 from darwin_metrics.darwin.battery import read_power_sources
+from darwin_metrics.darwin.cpu import read_architecture
 from darwin_metrics.darwin.decode import powermgmt as decode
-from darwin_metrics.darwin.ffi import iokit, objc
+from darwin_metrics.darwin.decode import process as decode_process
+from darwin_metrics.darwin.decode.common import integer
+from darwin_metrics.darwin.ffi import iokit, libc, libproc, objc
 from darwin_metrics.errors import DarwinMetricsError
-from darwin_metrics.records.power import PowerAssertion, PowerManagement
+from darwin_metrics.records.power import PowerAssertion, PowerManagement, ProcessEnergy
+
+#: How many of the top energy consumers are listed.
+TOP_ENERGY = 10
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +42,37 @@ def _assertions() -> tuple[PowerAssertion, ...]:
     return decode.assertions(found) if found else ()
 
 
+def _top_energy(limit: int = TOP_ENERGY) -> tuple[ProcessEnergy, ...]:
+    """The ``limit`` processes with the most energy used since they started (joules)."""
+    import psutil
+
+    if read_architecture() != "arm64":
+        return ()  # Intel kernels never accumulate ri_energy_nj
+    timebase = integer(libc.sysctlbyname("hw.tbfrequency"))
+    if not timebase or timebase <= 0:
+        return ()
+    used: list[tuple[float, int]] = []
+    for pid in psutil.pids():
+        try:
+            version, raw = libproc.pid_rusage(pid)
+            energy = decode_process.rusage(version, raw, timebase).energy
+        except (OSError, DarwinMetricsError):
+            continue  # gone, another user's, or a kernel without rusage v6
+        if energy is not None and energy > 0:
+            used.append((energy, pid))
+    used.sort(reverse=True)
+    found = []
+    for energy, pid in used[:limit]:
+        try:
+            name: str | None = decode_process.kinfo(libproc.kinfo_proc(pid)).name
+        except (OSError, DarwinMetricsError):
+            name = None
+        found.append(ProcessEnergy(pid=pid, name=name, energy_joules=energy))
+    return tuple(found)
+
+
 def read_power_management() -> PowerManagement:
-    """On AC or battery, adapter watts, Low Power Mode and power assertions."""
+    """On AC or battery, adapter watts, Low Power Mode, power assertions, top energy users."""
     on_ac: bool | None = None
     adapter_watts: float | None = None
     try:
@@ -51,4 +88,13 @@ def read_power_management() -> PowerManagement:
         low_power_mode=_low_power_mode(),
         adapter_watts=adapter_watts,
         assertions=_assertions(),
+        top_energy=_top_energy_logged(),
     )
+
+
+def _top_energy_logged() -> tuple[ProcessEnergy, ...]:
+    try:
+        return _top_energy()
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("top energy consumers: %s", exc)
+        return ()

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         PowerManagement,
         PowerRail,
         PowerRailRate,
+        ProcessEnergy,
         ProcessPowerEstimate,
     )
     from darwin_metrics.records.process import (
@@ -139,6 +140,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "PowerManagement",
         "PowerRail",
         "PowerRailRate",
+        "ProcessEnergy",
         "ProcessPowerEstimate",
     ),
     "process": (
@@ -231,6 +233,7 @@ __all__ = [
     "PowerManagement",
     "PowerRail",
     "PowerSources",
+    "ProcessEnergy",
     "ProcessPowerEstimate",
     "CPU",
     "CPUCluster",

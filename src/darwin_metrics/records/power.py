@@ -104,14 +104,24 @@ class PowerAssertion(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     process: str | None = None
 
 
+class ProcessEnergy(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Energy one process has used since it started, as the kernel measured it (macOS
+    ``proc_pid_rusage`` ``ri_energy_nj``), in joules."""
+
+    pid: int
+    name: str | None = None
+    energy_joules: float
+
+
 class PowerManagement(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How the machine is set to trade speed for power.
 
     ``platform_profile`` is the ACPI platform profile (``low-power``, ``balanced``, ``performance``…);
     ``on_ac`` is True on external power, False on battery, ``None`` when unknown.
     macOS adds ``low_power_mode`` (Low Power Mode on; ``None`` where the OS cannot say),
-    ``adapter_watts`` (the connected adapter's rating, W) and ``assertions``, what keeps the Mac
-    awake.
+    ``adapter_watts`` (the connected adapter's rating, W), ``assertions``, what keeps the Mac
+    awake, and ``top_energy``, the processes that used the most energy since they started
+    (measured by the kernel; Apple Silicon; other users' processes only as root).
     """
 
     cores: tuple[CorePowerPolicy, ...]
@@ -121,6 +131,7 @@ class PowerManagement(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     low_power_mode: bool | None = None
     adapter_watts: float | None = None
     assertions: tuple[PowerAssertion, ...] = ()
+    top_energy: tuple[ProcessEnergy, ...] = ()
 
 
 class ProcessPowerEstimate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
