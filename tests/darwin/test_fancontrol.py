@@ -180,3 +180,14 @@ def test_encode_round_trips() -> None:
     for bad in (("ui8 ", 1, 300), ("hex_", 1, 1), ("flt ", 2, 1.0), ("flt ", 4, float("inf"))):
         with pytest.raises(ValueError):
             smc.encode(*bad)
+
+
+def test_second_controller_of_the_same_fan_is_refused(m1: SimpleNamespace, root: Path) -> None:
+    backend = DarwinBackend()
+    second = backend.fan_control("fan1", watchdog_interval=0)
+    with backend.fan_control("fan1", watchdog_interval=0):
+        with pytest.raises(FanControlError):
+            second.__enter__()
+        assert list(fancontrol._active) == [0]
+    assert fancontrol._active == {}
+    assert m1.io.connections == set()  # the refused controller's SMC connection was closed

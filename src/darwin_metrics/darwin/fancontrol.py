@@ -311,12 +311,14 @@ class FanController:
         if os.geteuid() != 0:
             raise AccessDenied(f"fan control needs root: cannot drive {self.fan.id}")
         restore_pending(self._state_dir, smc_factory=self._smc_factory)
+        smc = self._smc_factory()
         with _registry_lock:
             if self._index in _active:
+                smc.close()
                 raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
             _active[self._index] = self
             _install_handlers()
-        self._smc = self._smc_factory()
+        self._smc = smc
         self._stop.clear()
         if self._interval > 0:
             self._watchdog = threading.Thread(
