@@ -459,7 +459,7 @@ def test_smc_reads_and_key_not_found(io_lib: FakeIOKit, sys_lib: FakeLibSystem) 
         with pytest.raises(ValueError):
             smc.write("TC0P", b"\x10")
         with pytest.raises(SMCError):
-            smc.write("XXXX", b"\x00")
+            smc.write("ZZZZ", b"\x00")
     assert io_lib.connections == set()  # IOServiceClose ran
     smc = SMC()
     smc.close()
