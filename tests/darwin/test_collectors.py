@@ -328,6 +328,15 @@ def test_interfaces(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(netio, "ioctl", failing)
     assert [i.name for i in DarwinBackend().interfaces()] == ["lo0", "en0"]
+    # One IFMIB_IFALLDATA call gives every attached interface (an unattached record is nameless).
+    mac.system.by_mib[(4, 18, 0, 3, 0, 1)] = (
+        builders.ifmibdata("lo0", ibytes=4242) + bytes(180) + builders.ifmibdata("en0", ibytes=77)
+    )
+    monkeypatch.setattr(netio, "ioctl", ioctl)
+    lo, en, utun = DarwinBackend().interfaces()
+    assert lo.counters is not None and lo.counters.rx_bytes == 4242  # no per-index record needed
+    assert en.counters is not None and en.counters.rx_bytes == 77
+    assert utun.counters is None  # index 14 names utun9: still refused
 
 
 def test_connections(mac: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:

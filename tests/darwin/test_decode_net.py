@@ -263,3 +263,12 @@ def test_pcblist_scoped_ipv6_addresses() -> None:
         net.ipv6_text(bytes.fromhex("20010db8" + "00" * 11 + "01"), lambda i: "x") == "2001:db8::1"
     )
     assert net.ipv6_text(bytes.fromhex("fe80" + "00" * 13 + "01"), lambda i: "x") == "fe80::1"
+
+
+def test_ifalldata() -> None:
+    raw = b.ifmibdata("en0", ibytes=1) + bytes(180) + b.ifmibdata("lo0", obytes=2)
+    found = net.ifalldata(raw)
+    assert {n: (c.rx_bytes, c.tx_bytes) for n, c in found.items()} == {"en0": (1, 0), "lo0": (0, 2)}
+    assert net.ifalldata(b"") == {}
+    with pytest.raises(ParseError):
+        net.ifalldata(raw[:-1])

@@ -66,6 +66,17 @@ def _addresses(entries: list[Any], mac: str | None) -> tuple[Address, ...]:
     return tuple(result)
 
 
+def _all_counters() -> dict[str, InterfaceCounters]:
+    """Every attached interface's exact counters in one call (``IFMIB_IFALLDATA``); empty when
+    the kernel refuses it (each interface is then asked for by index)."""
+    mib = (k.CTL_NET, k.PF_LINK, k.NETLINK_GENERIC, k.IFMIB_IFALLDATA, 0, k.IFDATA_GENERAL)
+    try:
+        return decode.ifalldata(libc.sysctl(mib))
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("ifalldata: %s", exc)
+        return {}
+
+
 def _exact_counters(link: decode.LinkRecord) -> InterfaceCounters | None:
     """The unrounded counters of ``link`` from its ``ifmibdata``; ``None`` when the kernel has no
     record for the index any more or the index now names another interface."""
@@ -81,7 +92,12 @@ def _exact_counters(link: decode.LinkRecord) -> InterfaceCounters | None:
     return counters
 
 
-def _interface(sock: socket.socket, link: decode.LinkRecord, addresses: list[Any]) -> Interface:
+def _interface(
+    sock: socket.socket,
+    link: decode.LinkRecord,
+    addresses: list[Any],
+    counters: dict[str, InterfaceCounters],
+) -> Interface:
     functional = netio.functional_type(sock, link.name)
     raw_media = netio.media(sock, link.name)
     media = decode.media(raw_media) if raw_media is not None else None
@@ -97,7 +113,7 @@ def _interface(sock: socket.socket, link: decode.LinkRecord, addresses: list[Any
         duplex=media.duplex if media else None,
         mac=link.mac,
         addresses=_addresses(addresses, link.mac),
-        counters=_exact_counters(link),
+        counters=counters[link.name] if link.name in counters else _exact_counters(link),
         flags=link.flags,
     )
 
@@ -112,11 +128,13 @@ def read_interfaces() -> tuple[Interface, ...]:
     raw = libc.sysctl((k.CTL_NET, k.PF_ROUTE, 0, 0, k.NET_RT_IFLIST2, 0))
     links = decode.iflist2(raw)
     addresses = psutil.net_if_addrs()
+    counters = _all_counters()
     result = []
     with netio.datagram_socket() as sock:
         for link in links:
             try:
-                result.append(_interface(sock, link, list(addresses.get(link.name, ()))))
+                found = list(addresses.get(link.name, ()))
+                result.append(_interface(sock, link, found, counters))
             except (OSError, DarwinMetricsError) as exc:
                 log.debug("skipping interface %s: %s", link.name, exc)
     return tuple(result)

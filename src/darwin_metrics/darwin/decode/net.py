@@ -191,6 +191,20 @@ def ifmibdata(raw: bytes) -> tuple[str, InterfaceCounters]:
     return name, _counters(mib.ifmd_data, int(mib.ifmd_snd_drops))
 
 
+def ifalldata(raw: bytes) -> dict[str, InterfaceCounters]:
+    """Name → exact counters from ``net.link.generic.ifalldata`` (``IFMIB_IFALLDATA``): one
+    ``ifmibdata`` per attached interface, concatenated; unattached (nameless) records skipped."""
+    size = ctypes.sizeof(IfMibData)
+    if len(raw) % size:
+        raise ParseError("ifalldata", f"{len(raw)} bytes is not a multiple of {size}")
+    found = {}
+    for offset in range(0, len(raw), size):
+        name, counters = ifmibdata(raw[offset : offset + size])
+        if name:
+            found[name] = counters
+    return found
+
+
 def media_subtype(word: int) -> int:
     """The Ethernet subtype number of a media word (extended bits 16-19 give numbers >= 32)."""
     return (word & k.IFM_TMASK_COMPAT) | ((word & k.IFM_TMASK_EXT) >> k.IFM_TMASK_EXT_SHIFT)

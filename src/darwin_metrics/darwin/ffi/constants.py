@@ -190,6 +190,7 @@ NETLINK_GENERIC = 0
 IFMIB_SYSTEM = 1
 IFMIB_IFCOUNT = 1
 IFMIB_IFDATA = 2
+IFMIB_IFALLDATA = 3
 IFDATA_GENERAL = 1
 
 # Libc include/libkern/OSThermalNotification.h (macOS values).
