@@ -266,3 +266,20 @@ def test_fan_control_round_trip() -> None:
     from darwin_metrics.darwin import fancontrol
 
     assert signal.getsignal(signal.SIGTERM) is not fancontrol._on_signal  # handler put back
+
+
+# --- Wi-Fi -----------------------------------------------------------------------------------
+
+
+def test_wifi_interfaces_match_networksetup() -> None:
+    text = run("networksetup", "-listallhardwareports")
+    ports = re.findall(r"Hardware Port: (?:Wi-Fi|AirPort)\nDevice: (\S+)", text)
+    if not ports:
+        pytest.skip("no Wi-Fi hardware port")
+    found = {w.interface: w for w in dm.wifi()}
+    assert set(ports) <= set(found)
+    for name in ports:
+        w = found[name]
+        if w.signal_dbm is not None:
+            assert -110 <= w.signal_dbm < 0
+            assert w.band in ("2.4GHz", "5GHz", "6GHz")
