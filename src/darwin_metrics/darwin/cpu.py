@@ -4,7 +4,6 @@ Apple Silicon each core's frequency from IOReport residencies (:class:`CoreFrequ
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -16,9 +15,10 @@ from darwin_metrics.darwin.decode.common import c_string, integer
 from darwin_metrics.darwin.ffi import iokit, libc
 from darwin_metrics.darwin.ffi.ioreport import StateReport
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.cpu import CPU
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _lock = threading.Lock()
 _static: tuple[dict[str, Any], decode.Topology, dict[int, tuple[float, ...]]] | None = None

@@ -10,15 +10,14 @@ from ``getattrlist(ATTR_VOL_SPACEUSED)``.
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.darwin.decode import disk as decode
 from darwin_metrics.darwin.decode.common import dictionary, text
 from darwin_metrics.darwin.ffi import iokit, libc
 from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.disk import DiskIO, Volume
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _disk(entry: int) -> DiskIO | None:

@@ -22,28 +22,28 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
-import logging
 import os
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode import smc as decode
 from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import libproc
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import AccessDenied, DarwinMetricsError, FanControlError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.fancontrol import find_fan
 from darwin_metrics.records.sensors import Fan, FanSetting
 
 if TYPE_CHECKING:
     from darwin_metrics.darwin.sensors import SMCSensors
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_STATE_DIR = "/var/run/darwin-metrics"
 #: Environment variable that overrides :data:`DEFAULT_STATE_DIR`.
@@ -68,8 +68,7 @@ def state_directory(state_dir: str | None = None) -> str:
     return state_dir or os.environ.get(ENV_STATE_DIR) or DEFAULT_STATE_DIR
 
 
-@dataclass(frozen=True)
-class SMCFanState:
+class SMCFanState(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What a fan's keys held before the first write (payloads as hex), and who wrote them."""
 
     fan: str
@@ -82,15 +81,15 @@ class SMCFanState:
     unlock: str | None
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True).encode()
+        return msgspec.json.encode(self)
 
     @classmethod
     def from_json(cls, data: bytes) -> SMCFanState:
-        """Raises ValueError (or TypeError/KeyError) for a file that is not a state file."""
-        fields = json.loads(data)
-        if not isinstance(fields, dict):
-            raise ValueError("not an object")
-        return cls(**fields)
+        """Raises ValueError for a file that is not a state file."""
+        try:
+            return msgspec.json.decode(data, type=cls)
+        except msgspec.MsgspecError as exc:
+            raise ValueError(str(exc)) from exc
 
 
 def _start_time(pid: int) -> float | None:
@@ -178,7 +177,7 @@ def restore_pending(
         try:
             with open(path, "rb") as handle:
                 state = SMCFanState.from_json(handle.read())
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, ValueError) as exc:
             log.warning("removing unusable fan state file %s: %s", path, exc)
             _remove(path)
             continue
@@ -206,8 +205,8 @@ def _restore_all() -> None:
     for controller in controllers:
         try:
             controller.restore()
-        except Exception:  # one failed restore must not stop the others
-            log.exception("restoring %s failed", controller.fan.id)
+        except Exception as exc:  # one failed restore must not stop the others
+            log.error("restoring %s failed: %r", controller.fan.id, exc)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

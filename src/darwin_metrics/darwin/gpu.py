@@ -10,7 +10,6 @@ working set (the share of system memory the GPU should use), and the name where 
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
@@ -21,9 +20,10 @@ from darwin_metrics.darwin.decode import ioreport
 from darwin_metrics.darwin.ffi import iokit, objc
 from darwin_metrics.darwin.ffi.ioreport import StateReport
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.gpu import GPU
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _entry(entry: int) -> tuple[dict[str, Any], dict[str, Any] | None, int | None] | None:

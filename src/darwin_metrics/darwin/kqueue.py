@@ -25,8 +25,9 @@ import ctypes
 import errno
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import struct_from
 
@@ -76,8 +77,7 @@ class Kevent64(ctypes.Structure):
     ]
 
 
-@dataclass(frozen=True)
-class ProcessEvent:
+class ProcessEvent(msgspec.Struct, frozen=True, gc=False):
     """One process event. ``status`` is the raw wait status of an exit (``None`` when unknown:
     the process was gone before it was watched); ``exit_code`` is set for a normal exit and
     ``signal`` for a death by signal."""

@@ -12,7 +12,6 @@ reads, which need no root. The owner shown is the socket's last user (``so_last_
 
 from __future__ import annotations
 
-import logging
 import socket
 from typing import Any
 
@@ -23,6 +22,7 @@ from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import constants as k
 from darwin_metrics.darwin.ffi import libc, libproc, netio
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.connections import (
     Connection,
     ConnectionCount,
@@ -31,7 +31,7 @@ from darwin_metrics.records.connections import (
 )
 from darwin_metrics.records.net import Address, AddressFamily, Interface, InterfaceCounters
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: kind → (protocols, families) for :func:`read_connections`. ``all`` is TCP and UDP: unix-domain
 #: sockets are not read on macOS.

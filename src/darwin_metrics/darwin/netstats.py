@@ -8,7 +8,6 @@ root unless ``net.inet.tcp.disable_access_to_stats`` is 0: without them ``tcp`` 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,9 +15,10 @@ from darwin_metrics.darwin.decode import netstats as decode
 from darwin_metrics.darwin.decode.common import integer
 from darwin_metrics.darwin.ffi import libc, libproc
 from darwin_metrics.errors import DarwinMetricsError, NoSuchProcess
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.netstats import NetworkStats
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 

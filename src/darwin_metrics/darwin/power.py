@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from darwin_metrics.darwin.decode import ioreport as decode_ioreport
@@ -17,9 +16,10 @@ from darwin_metrics.darwin.decode import smc as decode_smc
 from darwin_metrics.darwin.ffi.ioreport import EnergyReport
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.power import Power, PowerRail
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class PowerReader:

@@ -8,8 +8,6 @@ macOS has no per-CPU governors.
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.darwin.battery import read_power_sources
 from darwin_metrics.darwin.cpu import read_architecture
 from darwin_metrics.darwin.decode import powermgmt as decode
@@ -17,12 +15,13 @@ from darwin_metrics.darwin.decode import process as decode_process
 from darwin_metrics.darwin.decode.common import integer
 from darwin_metrics.darwin.ffi import iokit, libc, libproc, objc
 from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.power import PowerAssertion, PowerManagement, ProcessEnergy
 
 #: How many of the top energy consumers are listed.
 TOP_ENERGY = 10
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _low_power_mode() -> bool | None:

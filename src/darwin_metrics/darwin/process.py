@@ -24,7 +24,6 @@ at 0, so ``energy_joules`` is ``None`` there rather than a made-up 0 J.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +33,13 @@ from darwin_metrics.darwin.decode.common import integer
 from darwin_metrics.darwin.ffi import libc, libproc
 from darwin_metrics.darwin.ffi.constants import SZOMB
 from darwin_metrics.errors import AccessDenied, DarwinMetricsError, NoSuchProcess, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.process import Process, Thread
 
 if TYPE_CHECKING:
     import psutil
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class ProcessReader:

@@ -13,7 +13,6 @@ on older Intel Macs) and the name ``F{n}ID``. A Mac without fans (or without an 
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 
@@ -23,9 +22,10 @@ from darwin_metrics.darwin.decode import smc as decode
 from darwin_metrics.darwin.ffi import hid
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.sensors import Fan, Temperatures, TemperatureSensor
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: At most this many fans are looked for, whatever ``FNum`` says.
 MAX_FANS = 8

@@ -7,14 +7,13 @@ level was posted since the last look, without polling the value.
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.darwin.decode import thermal as decode
 from darwin_metrics.darwin.ffi import iokit, libc
 from darwin_metrics.darwin.ffi.constants import THERMAL_PRESSURE_NOTIFICATION
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.thermal import Thermal
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def read_pressure_level() -> str | None:

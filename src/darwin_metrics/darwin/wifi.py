@@ -8,15 +8,15 @@ that is not an error. A Mac without Wi-Fi hardware (or CoreWLAN) has no interfac
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from darwin_metrics.darwin.decode import wifi as decode
 from darwin_metrics.darwin.ffi import loader, objc
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.wifi import WiFi
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _INTEGERS = ("rssiValue", "noiseMeasurement", "transmitPower", "interfaceMode")
 _STRINGS = ("interfaceName", "hardwareAddress", "ssid", "bssid")

@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import integer, text
 from darwin_metrics.darwin.ffi.constants import (
@@ -69,8 +70,7 @@ _NAME_LETTER = {"Efficiency": "E", "Performance": "P"}
 _LETTER_NAME = {"E": "Efficiency", "P": "Performance"}
 
 
-@dataclass(frozen=True)
-class PerfLevel:
+class PerfLevel(msgspec.Struct, frozen=True, gc=False):
     """One ``hw.perflevelN``: 0 is the fastest."""
 
     index: int
@@ -79,8 +79,7 @@ class PerfLevel:
     logical: int | None
 
 
-@dataclass(frozen=True)
-class Topology:
+class Topology(msgspec.Struct, frozen=True, gc=False):
     """Clusters (fastest first) and, per logical CPU, its cluster letter and nominal range (Hz)."""
 
     clusters: tuple[CPUCluster, ...]

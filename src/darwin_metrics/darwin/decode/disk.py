@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import c_string, number
 from darwin_metrics.darwin.ffi import constants as k
@@ -98,8 +99,7 @@ def disk_io(
     )
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(msgspec.Struct, frozen=True, gc=False):
     """The fields of one ``struct statfs`` that volumes need."""
 
     device: str

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.records.power import PowerRail
@@ -43,8 +44,7 @@ _DIE_CPU = re.compile(r"DIE_(\d+)_CPU Energy")
 _CORE_CHANNEL = re.compile(r"([A-Z])CPU(\d+)")
 
 
-@dataclass(frozen=True)
-class EnergyChannel:
+class EnergyChannel(msgspec.Struct, frozen=True, gc=False):
     """One ``Energy Model`` channel of a sample: name, trimmed unit label, integer value."""
 
     name: str
@@ -112,8 +112,7 @@ def watts(before_joules: float, after_joules: float, elapsed: float) -> float | 
     return (after_joules - before_joules) / elapsed
 
 
-@dataclass(frozen=True)
-class Residency:
+class Residency(msgspec.Struct, frozen=True, gc=False):
     """What a performance-state channel says over an interval."""
 
     hertz: float | None
@@ -137,8 +136,7 @@ def residency(states: Sequence[tuple[str, int]], frequencies_hz: Sequence[float]
     return Residency(hertz=hertz, active_percent=active_percent)
 
 
-@dataclass(frozen=True)
-class StateChannel:
+class StateChannel(msgspec.Struct, frozen=True, gc=False):
     """One performance-state channel of a delta sample: its name and ``(state, residency)``."""
 
     name: str

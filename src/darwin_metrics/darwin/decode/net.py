@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import ctypes
 import ipaddress
-import logging
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import struct_from
 from darwin_metrics.darwin.ffi import constants as k
@@ -41,6 +41,7 @@ from darwin_metrics.darwin.ffi.structs import (
     XtcpcbN,
 )
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.connections import Connection, ConnectionState
 from darwin_metrics.records.net import Address, AddressFamily, InterfaceCounters, InterfaceKind
 
@@ -83,11 +84,10 @@ TCP_STATES: dict[int, ConnectionState] = {
 
 _TUNNEL_PREFIXES = ("utun", "ipsec", "ppp", "gif", "stf")
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class LinkRecord:
+class LinkRecord(msgspec.Struct, frozen=True, gc=False):
     """One RTM_IFINFO2 record: identity, flags, MTU, IFT type, link address and counters."""
 
     name: str
@@ -100,8 +100,7 @@ class LinkRecord:
     counters: InterfaceCounters
 
 
-@dataclass(frozen=True)
-class Media:
+class Media(msgspec.Struct, frozen=True, gc=False):
     """What the active media word says: carrier (None when the driver does not say), speed, duplex."""
 
     has_carrier: bool | None
@@ -293,8 +292,7 @@ def _round8(n: int) -> int:
     return (n + 7) & ~7
 
 
-@dataclass
-class _Socket:
+class _Socket(msgspec.Struct):
     inpcb: XinpcbN
     socket: XsocketN | None = None
     tcpcb: XtcpcbN | None = None

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import c_string, struct_from
 from darwin_metrics.darwin.ffi import constants as k
@@ -44,8 +45,7 @@ THREAD_STATES = {
 }
 
 
-@dataclass(frozen=True)
-class Kinfo:
+class Kinfo(msgspec.Struct, frozen=True, gc=False):
     """What ``kinfo_proc`` tells about any process (no privilege needed)."""
 
     pid: int
@@ -65,8 +65,7 @@ class Kinfo:
         return bool(self.flags & k.P_TRANSLATED)
 
 
-@dataclass(frozen=True)
-class TaskInfo:
+class TaskInfo(msgspec.Struct, frozen=True, gc=False):
     """``proc_taskinfo``: sizes in bytes, times in seconds."""
 
     rss: int
@@ -79,8 +78,7 @@ class TaskInfo:
     pageins: int
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(msgspec.Struct, frozen=True, gc=False):
     """``rusage_info``: bytes, seconds and joules (energy only from version 6)."""
 
     version: int

@@ -22,7 +22,8 @@ import math
 import re
 import struct
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.records.power import PowerRail
@@ -152,8 +153,7 @@ def is_temperature_key(key: str, data_type: str) -> bool:
     return len(key) == 4 and key[0] == "T" and data_type in TEMPERATURE_TYPES
 
 
-@dataclass(frozen=True)
-class TemperatureScan:
+class TemperatureScan(msgspec.Struct, frozen=True, gc=False):
     """Sensors kept and how many readings were dropped as implausible."""
 
     sensors: tuple[TemperatureSensor, ...]

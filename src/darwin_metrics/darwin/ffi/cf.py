@@ -16,8 +16,9 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.ffi import loader
 from darwin_metrics.darwin.ffi.constants import (
@@ -91,8 +92,7 @@ def create_int_dictionary(values: dict[str, int]) -> int:
     return int(ref)
 
 
-@dataclass(frozen=True)
-class _TypeIDs:
+class _TypeIDs(msgspec.Struct, frozen=True, gc=False):
     string: int
     number: int
     boolean: int

@@ -13,8 +13,9 @@ import ctypes
 import errno
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
+
+import msgspec
 
 from darwin_metrics.darwin.ffi import loader
 from darwin_metrics.darwin.ffi.constants import (
@@ -228,8 +229,7 @@ def volume_space_used(mount_point: str) -> int | None:
 # --- Interfaces -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IfAddr:
+class IfAddr(msgspec.Struct, frozen=True, gc=False):
     """One ``getifaddrs`` entry: the interface, its flags, and its sockaddrs as raw bytes."""
 
     name: str

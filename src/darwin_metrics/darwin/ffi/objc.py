@@ -11,8 +11,9 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.ffi import loader
 
@@ -120,8 +121,7 @@ def release(obj: int) -> None:
         _fn("objc_release")(obj)
 
 
-@dataclass(frozen=True)
-class MetalDevice:
+class MetalDevice(msgspec.Struct, frozen=True, gc=False):
     """What Metal says of one GPU: ``registry_id`` matches the IOKit accelerator entry."""
 
     registry_id: int
