@@ -57,6 +57,21 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "list fans; hold one at a duty (root); return one to automatic (root)",
         "darwin_metrics.cli.cmd_fan",
     ),
+    (
+        "record",
+        "record samples into the history database (SQLite) until stopped",
+        "darwin_metrics.cli.cmd_record",
+    ),
+    (
+        "history",
+        "read recorded history back by metric path (--json, --csv)",
+        "darwin_metrics.cli.cmd_history",
+    ),
+    (
+        "plot",
+        "draw recorded history to a PNG or SVG file (needs the 'plot' extra)",
+        "darwin_metrics.cli.cmd_plot",
+    ),
 )
 
 
