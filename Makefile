@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean integration
+.PHONY: run test lint bench clean integration macos-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# On a Mac: the validation suite against the system's tools, with a report file to attach to an issue.
+macos-check: $(VENV)/.dev-installed
+	$(BIN)/python scripts/macos-check
 
 # System programs the integration tests drive (apt names); one line each helper may extend.
 INTEGRATION_APT := chromium tmux

@@ -65,9 +65,11 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import (
         CorePowerPolicy,
         Power,
+        PowerAssertion,
         PowerManagement,
         PowerRail,
         PowerRailRate,
+        ProcessEnergy,
         ProcessPowerEstimate,
     )
     from darwin_metrics.records.process import (
@@ -137,9 +139,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "power": (
         "CorePowerPolicy",
         "Power",
+        "PowerAssertion",
         "PowerManagement",
         "PowerRail",
         "PowerRailRate",
+        "ProcessEnergy",
         "ProcessPowerEstimate",
     ),
     "process": (
@@ -228,9 +232,11 @@ __all__ = [
     "CorePowerPolicy",
     "Power",
     "PowerAdapter",
+    "PowerAssertion",
     "PowerManagement",
     "PowerRail",
     "PowerSources",
+    "ProcessEnergy",
     "ProcessPowerEstimate",
     "CPU",
     "CPUCluster",
