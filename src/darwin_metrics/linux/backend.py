@@ -203,12 +203,13 @@ class LinuxBackend(Backend):
         from darwin_metrics.linux.fancontrol import FanController, find_fan
 
         options.setdefault("procfs", self.roots.procfs)
+        options.setdefault("sysfs", self.roots.sysfs)
         return FanController(find_fan(self.fans(), fan), **options)
 
     def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
         from darwin_metrics.linux.fancontrol import restore_pending
 
-        return restore_pending(state_dir, procfs=self.roots.procfs)
+        return restore_pending(state_dir, procfs=self.roots.procfs, sysfs=self.roots.sysfs)
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
         from darwin_metrics.proctree import build_tree
