@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import disk, fs, memory, volumes
-from darwin_metrics.linux._files import read_head
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, read_head
 from darwin_metrics.linux.parsers.cpuinfo import parse_cpu_mhz, parse_cpuinfo
 from darwin_metrics.linux.parsers.diskstats import diskstats_row, parse_diskstats
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo

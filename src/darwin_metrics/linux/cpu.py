@@ -31,7 +31,7 @@ import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import attr_bytes, parse_optional, read_required
+from darwin_metrics.linux.fs import attr_bytes, parse_optional, read_required
 from darwin_metrics.linux.owncgroup import cpu_limit
 from darwin_metrics.linux.parsers.cpufreq import parse_khz
 from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpu_mhz, parse_cpuinfo

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import read_head, read_required
+from darwin_metrics.linux.fs import read_head, read_required
 from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
-from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
+from darwin_metrics.linux.fs import DENIED_ERRNOS, MAX_FILE_BYTES, Roots
 from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers.btime import parse_btime
 from darwin_metrics.linux.parsers.cmdline import parse_cmdline
@@ -71,7 +71,7 @@ _NO_NAME = object()
 #: What processes() reads for one pid: stat, status, io, cmdline and the open-file count.
 _Read = tuple[bytes, bytes | None, bytes | None, bytes | None, int | None]
 _BUFSIZE = 8192
-_O_READ = os.O_RDONLY | os.O_CLOEXEC
+_O_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
 USER_CACHE_TTL = 60.0
 #: How many enumerations a vanished process's parent link is remembered for the tree.
@@ -91,6 +91,8 @@ def _read(path: str) -> bytes:
             if not data:
                 return b"".join(chunks)
             chunks.append(data)
+            if len(chunks) > MAX_FILE_BYTES // 65536:  # an endless file (a device)
+                raise OSError(errno.EFBIG, "file larger than the read limit", path)
     finally:
         os.close(fd)
 
