@@ -28,13 +28,13 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from darwin_metrics.errors import AccessDenied, NotSupported, ParseError
+from darwin_metrics.linux.parsers.numbers import integer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -73,7 +73,6 @@ _ATTR_SIZE = 4096
 MAX_FILE_BYTES = 64 * 1024 * 1024
 #: Flags of every open for reading.
 READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-_INT = re.compile(r"-?[0-9]{1,20}")  # a sysfs attribute is at most one page
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +179,9 @@ def read_attr(path: str) -> str | None:
 
 
 def parse_int(text: str, source: str) -> int:
-    """``text`` as sysfs writes a decimal integer (optional minus sign, ASCII digits, surrounding
-    white space), or :class:`ParseError` naming ``source``. Stricter than ``int()``, which also
-    takes ``+5``, ``1_000`` and non-ASCII digits."""
-    value = text.strip()
-    if not _INT.fullmatch(value):
-        raise ParseError(source, f"not an integer: {value[:40]!r}")
-    return int(value)
+    """``text`` as sysfs writes a decimal integer that fits 64 bits
+    (:func:`darwin_metrics.linux.parsers.numbers.integer`), or :class:`ParseError`."""
+    return integer(text, source)
 
 
 def read_attr_int(path: str) -> int | None:

@@ -26,6 +26,16 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    # A forked child has none of the parent's threads: the pool is made again on first use.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def _helpers() -> tuple[ThreadPoolExecutor | None, int]:
     """The shared pool of helper threads and its size; none where this process has one CPU."""
     global _pool

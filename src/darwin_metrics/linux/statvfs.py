@@ -107,6 +107,17 @@ _default: StatvfsGuard | None = None
 _default_lock = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    # A forked child has none of the parent's threads: a guard made before the fork would wait
+    # for workers that do not exist. The child makes its own on first use.
+    global _default, _default_lock
+    _default = None
+    _default_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def default_guard() -> StatvfsGuard:
     """The process-wide guard used by :func:`darwin_metrics.volumes`."""
     global _default

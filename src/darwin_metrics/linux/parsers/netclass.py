@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import integer
 
 IFF_UP = 0x1
 IFF_BROADCAST = 0x2
@@ -34,11 +35,7 @@ def parse_flags(text: str, source: str) -> int:
 
 def parse_speed(text: str, source: str) -> int | None:
     """``speed`` in Mb/s → bits per second; ``None`` for -1, 0 and the other "unknown" values."""
-    text = text.strip()
-    body = text[1:] if text.startswith("-") else text
-    if not (body.isascii() and body.isdigit()):
-        raise ParseError(source, f"not an integer: {text[:40]!r}")
-    value = int(text)
+    value = integer(text, source, "speed")
     if value <= 0 or value in _UNKNOWN_SPEEDS:
         return None
     return value * 1_000_000

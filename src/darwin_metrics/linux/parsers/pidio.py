@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 
 
 class PidIO(NamedTuple):
@@ -57,9 +58,10 @@ def _parse_any_order(data: bytes, source: str) -> PidIO:
                 raise ParseError(source, f"line without ':': {line[:40]!r}")
             continue
         try:
-            values[key.decode("ascii")] = int(value)
-        except (ValueError, UnicodeDecodeError):
+            name = key.decode("ascii")
+        except UnicodeDecodeError:
             raise ParseError(source, f"bad line {line[:40]!r}") from None
+        values[name] = u64(value.strip(), source, name)
     try:
         return PidIO(**{k: values[k] for k in _KEYS})
     except KeyError as exc:

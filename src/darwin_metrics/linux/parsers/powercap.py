@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 
 
 def split_zone_name(name: str) -> tuple[str, int | None]:
@@ -28,7 +28,4 @@ def counter_delta(previous: int, current: int, wrap_range: int | None) -> int | 
 
 def parse_microunits(text: str, source: str) -> int:
     """A non-negative integer counter such as ``energy_uj``; ParseError otherwise."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()):
-        raise ParseError(source, f"not a non-negative integer: {text[:40]!r}")
-    return int(text)
+    return u64(text.strip(), source, "energy counter")
