@@ -495,6 +495,13 @@ class ProcessReader:
                     raise
                 log.debug("skipping process %d: %s", pid, exc)
                 continue
+            except (OSError, ValueError, OverflowError) as exc:
+                # a file that cannot be read as one (a directory, a symlink loop) or a value
+                # out of any range: this process is unusable, the others are not
+                if strict:
+                    raise ParseError(f"{base}stat", f"{type(exc).__name__}: {exc}") from exc
+                log.debug("skipping process %d: %s", pid, exc)
+                continue
 
             record = Process(
                 pid=pid,
