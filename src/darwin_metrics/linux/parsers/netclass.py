@@ -25,10 +25,11 @@ _UNKNOWN_SPEEDS = frozenset({65535, 4294967295})
 
 
 def parse_flags(text: str, source: str) -> int:
-    """The ``flags`` attribute, a hexadecimal ``0x1003``, as an integer of ``IFF_*`` bits."""
+    """The ``flags`` attribute, a hexadecimal ``0x1003``, as an integer of ``IFF_*`` bits (an
+    ``unsigned int``: at most eight hexadecimal digits)."""
     text = text.strip()
     digits = text[2:] if text[:2] in ("0x", "0X") else text
-    if not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
+    if not 0 < len(digits) <= 8 or not all(c in "0123456789abcdefABCDEF" for c in digits):
         raise ParseError(source, f"not a hexadecimal flag word: {text[:40]!r}")
     return int(digits, 16)
 
