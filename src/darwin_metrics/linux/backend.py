@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.backend import Backend
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.validate import optional_pid, pid_argument
 
 if TYPE_CHECKING:
     from darwin_metrics.linux.fancontrol import FanController
@@ -38,6 +39,8 @@ class LinuxBackend(Backend):
     name = "linux"
 
     def __init__(self, procfs: str | None = None, sysfs: str | None = None) -> None:
+        if procfs is None or sysfs is None:
+            Roots.check_environment()
         self.roots = Roots.resolve(procfs, sysfs)
         self._processes: ProcessReader | None = None
         self._energy: EnergyTracker | None = None
@@ -83,14 +86,14 @@ class LinuxBackend(Backend):
 
         from darwin_metrics.linux.connections import read_process_connections
 
-        proc = self._process_reader().process(pid)
+        proc = self._process_reader().process(pid_argument(pid))
         try:
             return replace(proc, connections=read_process_connections(self.roots, pid, "all"))
         except (DarwinMetricsError, OSError):
             return proc  # not permitted, or gone meanwhile: connections stay None
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
-        return self._process_reader().threads(pid)
+        return self._process_reader().threads(pid_argument(pid))
 
     def connections(self, kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
         from darwin_metrics.linux.connections import read_connections
@@ -105,7 +108,7 @@ class LinuxBackend(Backend):
     def process_connections(self, pid: int, kind: str = "inet") -> tuple[Connection, ...]:
         from darwin_metrics.linux.connections import read_process_connections
 
-        return read_process_connections(self.roots, pid, kind)
+        return read_process_connections(self.roots, pid_argument(pid), kind)
 
     def wifi(self) -> tuple[WiFi, ...]:
         from darwin_metrics.linux.wifi import read_wifi
@@ -115,12 +118,12 @@ class LinuxBackend(Backend):
     def network_stats(self, pid: int | None = None) -> NetworkStats:
         from darwin_metrics.linux.netstats import read_network_stats
 
-        return read_network_stats(self.roots, pid)
+        return read_network_stats(self.roots, optional_pid(pid))
 
     def cgroup(self, pid: int | None = None) -> CGroup:
         from darwin_metrics.linux.cgroup import read_cgroup
 
-        return read_cgroup(self.roots, pid)
+        return read_cgroup(self.roots, optional_pid(pid))
 
     def gpus(self) -> tuple[GPU, ...]:
         from darwin_metrics.linux.gpu import read_gpus

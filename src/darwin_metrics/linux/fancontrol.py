@@ -101,7 +101,7 @@ def state_directory(state_dir: str | None = None) -> str:
 def _write(path: str, value: int) -> None:
     """Write one integer to a sysfs attribute (AccessDenied when refused). A symlink as the last
     component or anything but a regular file (sysfs attributes are regular) is refused."""
-    flags = os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     with contextlib.suppress(OSError):  # a missing file is reported by the open below
         if not stat.S_ISREG(os.lstat(path).st_mode) and not os.path.islink(path):
             raise FanControlError(f"refusing to write {path}: not a regular file")
@@ -116,7 +116,6 @@ def _write(path: str, value: int) -> None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise FanControlError(f"refusing to write {path}: not a regular file")
-        os.ftruncate(fd, 0)
         os.write(fd, f"{value}\n".encode())
     finally:
         os.close(fd)

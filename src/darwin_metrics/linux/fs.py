@@ -90,6 +90,17 @@ class Roots:
             sysfs=os.fspath(sysfs or os.environ.get(ENV_SYSFS) or DEFAULT_SYSFS),
         )
 
+    @staticmethod
+    def check_environment() -> None:
+        """:class:`NotSupported` when ``DARWIN_METRICS_PROCFS`` or ``DARWIN_METRICS_SYSFS`` names
+        something that is not a directory: a mistyped root is an error at start rather than a
+        machine that seems to have nothing (or a mix with the live machine). Roots given as
+        arguments are not checked: a captured tree may hold only ``proc`` or only ``sys``."""
+        for env in (ENV_PROCFS, ENV_SYSFS):
+            value = os.environ.get(env)
+            if value and not os.path.isdir(value):
+                raise NotSupported(f"{env}={value} is not a directory")
+
     def proc(self, *parts: str) -> str:
         """A path under the procfs root, e.g. ``roots.proc("stat")``."""
         return os.path.join(self.procfs, *parts)
