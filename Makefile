@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean hostile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Every hostile-tree case (issue 9): each file each public function reads, broken every way.
+hostile: $(VENV)/.dev-installed
+	DARWIN_METRICS_HOSTILE=full $(BIN)/python -m pytest -m slow -s tests/linux/test_hostile_tree.py
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

@@ -1,5 +1,5 @@
 """Checks of the arguments of public functions: a wrong type is ``TypeError``, a value out of
-range ``ValueError``, before anything is read (``docs/api.md``, "Arguments")."""
+range ``ValueError``, before anything is read (``docs/CONTRIBUTING.md``, "Errors")."""
 
 from __future__ import annotations
 

@@ -111,6 +111,7 @@ def test_hostile_sample(trees: dict[str, Path]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 @pytest.mark.skipif(
     os.environ.get("DARWIN_METRICS_HOSTILE") != "full",
     reason="the full hostile set runs with DARWIN_METRICS_HOSTILE=full (make hostile)",

@@ -155,9 +155,8 @@ def trace(call: Call, base: Path) -> list[str]:
     a fresh backend for the tree at ``base``."""
     backend = LinuxBackend(procfs=str(base / "proc"), sysfs=str(base / "sys"))
     root = os.path.realpath(base)
-    with recording() as opened:
-        with contextlib.suppress(Exception):
-            call(backend)
+    with recording() as opened, contextlib.suppress(Exception):
+        call(backend)
     found = set()
     for path in opened:
         real = os.path.realpath(path)
@@ -275,7 +274,9 @@ def _child(call: Call, base: Path, as_nobody: bool, write_fd: int) -> None:
         os._exit(0)
 
 
-def run_in_child(call: Call, base: Path, *, timeout: float, as_nobody: bool = False) -> tuple[str, str]:
+def run_in_child(
+    call: Call, base: Path, *, timeout: float, as_nobody: bool = False
+) -> tuple[str, str]:
     """Run ``call`` on a fresh backend for ``base`` in a forked child; (kind, detail)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -308,7 +309,9 @@ def run_in_child(call: Call, base: Path, *, timeout: float, as_nobody: bool = Fa
 def run_case(call: Call, base: Path, case: Case, *, timeout: float) -> Outcome:
     """One mutation of one file, one public function, in a forked child."""
     with mutated(base, case):
-        kind, detail = run_in_child(call, base, timeout=timeout, as_nobody=case.mutation == "denied")
+        kind, detail = run_in_child(
+            call, base, timeout=timeout, as_nobody=case.mutation == "denied"
+        )
     return Outcome(case, kind, detail)
 
 
