@@ -196,11 +196,9 @@ def parse_int(text: str, source: str) -> int:
 
 
 def read_attr_int(path: str) -> int | None:
-    """A sysfs attribute holding one integer; ``None`` when absent. Garbage raises ParseError."""
-    text = read_attr(path)
-    if text is None or text == "":
-        return None
-    return parse_int(text, path)
+    """A sysfs attribute holding one integer (that fits 64 bits); ``None`` when absent or
+    malformed (the bad-attribute rule of :func:`read_value`)."""
+    return read_value(path, parse_int)
 
 
 def listdir(path: str) -> list[str]:
@@ -225,15 +223,35 @@ def read_required(path: str) -> bytes:
 
 
 def parse_optional(path: str, parser: Callable[[bytes, str], T]) -> T | None:
-    """``parser(bytes, path)`` of the file, or ``None`` when it is missing or unreadable."""
+    """``parser(bytes, path)`` of an optional file, or ``None`` when it is missing, unreadable or
+    malformed (logged at debug level: the bad-attribute rule, for a whole file)."""
     data = read_optional(path)
-    return None if data is None else parser(data, path)
+    if data is None:
+        return None
+    try:
+        return parser(data, path)
+    except ParseError as exc:
+        log.debug("bad optional file: %s", exc)
+        return None
 
 
 def attr_bytes(path: str) -> bytes | None:
     """A sysfs attribute's stripped bytes (one read), or ``None`` when absent."""
     text = read_attr(path)
     return None if text is None else text.encode("utf-8", "surrogateescape")
+
+
+def parse_attr(path: str, parser: Callable[[bytes, str], T]) -> T | None:
+    """``parser(bytes, path)`` of a sysfs attribute (one read), or ``None`` when it is absent or
+    malformed (logged: the bad-attribute rule for parsers of bytes)."""
+    data = attr_bytes(path)
+    if data is None:
+        return None
+    try:
+        return parser(data, path)
+    except ParseError as exc:
+        log.debug("bad attribute: %s", exc)
+        return None
 
 
 def read_value(path: str | None, parse: Callable[[str, str], T]) -> T | None:
