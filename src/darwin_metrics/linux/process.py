@@ -207,9 +207,9 @@ class ProcessReader:
             try:
                 stat = parse_pid_stat(_read(path), path)
             except OSError as exc:
-                if exc.errno in _ABSENT:
-                    continue
-                raise
+                if exc.errno not in _ABSENT:  # not a file (a directory, a loop): skip it too
+                    log.debug("skipping thread %d of %d: %s", tid, pid, exc)
+                continue
             except ParseError as exc:
                 log.warning("skipping thread %d of %d: %s", tid, pid, exc)
                 continue

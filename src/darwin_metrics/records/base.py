@@ -48,7 +48,7 @@ def _escape_surrogates(value: Any) -> Any:
     """Replace lone surrogates in every string of ``value`` by a visible ``\\udcXX`` escape."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # to_builtins keeps tuples (a process's cmdline)
         return [_escape_surrogates(v) for v in value]
     if isinstance(value, dict):
         return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}
