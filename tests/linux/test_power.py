@@ -11,9 +11,15 @@ from hypothesis import strategies as st
 
 from darwin_metrics.linux import fs, power
 from darwin_metrics.linux.backend import LinuxBackend
-from darwin_metrics.linux.parsers.powercap import counter_delta, split_zone_name
+from darwin_metrics.linux.parsers.powercap import split_zone_name
 from darwin_metrics.linux.power import EnergyTracker, read_power
+from darwin_metrics.rates import counter_delta as _delta
 from tests.conftest import Tree
+
+
+def counter_delta(previous: int, current: int, wrap: int | None) -> float | None:
+    """RAPL's use of the one counter_delta (rates.py): wraps at ``wrap`` by any amount."""
+    return _delta(previous, current, modulus=wrap, max_delta=wrap)
 
 
 def _zone(sys_root: Path, name: str, attrs: dict[str, str]) -> Path:

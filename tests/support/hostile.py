@@ -17,6 +17,7 @@ forked child under a timeout, undoes the mutation, and classifies the outcome:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -67,26 +68,29 @@ BASE_CALLS: dict[str, Call] = {
 def snapshot_json(backend: LinuxBackend) -> Any:
     """``darwin-metrics snapshot --json`` on the backend's roots, through the CLI's ``main``;
     its output must be strict JSON (UTF-8, no lone surrogates) and its exit code 0."""
-    import tempfile
-
     from darwin_metrics import backend as backend_module
     from darwin_metrics.cli.main import main
 
+    saved_env = {k: os.environ.get(k) for k in ("DARWIN_METRICS_PROCFS", "DARWIN_METRICS_SYSFS")}
+    saved_default = backend_module._default
     os.environ["DARWIN_METRICS_PROCFS"] = backend.roots.procfs
     os.environ["DARWIN_METRICS_SYSFS"] = backend.roots.sysfs
     backend_module._default = None
-    with tempfile.TemporaryFile() as out:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        os.dup2(out.fileno(), 1)
+    try:
+        out = io.StringIO()
+        saved_stdout, sys.stdout = sys.stdout, out  # pytest may have replaced fd 1's writer
         try:
             code = main(["snapshot", "--json"])
-            sys.stdout.flush()
         finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        out.seek(0)
-        text = out.read().decode("utf-8")
+            sys.stdout = saved_stdout
+        text = out.getvalue().encode("utf-8").decode("utf-8")  # strict: no lone surrogate
+    finally:  # trace() runs this in the test process itself: leave nothing behind
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        backend_module._default = saved_default
     if code != 0:
         raise AssertionError(f"snapshot --json exited {code}")
     return json.loads(text)

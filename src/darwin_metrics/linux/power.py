@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.hwmon import list_chips, natural_key
-from darwin_metrics.linux.parsers.powercap import counter_delta, parse_microunits, split_zone_name
+from darwin_metrics.linux.parsers.powercap import parse_microunits, split_zone_name
+from darwin_metrics.rates import counter_delta
 from darwin_metrics.records.power import Power, PowerRail
 
 #: A previous counter reading older than this is not used (a RAPL counter can wrap in about a
@@ -56,7 +57,9 @@ class EnergyTracker:
         elapsed = reading.at - prev.at
         if elapsed <= 0 or elapsed > MAX_READING_AGE:
             return None
-        delta = counter_delta(prev.microjoules, reading.microjoules, reading.wrap_range)
+        # RAPL wraps at max_energy_range_uj, by any amount up to it between two readings
+        wrap = reading.wrap_range or None
+        delta = counter_delta(prev.microjoules, reading.microjoules, modulus=wrap, max_delta=wrap)
         return None if delta is None else delta / 1e6 / elapsed
 
     def needs_baseline(self, readings: Iterable[_Counter], now: float) -> bool:
