@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean integration macos-check
+.PHONY: run test lint bench clean integration macos-check hostile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ integration: $(VENV)/.dev-installed
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(INTEGRATION_APT); fi
 	$(BIN)/python -m pytest -m integration -ra
+
+# Every hostile-tree case (issue 9): each file each public function reads, broken every way.
+hostile: $(VENV)/.dev-installed
+	DARWIN_METRICS_HOSTILE=full $(BIN)/python -m pytest -m slow -s tests/linux/test_hostile_tree.py
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

@@ -66,13 +66,10 @@ def _backend() -> Backend:
     return default_backend()
 
 
-def _pid(pid: object, name: str = "pid") -> int:
-    """``pid`` checked: an ``int`` (not a bool), 0 or more; ``TypeError``/``ValueError`` else."""
-    if isinstance(pid, bool) or not isinstance(pid, int):
-        raise TypeError(f"{name} must be an int, not {type(pid).__name__}")
-    if pid < 0:
-        raise ValueError(f"{name} must be 0 or more, got {pid}")
-    return pid
+def _pid(pid: object) -> int:
+    from darwin_metrics.validate import pid_argument
+
+    return pid_argument(pid)
 
 
 def _optional_pid(pid: object) -> int | None:
@@ -123,7 +120,7 @@ def processes() -> tuple[Process, ...]:
 
 def process(pid: int) -> Process:
     """One process, the same record as in :func:`processes`; raises :class:`NoSuchProcess` if it
-    does not exist, ``TypeError`` for a pid that is not an ``int``, ``ValueError`` if negative."""
+    does not exist, ``TypeError`` for a pid that is not an ``int``, ``ValueError`` out of range (see ``validate.pid_argument``)."""
     result: Process = _backend().process(_pid(pid))
     return result
 

@@ -15,7 +15,8 @@ def build_tree(
     A process whose parent is not in the list (it exited between reads, or is hidden) is attached to
     its nearest living ancestor, found by walking ``known_parents`` (pid → ppid remembered from
     earlier reads); with none found it becomes a root. A parent loop (possible only with pid reuse
-    between reads) is broken by making its members roots.
+    between reads) is broken by making its members roots; a process that names itself as its
+    parent is a root. Built without recursion, so any depth works.
     """
     by_pid = {p.pid: p for p in processes}
     history = known_parents or {}
@@ -29,13 +30,28 @@ def build_tree(
     children: dict[int, list[int]] = {pid: [] for pid in by_pid}
     for pid, parent in parent_of.items():
         children[parent].append(pid)
+    roots = sorted(pid for pid in by_pid if pid not in parent_of)
+    return tuple(_build(root, by_pid, children) for root in roots)
 
-    def node(pid: int) -> ProcessNode:
-        return ProcessNode(
-            process=by_pid[pid], children=tuple(node(c) for c in sorted(children[pid]))
+
+def _build(
+    root: int, by_pid: Mapping[int, Process], children: Mapping[int, list[int]]
+) -> ProcessNode:
+    """The node of ``root`` with its subtree, built without recursion (a chain of nested shells
+    can be thousands deep): children are finished before their parent."""
+    built: dict[int, ProcessNode] = {}
+    stack: list[tuple[int, bool]] = [(root, False)]
+    while stack:
+        pid, expanded = stack.pop()
+        kids = sorted(children[pid])
+        if not expanded:
+            stack.append((pid, True))
+            stack.extend((kid, False) for kid in kids)
+            continue
+        built[pid] = ProcessNode(
+            process=by_pid[pid], children=tuple(built.pop(kid) for kid in kids)
         )
-
-    return tuple(node(pid) for pid in sorted(by_pid) if pid not in parent_of)
+    return built[root]
 
 
 def _nearest_living(

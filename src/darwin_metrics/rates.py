@@ -55,7 +55,7 @@ def counter_delta(
     previous: float | None,
     current: float | None,
     *,
-    modulus: float = WRAP_32,
+    modulus: float | None = WRAP_32,
     max_delta: float | None = None,
 ) -> float | None:
     """How much a cumulative counter grew from ``previous`` to ``current``; ``None`` if unknown.
@@ -65,13 +65,15 @@ def counter_delta(
     ``current + modulus - previous`` is plausible, that is at most ``max_delta`` when given and
     otherwise less than half the range (a real wrap seen between two readings means the counter
     moved less than half its range; more than that is far likelier a reset). Anything else is a
-    reset and gives ``None``. Either value ``None`` gives ``None``.
+    reset and gives ``None``. Either value ``None`` gives ``None``. ``modulus=None`` is a counter
+    whose wrap point is unknown: any decrease is a reset. The one counter-delta rule of the project
+    (rates, network rates and RAPL energy all use it).
     """
     if previous is None or current is None:
         return None
     if current >= previous:
         return current - previous
-    if previous >= modulus or current < 0:
+    if modulus is None or modulus <= 0 or previous >= modulus or current < 0:
         return None
     wrapped = current + modulus - previous
     limit = max_delta if max_delta is not None else modulus / 2

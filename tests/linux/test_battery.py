@@ -130,13 +130,35 @@ def test_no_power_supplies(tmp_path: Path) -> None:
     assert sources.on_ac is None
 
 
-def test_malformed_battery_is_skipped_not_fatal(tmp_path: Path) -> None:
-    _supply(tmp_path, "BAT0", {"type": "Battery", "energy_now": "lots"})
+def test_malformed_attribute_is_none_not_fatal(tmp_path: Path) -> None:
+    """The bad-attribute rule: the attribute is None (logged), the battery and family go on."""
+    _supply(tmp_path, "BAT0", {"type": "Battery", "energy_now": "lots", "capacity": "55"})
     _supply(tmp_path, "BAT1", {"type": "Battery", "capacity": "70"})
     backend = LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path))
-    assert [b.name for b in backend.batteries()] == ["BAT1"]
-    with pytest.raises(ParseError, match="energy_now"):
-        decode_battery("BAT0", {"energy_now": "lots"}, "/sys/class/power_supply/BAT0")
+    bat0, bat1 = backend.batteries()
+    assert (bat0.name, bat0.energy_joules, bat0.charge_percent) == ("BAT0", None, 55.0)
+    assert (bat1.name, bat1.charge_percent) == ("BAT1", 70.0)
+    decoded = decode_battery("BAT0", {"energy_now": "lots"}, "/sys/class/power_supply/BAT0")
+    assert decoded.energy_joules is None
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("energy_now", "-5000000"),
+        ("energy_now", "9" * 5000),
+        ("power_now", "-1"),
+        ("charge_stop_threshold", "300"),
+        ("capacity", "18446744073709551616"),
+    ],
+)
+def test_impossible_values_are_none(key: str, text: str) -> None:
+    attrs = {"status": "Discharging", "energy_now": "1000000", "power_now": "1000000", key: text}
+    battery = decode_battery("BAT0", attrs, "/sys/class/power_supply/BAT0")
+    assert battery.time_to_empty is None or battery.time_to_empty >= 0
+    assert battery.charge_stop_threshold_percent is None
+    if key == "energy_now":
+        assert battery.energy_joules is None
 
 
 def test_uevent_parser() -> None:

@@ -11,6 +11,7 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -239,25 +240,38 @@ def test_missing_stat_is_not_supported(tmp_path: Path) -> None:
         LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path)).cpu()
 
 
-@pytest.mark.parametrize(
-    ("relative", "content"),
-    [
-        ("proc/stat", "cpu 1 2\n"),
-        ("proc/loadavg", "x y z\n"),
-        ("sys/devices/system/cpu/online", "3-1\n"),
-        ("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "fast\n"),
-        ("sys/devices/system/cpu/cpu0/topology/core_id", "zero\n"),
-        ("sys/devices/system/cpu/cpu0/online", "yes\n"),
-    ],
-)
-def test_malformed_file_raises_parse_error_naming_it(
-    tmp_path: Path, relative: str, content: str
-) -> None:
+def test_malformed_stat_raises_parse_error_naming_it(tmp_path: Path) -> None:
     proc, sys = _tree(tmp_path, [0])
-    _write(tmp_path / relative, content)
+    _write(tmp_path / "proc/stat", "cpu 1 2\n")
     with pytest.raises(ParseError) as info:
         LinuxBackend(procfs=str(proc), sysfs=str(sys)).cpu()
-    assert info.value.source.endswith(relative)
+    assert info.value.source.endswith("proc/stat")
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "field"),
+    [
+        ("proc/loadavg", "x y z\n", lambda c: c.load),
+        ("sys/devices/system/cpu/online", "3-1\n", lambda c: c.cores[0].online),
+        (
+            "sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq",
+            "fast\n",
+            lambda c: c.cores[0].frequency.hertz,
+        ),
+        ("sys/devices/system/cpu/cpu0/topology/core_id", "zero\n", lambda c: c.cores[0].core_id),
+        ("sys/devices/system/cpu/cpu0/online", "yes\n", lambda c: c.cores[0].online),
+    ],
+)
+def test_malformed_attribute_is_none(
+    tmp_path: Path, relative: str, content: str, field: Any
+) -> None:
+    """The bad-attribute rule: the attribute is None (logged); the core and cpu() go on."""
+    proc, sys = _tree(tmp_path, [0])
+    _write(tmp_path / relative, content)
+    cpu = LinuxBackend(procfs=str(proc), sysfs=str(sys)).cpu()
+    assert len(cpu.cores) == 1
+    if not relative.endswith("online"):  # online falls back to the offline list, a bool
+        assert field(cpu) is None
 
 
 # ---------------------------------------------------------------------------------- live

@@ -385,10 +385,10 @@ def test_sigkill_then_restore_pending(tree: Tree, state_dir: Path, nct: Path) ->
     proc.wait(timeout=60)
     assert (read(nct / "pwm1_enable"), read(nct / "pwm1")) == ("1", "102")  # left in manual
     assert state_files(state_dir) == ["pwm-nct6779-1.json"]
-    assert restore_pending(str(state_dir)) == (FAN,)
+    assert restore_pending(str(state_dir), sysfs=tree.roots.sysfs) == (FAN,)
     assert read(nct / "pwm1_enable") == "5"
     assert state_files(state_dir) == []
-    assert restore_pending(str(state_dir)) == ()
+    assert restore_pending(str(state_dir), sysfs=tree.roots.sysfs) == ()
 
 
 def test_sigkill_then_next_fan_control_restores(
@@ -405,7 +405,9 @@ def test_sigkill_then_next_fan_control_restores(
     assert read(nct / "pwm1_enable") == "5"
 
 
-def test_live_owner_is_left_alone(backend: LinuxBackend, state_dir: Path, nct: Path) -> None:
+def test_live_owner_is_left_alone(
+    tree: Tree, backend: LinuxBackend, state_dir: Path, nct: Path
+) -> None:
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         state = PwmState(
@@ -420,14 +422,14 @@ def test_live_owner_is_left_alone(backend: LinuxBackend, state_dir: Path, nct: P
         state_dir.mkdir()
         (state_dir / "pwm-nct6779-1.json").write_bytes(format_state(state))
         write(nct / "pwm1_enable", 1)
-        assert restore_pending(str(state_dir)) == ()
+        assert restore_pending(str(state_dir), sysfs=tree.roots.sysfs) == ()
         with pytest.raises(FanControlError, match=f"controlled by process {sleeper.pid}"):
             control(backend, state_dir).__enter__()
         assert read(nct / "pwm1_enable") == "1"
     finally:
         sleeper.kill()
         sleeper.wait()
-    assert restore_pending(str(state_dir)) == (FAN,)
+    assert restore_pending(str(state_dir), sysfs=tree.roots.sysfs) == (FAN,)
     assert read(nct / "pwm1_enable") == "5"
 
 

@@ -12,9 +12,15 @@ from hypothesis import strategies as st
 from darwin_metrics.hwrates import power_rates
 from darwin_metrics.linux import fs, power
 from darwin_metrics.linux.backend import LinuxBackend
-from darwin_metrics.linux.parsers.powercap import counter_delta, split_zone_name
+from darwin_metrics.linux.parsers.powercap import split_zone_name
 from darwin_metrics.linux.power import read_power
+from darwin_metrics.rates import counter_delta as _delta
 from tests.conftest import Tree
+
+
+def counter_delta(previous: int, current: int, wrap: int | None) -> float | None:
+    """The one counter_delta (rates.py) told that a wrap may be any amount up to ``wrap``."""
+    return _delta(previous, current, modulus=wrap, max_delta=wrap)
 
 
 def _zone(sys_root: Path, name: str, attrs: dict[str, str]) -> Path:

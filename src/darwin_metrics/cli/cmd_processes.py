@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
+import msgspec
+
 from darwin_metrics.cli import proctable
 from darwin_metrics.cli.common import CLIError, console, interval, positive_int, print_json
+from darwin_metrics.records.base import to_json
 
 #: Seconds between the two process reads that CPU percent and I/O rates are computed over.
 DEFAULT_INTERVAL = 0.5
@@ -78,9 +82,12 @@ def run(args: argparse.Namespace) -> int:
             "sort": args.sort,
         }
         if nodes is not None:
-            payload["tree"] = proctable.tree_entries(nodes, by_pid, args.sort)
-        else:
-            payload["processes"] = [proctable.entry(r) for r in rows]
+            # written without a recursive encoder: a tree can be thousands of levels deep
+            head = msgspec.json.format(to_json(payload), indent=2).decode()
+            tree = proctable.tree_json(nodes, by_pid, args.sort, level=1)
+            sys.stdout.write(f'{head[:-2]},\n  "tree": {tree}\n}}\n')
+            return 0
+        payload["processes"] = [proctable.entry(r) for r in rows]
         print_json(payload)
         return 0
 

@@ -19,17 +19,33 @@ line on stderr; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
-from darwin_metrics import __version__
-from darwin_metrics.cli.common import CLIError
-from darwin_metrics.errors import DarwinMetricsError
+
+def _interrupted_at_start(signum: int, frame: FrameType | None) -> None:
+    os._exit(130)  # Ctrl-C while the command's modules load: quiet, as Ctrl-C later is
+
+
+# Until this module has loaded (main() then turns Ctrl-C into exit 130 itself), an interrupt ends
+# the process at once instead of printing an import traceback. Put back at the end of the module.
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    try:
+        signal.signal(signal.SIGINT, _interrupted_at_start)
+    except ValueError:  # imported outside the main thread: leave Ctrl-C alone
+        pass
+
+from darwin_metrics import __version__  # noqa: E402
+from darwin_metrics.cli.common import CLIError  # noqa: E402
+from darwin_metrics.errors import DarwinMetricsError  # noqa: E402
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from types import FrameType
     from typing import NoReturn
 
 PROG = "darwin-metrics"
@@ -131,7 +147,24 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    The output is flushed here, so that an error writing it (a broken pipe, a full disk, a closed
+    standard output) is one line on stderr and exit code 1, never a traceback or a silent 0. When
+    a worker thread is still blocked in the kernel (a ``statvfs`` of a dead network or FUSE mount),
+    the process ends with ``os._exit`` right after the flush instead of waiting for it.
+    """
+    try:
+        code = _checked_stdout() or _run(argv)
+    except KeyboardInterrupt:
+        code = 130
+    code = _flush(code)
+    if _workers_stuck():
+        os._exit(code)
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = parse(argv)
     except SystemExit as exc:  # --help, --version and usage errors
@@ -139,16 +172,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except CLIError as exc:
-        print(f"{PROG}: {'error: ' if exc.code == 2 else ''}{exc}", file=sys.stderr)
+        _report(f"{'error: ' if exc.code == 2 else ''}{exc}")
         return exc.code
     except DarwinMetricsError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        _report(str(exc))
         return 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``| head``): stop quietly, and keep Python's exit-time flush quiet.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except OSError as exc:
+        # The library raises only DarwinMetricsError: an OSError here comes from writing output.
+        _report(f"cannot write the output: {exc.strerror or exc}")
+        _silence_stdout()
         return 1
     return code
+
+
+def _checked_stdout() -> int:
+    """1 (and one line on stderr) when there is no standard output to write to, else 0."""
+    if sys.stdout is None:  # started with fd 1 closed
+        _report(f"cannot write the output: {os.strerror(errno.EBADF)}")
+        return 1
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return 0  # an in-memory stream (a test, an embedding program): nothing to check
+    try:
+        os.fstat(fd)
+    except OSError as exc:
+        _report(f"cannot write the output: {exc.strerror}")
+        return 1
+    return 0
+
+
+def _flush(code: int) -> int:
+    """Flush stdout; on failure report once and make the exit code non-zero."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        _report(f"cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+        _silence_stdout()
+        return code or 1
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so that the interpreter's own flush at exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _report(message: str) -> None:
+    try:
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass  # no stderr either: the exit code is all that is left
+
+
+def _workers_stuck() -> bool:
+    module = sys.modules.get("darwin_metrics.linux.statvfs")
+    return module is not None and bool(module.any_stuck())
+
+
+if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # main() handles Ctrl-C from here

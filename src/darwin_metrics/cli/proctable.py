@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+import msgspec
+
 from darwin_metrics.cli import fmt
 from darwin_metrics.rates import ProcessKey
-from darwin_metrics.records.base import to_dict
+from darwin_metrics.records.base import to_dict, to_json
 from darwin_metrics.records.process import Process, ProcessNode
 from darwin_metrics.records.rates import ProcessRates
 
@@ -121,13 +123,50 @@ def entry(row: Row) -> dict[str, Any]:
 def tree_entries(
     nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey
 ) -> list[dict[str, Any]]:
-    """The process tree as JSON: each node is :func:`entry` plus ``children``, siblings sorted."""
-    result = []
-    for node in sorted_nodes(nodes, rows, sort):
-        data = entry(rows[node.process.pid])
-        data["children"] = tree_entries(node.children, rows, sort)
-        result.append(data)
-    return result
+    """The process tree as JSON: each node is :func:`entry` plus ``children``, siblings sorted.
+    Built without recursion (any depth); encode a deep one with :func:`tree_json`."""
+    top: list[dict[str, Any]] = []
+    stack: list[tuple[Sequence[ProcessNode], list[dict[str, Any]]]] = [(nodes, top)]
+    while stack:
+        group, into = stack.pop()
+        for node in sorted_nodes(group, rows, sort):
+            data = entry(rows[node.process.pid])
+            data["children"] = []
+            into.append(data)
+            stack.append((node.children, data["children"]))
+    return top
+
+
+def tree_json(
+    nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey, level: int = 0
+) -> str:
+    """The JSON text of :func:`tree_entries`, indented by two spaces as ``print_json`` does,
+    ``level`` levels in. Written without recursion: JSON encoders (msgspec, the standard library)
+    give up past about 1,000 nesting levels, and a chain of nested shells can be deeper."""
+    out: list[str] = []
+    stack: list[str | tuple[Sequence[ProcessNode], int]] = [(nodes, level)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        group, depth = item
+        ordered = sorted_nodes(group, rows, sort)
+        if not ordered:
+            out.append("[]")
+            continue
+        pad = "  " * (depth + 1)
+        pieces: list[str | tuple[Sequence[ProcessNode], int]] = ["["]
+        for i, node in enumerate(ordered):
+            text = msgspec.json.format(to_json(entry(rows[node.process.pid])), indent=2).decode()
+            lines = text.split("\n")  # "{", the fields, "}"
+            body = "\n".join(pad + line for line in lines[:-1])
+            pieces.append(f'\n{body},\n{pad}  "children": ')
+            pieces.append((node.children, depth + 2))
+            pieces.append(f"\n{pad}}}" + ("," if i < len(ordered) - 1 else ""))
+        pieces.append("\n" + "  " * depth + "]")
+        stack.extend(reversed(pieces))
+    return "".join(out)
 
 
 def sorted_nodes(
@@ -191,10 +230,13 @@ def _grow(
 ) -> None:
     from rich.text import Text
 
-    for node in sorted_nodes(nodes, rows, sort):
-        row = rows[node.process.pid]
-        proc = row.process
-        label = Text(fmt.clean(proc.name), style="bold")
-        label.append(f" [{proc.pid}]", style="cyan")
-        label.append(f"  cpu {_cpu_cell(row)}  rss {fmt.size(_rss(proc))}", style="dim")
-        _grow(parent.add(label), node.children, rows, sort)
+    stack: list[tuple[Tree, Sequence[ProcessNode]]] = [(parent, nodes)]
+    while stack:  # without recursion: a tree can be thousands deep
+        branch, group = stack.pop()
+        for node in sorted_nodes(group, rows, sort):
+            row = rows[node.process.pid]
+            proc = row.process
+            label = Text(fmt.clean(proc.name), style="bold")
+            label.append(f" [{proc.pid}]", style="cyan")
+            label.append(f"  cpu {_cpu_cell(row)}  rss {fmt.size(_rss(proc))}", style="dim")
+            stack.append((branch.add(label), node.children))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.backend import Backend
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.validate import optional_pid, pid_argument
 
 if TYPE_CHECKING:
     from darwin_metrics.linux.fancontrol import FanController
@@ -36,6 +37,8 @@ class LinuxBackend(Backend):
     name = "linux"
 
     def __init__(self, procfs: str | None = None, sysfs: str | None = None) -> None:
+        if procfs is None or sysfs is None:
+            Roots.check_environment()
         self.roots = Roots.resolve(procfs, sysfs)
         self._processes: ProcessReader | None = None
 
@@ -75,10 +78,10 @@ class LinuxBackend(Backend):
         return self._process_reader().processes()
 
     def process(self, pid: int) -> Process:
-        return self._process_reader().process(pid)
+        return self._process_reader().process(pid_argument(pid))
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
-        return self._process_reader().threads(pid)
+        return self._process_reader().threads(pid_argument(pid))
 
     def connections(self, kind: str = "inet", pids: bool = True) -> tuple[Connection, ...]:
         from darwin_metrics.linux.connections import read_connections
@@ -93,7 +96,7 @@ class LinuxBackend(Backend):
     def process_connections(self, pid: int, kind: str = "inet") -> tuple[Connection, ...]:
         from darwin_metrics.linux.connections import read_process_connections
 
-        return read_process_connections(self.roots, pid, kind)
+        return read_process_connections(self.roots, pid_argument(pid), kind)
 
     def wifi(self) -> tuple[WiFi, ...]:
         from darwin_metrics.linux.wifi import read_wifi
@@ -103,12 +106,12 @@ class LinuxBackend(Backend):
     def network_stats(self, pid: int | None = None) -> NetworkStats:
         from darwin_metrics.linux.netstats import read_network_stats
 
-        return read_network_stats(self.roots, pid)
+        return read_network_stats(self.roots, optional_pid(pid))
 
     def cgroup(self, pid: int | None = None) -> CGroup:
         from darwin_metrics.linux.cgroup import read_cgroup
 
-        return read_cgroup(self.roots, pid)
+        return read_cgroup(self.roots, optional_pid(pid))
 
     def gpus(self) -> tuple[GPU, ...]:
         from darwin_metrics.linux.gpu import read_gpus
@@ -183,12 +186,13 @@ class LinuxBackend(Backend):
         from darwin_metrics.linux.fancontrol import FanController, find_fan
 
         options.setdefault("procfs", self.roots.procfs)
+        options.setdefault("sysfs", self.roots.sysfs)
         return FanController(find_fan(self.fans(), fan), **options)
 
     def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
         from darwin_metrics.linux.fancontrol import restore_pending
 
-        return restore_pending(state_dir, procfs=self.roots.procfs)
+        return restore_pending(state_dir, procfs=self.roots.procfs, sysfs=self.roots.sysfs)
 
     def process_tree(self) -> tuple[ProcessNode, ...]:
         from darwin_metrics.proctree import build_tree

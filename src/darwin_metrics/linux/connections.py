@@ -18,6 +18,7 @@ have gaps: three system calls per process (``O_PATH`` open, ``fstat``, ``close``
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 import threading
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from darwin_metrics.linux.netlink import Transport
 
 #: The tables each connection kind reads.
+log = logging.getLogger(__name__)
+
 KINDS: dict[str, tuple[str, ...]] = {
     "inet": ("tcp4", "tcp6", "udp4", "udp6"),
     "inet4": ("tcp4", "udp4"),
@@ -163,18 +166,24 @@ def _from_files(base: str, tables: Iterable[str]) -> list[Connection]:
         if name == "unix":
             path = os.path.join(base, "unix")
             data = fs.read_optional(path)
-            if data is not None:
-                for u in parse_unix_table(data, path):
-                    out.append(_unix(u.type, u.listening, u.inode, u.path))
+            try:
+                rows = parse_unix_table(data, path) if data is not None else []
+            except ParseError as exc:  # one bad table never loses the others
+                log.debug("skipping %s", exc)
+                continue
+            out.extend(_unix(u.type, u.listening, u.inode, u.path) for u in rows)
             continue
         table = _TABLES[name]
         path = os.path.join(base, table.file)
         data = fs.read_optional(path)
         if data is None:
             continue
-        out.extend(
-            _inet(table, r) for r in parse_inet_table(data, path, ipv6=table.af == socket.AF_INET6)
-        )
+        try:
+            inet = parse_inet_table(data, path, ipv6=table.af == socket.AF_INET6)
+        except ParseError as exc:  # one bad table never loses the others
+            log.debug("skipping %s", exc)
+            continue
+        out.extend(_inet(table, r) for r in inet)
     return out
 
 

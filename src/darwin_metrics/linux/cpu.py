@@ -21,16 +21,18 @@ Sources, in order of preference:
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import attr_bytes, parse_optional, read_required
+from darwin_metrics.linux.fs import attr_bytes, parse_optional, read_required
 from darwin_metrics.linux.owncgroup import cpu_limit
 from darwin_metrics.linux.parsers.cpufreq import parse_khz
 from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpu_mhz, parse_cpuinfo
@@ -38,6 +40,9 @@ from darwin_metrics.linux.parsers.cpulist import parse_cpulist
 from darwin_metrics.linux.parsers.loadavg import parse_loadavg
 from darwin_metrics.linux.parsers.stat import parse_stat
 from darwin_metrics.records.cpu import CPU, Core, CoreFrequency
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _CPU_DIR = re.compile(r"cpu(\d+)\Z")
 _POLICY_DIR = re.compile(r"policy(\d+)\Z")
@@ -64,9 +69,19 @@ def _cpu_numbers(cpu_dir: str) -> list[int]:
     return sorted(int(m.group(1)) for n in fs.listdir(cpu_dir) if (m := _CPU_DIR.match(n)))
 
 
+def _parsed(data: bytes | None, path: str, parser: Callable[[bytes, str], T]) -> T | None:
+    """``parser`` of bytes already read; ``None`` (logged) when absent or malformed."""
+    if data is None:
+        return None
+    try:
+        return parser(data, path)
+    except ParseError as exc:
+        log.debug("bad attribute: %s", exc)
+        return None
+
+
 def _cpulist_file(path: str) -> tuple[int, ...] | None:
-    data = attr_bytes(path)
-    return None if data is None else parse_cpulist(data, path)
+    return fs.parse_attr(path, parse_cpulist)
 
 
 def _id(path: str) -> int | None:
@@ -163,9 +178,7 @@ class _Policies:
 
 
 def _khz(directory: str, name: str) -> float | None:
-    path = os.path.join(directory, name)
-    data = attr_bytes(path)
-    return None if data is None else parse_khz(data, path)
+    return fs.parse_attr(os.path.join(directory, name), parse_khz)
 
 
 def _text(directory: str, name: str) -> str | None:
@@ -270,10 +283,10 @@ def _online_test(
             return n in online_set
         path = os.path.join(cpu_dir, f"cpu{n}", "online")
         flag = fs.read_attr(path)
-        if flag is not None and flag != "":
-            if flag not in ("0", "1"):
-                raise ParseError(path, f"expected 0 or 1, got {flag[:40]!r}")
+        if flag in ("0", "1"):
             return flag == "1"
+        if flag:  # malformed: logged, and the answer comes from the offline list as if absent
+            log.debug("bad attribute %s: %r", path, flag[:40])
         return offline_set is None or n not in offline_set
 
     return is_online
@@ -305,7 +318,7 @@ def read_cpu(roots: fs.Roots) -> CPU:
     cpu_dir = roots.sys("devices", "system", "cpu")
     online_path = os.path.join(cpu_dir, "online")
     online_raw = attr_bytes(online_path)
-    online = None if online_raw is None else parse_cpulist(online_raw, online_path)
+    online = _parsed(online_raw, online_path, parse_cpulist)
     layout = _layout(roots, cpu_dir, online_raw)
     offline = None if online else _cpulist_file(os.path.join(cpu_dir, "offline"))
     is_online = _online_test(cpu_dir, online, offline)

@@ -30,6 +30,7 @@ import errno
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -60,6 +61,14 @@ from darwin_metrics.linux.parsers.sensors import (
     parse_rpm,
     percent_to_pwm,
     pwm_to_percent,
+)
+from darwin_metrics.linux.statefiles import (
+    UnsafeStateError,
+    open_state_dir,
+    pwm_target,
+    read_state,
+    remove_state,
+    write_state,
 )
 from darwin_metrics.records.sensors import Fan, FanSetting
 
@@ -93,14 +102,23 @@ def state_directory(state_dir: str | None = None) -> str:
 
 
 def _write(path: str, value: int) -> None:
-    """Write one integer to a sysfs attribute (AccessDenied when refused)."""
+    """Write one integer to a sysfs attribute (AccessDenied when refused). A symlink as the last
+    component or anything but a regular file (sysfs attributes are regular) is refused."""
+    flags = os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    with contextlib.suppress(OSError):  # a missing file is reported by the open below
+        if not stat.S_ISREG(os.lstat(path).st_mode) and not os.path.islink(path):
+            raise FanControlError(f"refusing to write {path}: not a regular file")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except OSError as exc:
         if exc.errno in fs.DENIED_ERRNOS or exc.errno == errno.EROFS:
             raise AccessDenied(f"cannot write {path}: {exc.strerror}", path=path) from None
+        if exc.errno == errno.ELOOP:
+            raise FanControlError(f"refusing to write {path}: it is a symlink") from None
         raise
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FanControlError(f"refusing to write {path}: not a regular file")
         os.write(fd, f"{value}\n".encode())
     finally:
         os.close(fd)
@@ -192,50 +210,87 @@ def _owner_alive(state: PwmState, procfs: str) -> bool:
 
 
 def _write_state_file(path: str, state: PwmState) -> None:
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with open_state_dir(os.path.dirname(path), create=True) as dir_fd:
+        write_state(dir_fd, os.path.basename(path), format_state(state))
+
+
+def _read_state_file(path: str) -> bytes | None:
     try:
-        os.write(fd, format_state(state))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        with open_state_dir(os.path.dirname(path), create=False) as dir_fd:
+            return read_state(dir_fd, os.path.basename(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    try:
+        with open_state_dir(os.path.dirname(path), create=False) as dir_fd:
+            remove_state(dir_fd, os.path.basename(path))
+    except (OSError, UnsafeStateError) as exc:
+        log.debug("cannot remove %s: %s", path, exc)
 
 
-def restore_pending(state_dir: str | None = None, *, procfs: str | None = None) -> tuple[str, ...]:
+def _trusted_paths(state: PwmState, sysfs: str) -> PwmState | None:
+    """``state`` with its paths resolved, or ``None`` when one is not a pwm attribute of a hwmon
+    chip under ``sysfs`` (a state file must never make root write anywhere else)."""
+    pwm_path = pwm_target(state.pwm_path, sysfs, enable=False)
+    enable_path = None
+    if state.enable_path is not None:
+        enable_path = pwm_target(state.enable_path, sysfs, enable=True)
+    if pwm_path is None or (state.enable_path is not None and enable_path is None):
+        return None
+    return msgspec.structs.replace(state, pwm_path=pwm_path, enable_path=enable_path)
+
+
+def restore_pending(
+    state_dir: str | None = None, *, procfs: str | None = None, sysfs: str | None = None
+) -> tuple[str, ...]:
     """Restore every channel whose controlling process died without restoring it (SIGKILL).
 
     Reads the state files in ``state_dir``; a file whose owner still runs is left alone. Returns
-    the ids of the fans restored. A malformed file is logged and removed.
+    the ids of the fans restored. A malformed file, or one naming a path that is not a ``pwmN`` /
+    ``pwmN_enable`` attribute of a hwmon chip under ``sysfs``, is logged and removed. Raises
+    :class:`~darwin_metrics.linux.statefiles.UnsafeStateError` when the directory is a symlink,
+    is not owned by the caller or is writable by others (module docstring of ``statefiles``).
     """
     directory = state_directory(state_dir)
-    proc_root = procfs or fs.Roots.resolve().procfs
+    roots = fs.Roots.resolve(procfs, sysfs)
+    try:
+        with open_state_dir(directory, create=False) as dir_fd:
+            return _restore_from(dir_fd, directory, roots)
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+
+
+def _restore_from(dir_fd: int, directory: str, roots: fs.Roots) -> tuple[str, ...]:
     restored = []
-    for entry in fs.listdir(directory):
+    for entry in sorted(os.listdir(dir_fd)):
         if not (entry.startswith("pwm-") and entry.endswith(".json")):
             continue
         path = os.path.join(directory, entry)
-        data = fs.read_optional(path)
+        try:
+            data = read_state(dir_fd, entry)
+        except (UnsafeStateError, OSError) as exc:
+            log.warning("ignoring fan state file %s: %s", path, exc)
+            continue
         if data is None:
             continue
         try:
-            state = parse_state(data, path)
+            parsed = parse_state(data, path)
         except ParseError as exc:
             log.warning("removing unusable fan state file: %s", exc)
-            _remove(path)
+            remove_state(dir_fd, entry)
             continue
-        if _owner_alive(state, proc_root):
+        state = _trusted_paths(parsed, roots.sysfs)
+        if state is None:
+            log.warning("removing fan state file %s: it names a path outside hwmon", path)
+            remove_state(dir_fd, entry)
+            continue
+        if _owner_alive(state, roots.procfs):
             continue
         log.warning("restoring fan %s left by process %d", state.fan, state.pid)
         restore_state(state)
-        _remove(path)
+        remove_state(dir_fd, entry)
         restored.append(state.fan)
     return tuple(restored)
 
@@ -334,6 +389,7 @@ class FanController:
         critical_margin: float = CRITICAL_MARGIN,
         min_duty_percent: float = DEFAULT_MIN_DUTY_PERCENT,
         procfs: str | None = None,
+        sysfs: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         pwm_path = os.path.join(fan.path, f"pwm{fan.index}")
@@ -352,7 +408,9 @@ class FanController:
         self._interval = watchdog_interval
         self._margin = critical_margin
         self._min_duty = min_duty_percent
-        self._procfs = procfs or fs.Roots.resolve().procfs
+        roots = fs.Roots.resolve(procfs, sysfs)
+        self._procfs = roots.procfs
+        self._sysfs = roots.sysfs
         self._sleep = sleep
         self._lock = threading.RLock()
         self._state: PwmState | None = None
@@ -394,8 +452,8 @@ class FanController:
         if not os.access(self._pwm_path, os.W_OK):
             raise AccessDenied(f"{self._pwm_path} is not writable", path=self._pwm_path)
         self._check_not_controlled_here()
-        restore_pending(self._state_dir, procfs=self._procfs)
-        data = fs.read_optional(self._state_file)
+        restore_pending(self._state_dir, procfs=self._procfs, sysfs=self._sysfs)
+        data = _read_state_file(self._state_file)
         if data is not None:
             with contextlib.suppress(ParseError):
                 owner = parse_state(data, self._state_file).pid
@@ -565,10 +623,11 @@ class FanController:
             state = msgspec.structs.replace(state, pwm=None)
         try:
             _write_state_file(self._state_file, state)
-        except OSError as exc:
+        except (OSError, UnsafeStateError) as exc:
             # without the state file a SIGKILL could not be undone: refuse before any write
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise FanControlError(
-                f"cannot save the fan state to {self._state_file}: {exc.strerror or exc}"
+                f"cannot save the fan state to {self._state_file}: {reason}"
             ) from exc
         self._state = state
         return state

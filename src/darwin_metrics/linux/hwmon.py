@@ -11,20 +11,25 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
-from typing import TypeVar
 
 import msgspec
 
-from darwin_metrics.errors import ParseError
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, read_text, read_value
 from darwin_metrics.linux.parsers.sensors import chip_id, split_attribute
 
 log = get_logger(__name__)
 
-T = TypeVar("T")
+__all__ = [
+    "HwmonChip",
+    "collect_attributes",
+    "list_chips",
+    "natural_key",
+    "read_text",
+    "read_value",
+    "real_device",
+]
 _NUMBER = re.compile(r"([0-9]+)")
 
 
@@ -53,39 +58,6 @@ class HwmonChip(msgspec.Struct, frozen=True):
     def files(self, kind: str, index: int) -> dict[str, str]:
         """``{property: path}`` of one channel (empty when it has none)."""
         return self.attributes.get((kind, index), {})
-
-
-def read_value(path: str | None, parse: Callable[[str, str], T]) -> T | None:
-    """Read and parse one attribute; ``None`` when absent, unreadable or malformed.
-
-    One bad attribute never spoils its sensor or chip: faults are logged at debug level.
-    """
-    if path is None:
-        return None
-    try:
-        text = fs.read_attr(path)
-    except OSError as exc:
-        log.debug("cannot read %s: %s", path, exc)
-        return None
-    if text is None or text == "":
-        return None
-    try:
-        return parse(text, path)
-    except ParseError as exc:
-        log.debug("%s", exc)
-        return None
-
-
-def read_text(path: str | None) -> str | None:
-    """An attribute's stripped text, ``None`` when absent, empty or unreadable."""
-    if path is None:
-        return None
-    try:
-        text = fs.read_attr(path)
-    except OSError as exc:
-        log.debug("cannot read %s: %s", path, exc)
-        return None
-    return text or None
 
 
 def _collect(

@@ -23,17 +23,20 @@ cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metri
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux._files import read_head, read_required
+from darwin_metrics.linux.fs import read_head, read_required
 from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
 from darwin_metrics.linux.parsers.vmstat import parse_vmstat
 from darwin_metrics.records.memory import Memory, Pressure, PressureLevel, PressureStall, Swap
+
+log = logging.getLogger(__name__)
 
 #: Memory PSI thresholds, in percent of the last 10 seconds.
 CRITICAL_FULL_AVG10 = 10.0
@@ -155,7 +158,11 @@ def _pressure(path: str) -> PressureStall | None:
     last = _PSI_MEMO.get(path)
     if last is not None and last[0] == data:
         return last[1]
-    stall = parse_pressure(data, path)
+    try:
+        stall = parse_pressure(data, path)
+    except ParseError as exc:  # the bad-attribute rule: this pressure record is None
+        log.debug("%s", exc)
+        return None
     if len(_PSI_MEMO) >= 256:
         _PSI_MEMO.clear()
     _PSI_MEMO[path] = (data, stall)
@@ -183,7 +190,11 @@ def read_memory(roots: fs.Roots) -> Memory:
     available = available_estimate(info)
 
     vmstat_data = read_head(vmstat_path, _VMSTAT_LINES)
-    vmstat = {} if vmstat_data is None else parse_vmstat(vmstat_data, vmstat_path, _VMSTAT_KEYS)
+    try:
+        vmstat = {} if vmstat_data is None else parse_vmstat(vmstat_data, vmstat_path, _VMSTAT_KEYS)
+    except ParseError as exc:  # swap activity counters become None; the family goes on
+        log.debug("%s", exc)
+        vmstat = {}
     page = page_size()
     swapped_in = vmstat.get("pswpin")
     swapped_out = vmstat.get("pswpout")

@@ -71,7 +71,9 @@ from darwin_metrics.linux.parsers.netclass import (
     parse_speed,
     parse_uevent,
 )
+from darwin_metrics.linux.parsers.netcounters import STATS64_FIELDS, fold_counters
 from darwin_metrics.linux.parsers.netdev import parse_net_dev
+from darwin_metrics.linux.parsers.numbers import in_range, u64
 from darwin_metrics.linux.parsers.rtnetlink import (
     Link,
     address_entry,
@@ -146,6 +148,8 @@ _OPER_UP = frozenset({"up", "unknown"})
 #: Kinds whose sysfs ``speed``/``duplex`` are not a link's: software devices report a made-up
 #: figure (veth says 10000 Mb/s) or nothing. Their ``speed`` and ``duplex`` are ``None``.
 _NO_LINK_SPEED = frozenset({"loopback", "virtual", "bridge", "tunnel"})
+#: The largest MTU the kernel can hold (``dev->mtu`` is an ``unsigned int`` limited to INT_MAX).
+MAX_MTU = 2**31 - 1
 
 
 def running_from(flags: int | None, operstate: str | None) -> bool | None:
@@ -177,67 +181,17 @@ def _is_physical(base: str, entries: frozenset[str], sysfs: str) -> bool:
     return real.startswith(devices) and not real.startswith(devices + "virtual" + os.sep)
 
 
-_CORE_COUNTERS = (
-    "rx_bytes",
-    "rx_packets",
-    "rx_errors",
-    "rx_dropped",
-    "tx_bytes",
-    "tx_packets",
-    "tx_errors",
-    "tx_dropped",
-)
-
-
-def _sum(values: list[int | None]) -> int | None:
-    known = [v for v in values if v is not None]
-    return sum(known) if known else None
-
-
 def sysfs_counters(base: str) -> InterfaceCounters | None:
-    """Counters from ``<base>/statistics/*``, folded like ``/proc/net/dev``; ``None`` if absent."""
+    """Counters from ``<base>/statistics/*``, folded like ``/proc/net/dev`` (the same folding as
+    the live netlink path); ``None`` if absent. A malformed file is an unknown counter."""
     stats = os.path.join(base, "statistics")
-
-    def get(name: str) -> int | None:
-        return fs.read_attr_int(os.path.join(stats, name))
-
-    core = [get(n) for n in _CORE_COUNTERS]
-    known = [v for v in core if v is not None]
-    if len(known) != len(core):
-        return None
-    rx_bytes, rx_packets, rx_errors, rx_dropped, tx_bytes, tx_packets, tx_errors, tx_dropped = known
-    return InterfaceCounters(
-        rx_bytes=rx_bytes,
-        rx_packets=rx_packets,
-        rx_errors=rx_errors,
-        rx_drops=rx_dropped + (get("rx_missed_errors") or 0),
-        rx_fifo=get("rx_fifo_errors"),
-        rx_frame=_sum(
-            [
-                get("rx_length_errors"),
-                get("rx_over_errors"),
-                get("rx_crc_errors"),
-                get("rx_frame_errors"),
-            ]
-        ),
-        rx_compressed=get("rx_compressed"),
-        rx_multicast=get("multicast"),
-        tx_bytes=tx_bytes,
-        tx_packets=tx_packets,
-        tx_errors=tx_errors,
-        tx_drops=tx_dropped,
-        tx_fifo=get("tx_fifo_errors"),
-        tx_collisions=get("collisions"),
-        tx_carrier=_sum(
-            [
-                get("tx_carrier_errors"),
-                get("tx_aborted_errors"),
-                get("tx_window_errors"),
-                get("tx_heartbeat_errors"),
-            ]
-        ),
-        tx_compressed=get("tx_compressed"),
+    return fold_counters(
+        {name: fs.read_value(os.path.join(stats, name), _counter) for name in STATS64_FIELDS}
     )
+
+
+def _counter(text: str, source: str) -> int:
+    return u64(text.strip(), source)
 
 
 def _entries(base: str) -> frozenset[str] | None:
@@ -328,18 +282,19 @@ def read_interface(
             return _without_sysfs(name, counters, addrs)
         entries = listed
 
+    # The bad-attribute rule (fs.read_value): a missing or malformed attribute is None, logged;
+    # the interface and the family go on.
     def attr(attr_name: str) -> str | None:
-        return fs.read_attr(os.path.join(base, attr_name))
+        return fs.read_text(os.path.join(base, attr_name))
 
     def attr_int(attr_name: str) -> int | None:
-        return fs.read_attr_int(os.path.join(base, attr_name))
+        return fs.read_value(os.path.join(base, attr_name), fs.parse_int)
 
     operstate = attr("operstate") or None
     if addrs is not None:
         flags: int | None = addrs.flags  # the kernel's dev_get_flags(), IFF_RUNNING included
     else:
-        flags_text = attr("flags")
-        flags = parse_flags(flags_text, os.path.join(base, "flags")) if flags_text else None
+        flags = fs.read_value(os.path.join(base, "flags"), parse_flags)
     # getifaddrs (live only) already holds the index and hardware address the kernel would
     # print in sysfs; read sysfs only for what it lacks.
     index = addrs.index if addrs is not None else None
@@ -350,10 +305,10 @@ def read_interface(
         kind = _sysfs_kind(roots, base, entries, flags, attr_int("type"))
         if addrs is not None and index is not None:
             _remember_kind(name, index, kind)
-    carrier = attr("carrier")
     speed = duplex = None
     if kind not in _NO_LINK_SPEED:
-        speed, duplex = attr("speed"), attr("duplex")
+        speed = fs.read_value(os.path.join(base, "speed"), parse_speed)
+        duplex = attr("duplex")
     mac = _link_address(addrs)
     if mac is None:
         mac = attr("address")
@@ -363,10 +318,10 @@ def read_interface(
         kind=kind,
         is_up=bool(flags & IFF_UP) if flags is not None else None,
         is_running=running_from(flags, operstate),
-        has_carrier=parse_carrier(carrier, os.path.join(base, "carrier")) if carrier else None,
+        has_carrier=fs.read_value(os.path.join(base, "carrier"), parse_carrier),
         operstate=operstate,
-        mtu=attr_int("mtu"),
-        speed_bits_per_second=parse_speed(speed, os.path.join(base, "speed")) if speed else None,
+        mtu=in_range(attr_int("mtu"), 1, MAX_MTU),
+        speed_bits_per_second=speed,
         duplex=parse_duplex(duplex) if duplex else None,
         mac=mac or None,
         addresses=addrs.addresses if addrs is not None else (),

@@ -146,9 +146,7 @@ def read_network_stats(roots: Roots, pid: int | None = None) -> NetworkStats:
         raise NotSupported(f"{snmp_path} is not available")
     snmp = parse_snmp(data, snmp_path)
     netstat_path = os.path.join(base, "netstat")
-    extra = fs.read_optional(netstat_path)
-    netstat = parse_snmp(extra, netstat_path) if extra is not None else {}
-    snmp6_path = os.path.join(base, "snmp6")
-    v6 = fs.read_optional(snmp6_path)
-    snmp6 = parse_snmp6(v6, snmp6_path) if v6 is not None else None
+    # netstat and snmp6 only add to snmp: malformed, they are absent (logged), not fatal
+    netstat = fs.parse_optional(netstat_path, parse_snmp) or {}
+    snmp6 = fs.parse_optional(os.path.join(base, "snmp6"), parse_snmp6)
     return stats_from_tables(snmp, netstat, snmp6)

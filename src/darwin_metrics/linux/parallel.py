@@ -53,6 +53,16 @@ def idle_cpus() -> int:
     return max(0, cpus - max(running - 1, 0))
 
 
+def _forget_after_fork() -> None:
+    # A forked child has none of the parent's threads: the pool is made again on first use.
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def _helpers() -> tuple[ThreadPoolExecutor | None, int]:
     """The shared pool of helper threads and how many to use now: one per CPU of this process
     beyond the caller's (at most :data:`MAX_THREADS` in all), and no more than CPUs are idle."""

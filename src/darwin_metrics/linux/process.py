@@ -34,7 +34,7 @@ import msgspec
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
 from darwin_metrics.lazylog import get_logger
-from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
+from darwin_metrics.linux.fs import DENIED_ERRNOS, MAX_FILE_BYTES, Roots
 from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers.btime import parse_btime
 from darwin_metrics.linux.parsers.cmdline import parse_cmdline
@@ -71,7 +71,7 @@ PF_KTHREAD = 0x00200000
 #: Not a user name (the user cache maps unknown uids to None).
 _NO_NAME = object()
 _BUFSIZE = 8192
-_O_READ = os.O_RDONLY | os.O_CLOEXEC
+_O_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
 USER_CACHE_TTL = 60.0
 #: How many enumerations a vanished process's parent link is remembered for the tree.
@@ -91,6 +91,8 @@ def _read(path: str) -> bytes:
             if not data:
                 return b"".join(chunks)
             chunks.append(data)
+            if len(chunks) > MAX_FILE_BYTES // 65536:  # an endless file (a device)
+                raise OSError(errno.EFBIG, "file larger than the read limit", path)
     finally:
         os.close(fd)
 
@@ -238,9 +240,9 @@ class ProcessReader:
             try:
                 stat = parse_pid_stat(_read(path), path)
             except OSError as exc:
-                if exc.errno in _ABSENT:
-                    continue
-                raise
+                if exc.errno not in _ABSENT:  # not a file (a directory, a loop): skip it too
+                    log.debug("skipping thread %d of %d: %s", tid, pid, exc)
+                continue
             except ParseError as exc:
                 log.warning("skipping thread %d of %d: %s", tid, pid, exc)
                 continue
@@ -378,6 +380,13 @@ class ProcessReader:
             except AccessDenied as exc:
                 if strict:
                     raise
+                log.debug("skipping process %d: %s", pid, exc)
+                continue
+            except (OSError, ValueError, OverflowError) as exc:
+                # a file that cannot be read as one (a directory, a symlink loop) or a value
+                # out of any range: this process is unusable, the others are not
+                if strict:
+                    raise ParseError(f"{base}stat", f"{type(exc).__name__}: {exc}") from exc
                 log.debug("skipping process %d: %s", pid, exc)
                 continue
             if built is None:

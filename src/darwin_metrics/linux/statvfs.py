@@ -6,7 +6,9 @@ for each. A mount point whose call did not finish in time is remembered as *stuc
 it return ``None`` at once, without queueing behind the blocked thread, until the blocked call
 finally returns (then the mount point is tried again). The blocked worker is abandoned and a fresh one
 serves the other mount points. Worker threads are daemons, so a stuck call never delays interpreter
-exit.
+exit; and the process-wide guard makes each call in a helper process
+(:mod:`darwin_metrics.linux.statvfs_helper`), because a thread stuck uninterruptibly in the kernel
+would hold the process's exit and its standard output open.
 """
 
 from __future__ import annotations
@@ -107,10 +109,30 @@ _default: StatvfsGuard | None = None
 _default_lock = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    # A forked child has none of the parent's threads: a guard made before the fork would wait
+    # for workers that do not exist. The child makes its own on first use.
+    global _default, _default_lock
+    _default = None
+    _default_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def any_stuck() -> bool:
+    """Whether a call of the process-wide guard is still blocked in the kernel (the CLI then
+    ends with ``os._exit`` after its output, so that the blocked thread cannot hold the exit)."""
+    guard = _default
+    return guard is not None and bool(guard.stuck)
+
+
 def default_guard() -> StatvfsGuard:
     """The process-wide guard used by :func:`darwin_metrics.volumes`."""
     global _default
     with _default_lock:
         if _default is None:
-            _default = StatvfsGuard()
+            from darwin_metrics.linux.statvfs_helper import statvfs_in_helper
+
+            _default = StatvfsGuard(func=statvfs_in_helper)
         return _default

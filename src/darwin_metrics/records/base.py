@@ -24,9 +24,10 @@ def to_json(value: Any) -> bytes:
     """Encode a record (or nested records, tuples, mappings) as compact UTF-8 JSON.
 
     Field names are the record field names; tuples become arrays; infinite and NaN floats become
-    ``null``. Text that was not valid UTF-8 in the kernel (lone surrogates ``\\udcXX`` from
-    ``os.fsdecode``) is written as the JSON escape ``\\udcXX``, which every strict parser accepts
-    (see docs/json.md).
+    ``null``. Text that was not valid UTF-8 in the kernel (lone surrogates U+DCXX from
+    ``os.fsdecode``) is written as the six characters ``\\udcXX`` (a real backslash: ``\\\\udcXX``
+    in the JSON text), so the output is valid UTF-8 that every strict parser accepts; a JSON escape
+    of the surrogate itself would not be (see docs/json.md).
     """
     try:
         return _LENIENT_ENCODER.encode(value)
@@ -47,7 +48,7 @@ def _escape_surrogates(value: Any) -> Any:
     """Replace lone surrogates in every string of ``value`` by a visible ``\\udcXX`` escape."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # to_builtins keeps tuples (a process's cmdline)
         return [_escape_surrogates(v) for v in value]
     if isinstance(value, dict):
         return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}

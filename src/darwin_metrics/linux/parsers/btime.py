@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 
 
 def parse_btime(data: bytes, source: str = "/proc/stat") -> int:
@@ -16,10 +17,4 @@ def parse_btime(data: bytes, source: str = "/proc/stat") -> int:
         start += 1
     end = data.find(b"\n", start)
     text = data[start + len(b"btime ") : end if end >= 0 else None]
-    try:
-        value = int(text)
-    except ValueError:
-        raise ParseError(source, f"bad btime: {text[:40]!r}") from None
-    if value < 0:
-        raise ParseError(source, "negative btime")
-    return value
+    return u64(text, source, "btime")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 from darwin_metrics.records.disk import DiskIO
 
 #: Linux counts I/O in 512-byte units regardless of the hardware sector size.
@@ -37,9 +38,7 @@ class DiskStat(msgspec.Struct, frozen=True):
 
 
 def _uint(token: bytes, source: str) -> int:
-    if not token.isdigit():
-        raise ParseError(source, f"not a non-negative integer: {token[:40]!r}")
-    return int(token)
+    return u64(token, source)
 
 
 def parse_counters(tokens: list[bytes], source: str) -> tuple[int, ...]:

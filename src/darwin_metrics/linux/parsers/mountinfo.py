@@ -22,6 +22,7 @@ import re
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 
 _ESCAPE = re.compile(rb"\\([0-3][0-7]{2})")
 
@@ -55,9 +56,7 @@ def unescape(field: bytes) -> str:
 
 
 def _int(token: bytes, source: str) -> int:
-    if not token.isdigit():
-        raise ParseError(source, f"not a non-negative integer: {token[:40]!r}")
-    return int(token)
+    return u64(token, source, "mountinfo number")
 
 
 def _options(field: bytes) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import integer
 
 IFF_UP = 0x1
 IFF_BROADCAST = 0x2
@@ -24,21 +25,18 @@ _UNKNOWN_SPEEDS = frozenset({65535, 4294967295})
 
 
 def parse_flags(text: str, source: str) -> int:
-    """The ``flags`` attribute, a hexadecimal ``0x1003``, as an integer of ``IFF_*`` bits."""
+    """The ``flags`` attribute, a hexadecimal ``0x1003``, as an integer of ``IFF_*`` bits (an
+    ``unsigned int``: at most eight hexadecimal digits)."""
     text = text.strip()
     digits = text[2:] if text[:2] in ("0x", "0X") else text
-    if not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
+    if not 0 < len(digits) <= 8 or not all(c in "0123456789abcdefABCDEF" for c in digits):
         raise ParseError(source, f"not a hexadecimal flag word: {text[:40]!r}")
     return int(digits, 16)
 
 
 def parse_speed(text: str, source: str) -> int | None:
     """``speed`` in Mb/s → bits per second; ``None`` for -1, 0 and the other "unknown" values."""
-    text = text.strip()
-    body = text[1:] if text.startswith("-") else text
-    if not (body.isascii() and body.isdigit()):
-        raise ParseError(source, f"not an integer: {text[:40]!r}")
-    value = int(text)
+    value = integer(text, source, "speed")
     if value <= 0 or value in _UNKNOWN_SPEEDS:
         return None
     return value * 1_000_000

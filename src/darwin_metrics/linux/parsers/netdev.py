@@ -13,14 +13,20 @@ the colon, so the name is split at the last colon.
 
 from __future__ import annotations
 
+import logging
+
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 from darwin_metrics.records.net import InterfaceCounters
 
 _FIELDS = 16
+log = logging.getLogger(__name__)
 
 
 def parse_net_dev(data: bytes, source: str = "/proc/net/dev") -> dict[str, InterfaceCounters]:
-    """Counters per interface name, in the file's order."""
+    """Counters per interface name, in the file's order. A line whose counters are not counters
+    (:func:`~darwin_metrics.linux.parsers.numbers.u64`) leaves its interface out (logged); a file
+    that is not ``/proc/net/dev`` at all is a :class:`ParseError`."""
     result: dict[str, InterfaceCounters] = {}
     for line in data.split(b"\n"):
         if not line.strip() or (b"|" in line and b":" not in line):
@@ -32,9 +38,11 @@ def parse_net_dev(data: bytes, source: str = "/proc/net/dev") -> dict[str, Inter
         tokens = rest.split()
         if len(tokens) != _FIELDS:
             raise ParseError(source, f"{len(tokens)} counters, expected {_FIELDS}: {line[:80]!r}")
-        if not all(t.isdigit() for t in tokens):
-            raise ParseError(source, f"non-numeric counter: {line[:80]!r}")
-        v = [int(t) for t in tokens]
+        try:
+            v = [u64(t, source) for t in tokens]
+        except ParseError as exc:
+            log.debug("skipping interface %r: %s", name, exc)
+            continue
         result[name.decode("utf-8", "surrogateescape")] = InterfaceCounters(
             rx_bytes=v[0],
             rx_packets=v[1],

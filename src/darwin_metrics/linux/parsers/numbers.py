@@ -1,27 +1,73 @@
 """Strict number parsing shared by the kernel-file parsers.
 
 Python's ``int()`` and ``float()`` accept far more than the kernel ever prints (signs, underscores,
-surrounding blanks, non-ASCII digits, ``nan``, exponents). These helpers accept only the kernel's
-decimal forms and turn everything else into :class:`~darwin_metrics.errors.ParseError`.
+surrounding blanks, non-ASCII digits, ``nan``, exponents) and raise ``ValueError`` past 4,300
+digits. These helpers accept only the kernel's decimal forms and turn everything else into
+:class:`~darwin_metrics.errors.ParseError`. Every Linux parser parses its numbers here.
+
+The rules, for every parser:
+
+* a **counter** (:func:`u64`) is a non-negative integer below 2**64; anything else is a ParseError;
+* a signed kernel **integer** (:func:`integer`) fits 64 bits (``-2**63`` … ``2**64 - 1``: sysfs
+  prints both ``s64`` and ``u64``);
+* a value outside its **physical range** (a negative energy, an MTU of -1, a percentage of 300)
+  is ``None`` (:func:`in_range`), so a record never carries an impossible number.
 """
 
 from __future__ import annotations
 
+import re
+from typing import TypeVar
+
 from darwin_metrics.errors import ParseError
+
+N = TypeVar("N", int, float)
 
 #: The largest value of an unsigned 64-bit kernel counter.
 U64_MAX = 2**64 - 1
+#: The smallest value of a signed 64-bit kernel integer.
+S64_MIN = -(2**63)
 _U64_DIGITS = 20
 _DECIMAL_MAX_LEN = 40
+_INTEGER = re.compile(rb"-?[0-9]{1,20}")
 
 
-def u64(token: bytes, source: str, what: str) -> int:
-    """``token`` as an unsigned decimal integer that fits 64 bits, or ParseError naming ``what``."""
+def _as_bytes(token: bytes | str) -> bytes:
+    return token if isinstance(token, bytes) else token.encode("utf-8", "surrogateescape")
+
+
+def u64(token: bytes | str, source: str, what: str = "counter") -> int:
+    """``token`` as an unsigned decimal integer that fits 64 bits, or ParseError naming ``what``
+    (no sign, no white space)."""
+    token = _as_bytes(token)
     if not token.isdigit() or len(token) > _U64_DIGITS:
         raise ParseError(source, f"{what}: not an unsigned integer: {token[:40]!r}")
     value = int(token)
     if value > U64_MAX:
         raise ParseError(source, f"{what}: {value} does not fit in 64 bits")
+    return value
+
+
+def integer(token: bytes | str, source: str, what: str = "value") -> int:
+    """``token`` as a decimal integer as the kernel prints one (an optional minus sign, ASCII
+    digits, surrounding white space) that fits 64 bits; ParseError otherwise. Stricter than
+    ``int()``, which also takes ``+5``, ``1_000`` and non-ASCII digits."""
+    token = _as_bytes(token).strip()
+    if not _INTEGER.fullmatch(token):
+        raise ParseError(source, f"{what}: not an integer: {token[:40]!r}")
+    value = int(token)
+    if not S64_MIN <= value <= U64_MAX:
+        raise ParseError(source, f"{what}: {value} does not fit in 64 bits")
+    return value
+
+
+def in_range(value: N | None, low: float | None = None, high: float | None = None) -> N | None:
+    """``value`` when it lies in ``[low, high]`` (either bound may be left out), else ``None``:
+    the rule for a number outside its physical range."""
+    if value is None:
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        return None
     return value
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import integer, u64
 from darwin_metrics.linux.parsers.pidstat import int_fields
 
 
@@ -44,8 +45,10 @@ def parse_pid_io(data: bytes, source: str = "/proc/PID/io") -> PidIO:
             io = _parse_any_order(data, source)
     except ValueError:
         raise ParseError(source, f"not integers: {data[:80]!r}") from None
-    if min(io.rchar, io.wchar, io.syscr, io.syscw, io.read_bytes, io.write_bytes) < 0:
-        raise ParseError(source, "negative counter")
+    # cancelled_write_bytes is a signed accounting figure (kernels print it negative)
+    *counters, cancelled = msgspec.structs.astuple(io)
+    if min(counters) < 0 or max(counters) >= 1 << 64 or not -(1 << 63) <= cancelled < 1 << 64:
+        raise ParseError(source, "a counter outside 0 .. 2**64 - 1")
     return io
 
 
@@ -58,9 +61,11 @@ def _parse_any_order(data: bytes, source: str) -> PidIO:
                 raise ParseError(source, f"line without ':': {line[:40]!r}")
             continue
         try:
-            values[key.decode("ascii")] = int(value)
-        except (ValueError, UnicodeDecodeError):
+            name = key.decode("ascii")
+        except UnicodeDecodeError:
             raise ParseError(source, f"bad line {line[:40]!r}") from None
+        parse = integer if name == "cancelled_write_bytes" else u64  # signed: see parse_pid_io
+        values[name] = parse(value.strip(), source, name)
     try:
         return PidIO(**{k: values[k] for k in _KEYS})
     except KeyError as exc:

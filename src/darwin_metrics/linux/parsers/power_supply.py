@@ -6,12 +6,19 @@ current µA, power µW, temperature tenths of °C, times in seconds, capacity an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Literal
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import in_range, integer
 from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter
 
+log = logging.getLogger(__name__)
+
+#: Attributes that can be negative (current while discharging, temperature); every other numeric
+#: attribute is a physical quantity that cannot be, and a negative value of it is ``None``.
+_SIGNED = frozenset({"current_now", "current_avg", "temp"})
 _MICRO_WH_TO_J = 3600.0 / 1e6  # 1 µWh = 3.6 mJ
 _MICRO_AH_TO_C = 3600.0 / 1e6  # 1 µAh = 3.6 mC
 
@@ -41,13 +48,17 @@ def parse_uevent(data: bytes, source: str) -> dict[str, str]:
 
 
 def _number(attrs: Mapping[str, str], key: str, source: str) -> float | None:
+    """One numeric attribute; ``None`` when absent, malformed (logged: the bad-attribute rule) or
+    negative where the quantity cannot be."""
     text = attrs.get(key)
     if text is None or text == "":
         return None
     try:
-        return float(int(text))
-    except ValueError:
-        raise ParseError(f"{source}/{key}", f"not an integer: {text[:40]!r}") from None
+        value = integer(text, f"{source}/{key}")
+    except ParseError as exc:
+        log.debug("bad attribute: %s", exc)
+        return None
+    return float(value) if key in _SIGNED else in_range(float(value), 0.0)
 
 
 def _text(attrs: Mapping[str, str], key: str) -> str | None:
@@ -69,7 +80,7 @@ def decode_battery(
 
     ``adapter_online`` is whether an AC adapter reports online (``None`` if there is none); it
     decides ``plugged_in``, which otherwise follows ``status``. Raises :class:`ParseError` for a
-    numeric attribute that is not an integer.
+    numeric attribute that is not an integer (now: the attribute is ``None``, logged).
     """
 
     def num(key: str) -> float | None:
@@ -131,13 +142,14 @@ def decode_battery(
 
     present = num("present")
     cycles = num("cycle_count")
-    temp = num("temp")
+    temp = in_range(num("temp"), -1000.0, 2000.0)  # tenths of °C: -100 to 200 °C
     start = num("charge_control_start_threshold")
     stop = num("charge_control_end_threshold")
     if start is None:
         start = num("charge_start_threshold")
     if stop is None:
         stop = num("charge_stop_threshold")
+    start, stop = in_range(start, 0.0, 100.0), in_range(stop, 0.0, 100.0)
     is_device = (attrs.get("scope") or "").strip().lower() == "device"
     scope: Literal["system", "device"] = "device" if is_device else "system"
     return Battery(

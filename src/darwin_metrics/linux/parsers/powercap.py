@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import u64
 
 
 def split_zone_name(name: str) -> tuple[str, int | None]:
@@ -13,22 +13,6 @@ def split_zone_name(name: str) -> tuple[str, int | None]:
     return name, None
 
 
-def counter_delta(previous: int, current: int, wrap_range: int | None) -> int | None:
-    """Increase of a monotonic energy counter between two readings.
-
-    A counter that went down wrapped once at ``wrap_range`` (RAPL ``max_energy_range_uj``); with no
-    known range it was reset, and the delta is unknown (``None``).
-    """
-    if current >= previous:
-        return current - previous
-    if wrap_range is None or wrap_range <= 0 or previous > wrap_range:
-        return None
-    return current + (wrap_range - previous)
-
-
 def parse_microunits(text: str, source: str) -> int:
     """A non-negative integer counter such as ``energy_uj``; ParseError otherwise."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()):
-        raise ParseError(source, f"not a non-negative integer: {text[:40]!r}")
-    return int(text)
+    return u64(text.strip(), source, "energy counter")

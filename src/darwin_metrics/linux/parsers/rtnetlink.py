@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.ifaddrs import AF_INET, AF_INET6, AF_PACKET, RawIfAddr
+from darwin_metrics.linux.parsers.netcounters import STATS64_FIELDS, fold_counters
 from darwin_metrics.records.net import InterfaceCounters
 
 RTM_NEWLINK = 16
@@ -146,51 +147,11 @@ def parse_link(payload: bytes, source: str = "rtnetlink") -> Link:
 
 def link_counters(stats: tuple[int, ...]) -> InterfaceCounters:
     """``IFLA_STATS64`` folded the way the kernel folds it for ``/proc/net/dev``
-    (``dev_seq_printf_stats``): rx drops include missed errors, frame errors add up four kinds and
-    carrier errors four more."""
-    (
-        rx_packets,
-        tx_packets,
-        rx_bytes,
-        tx_bytes,
-        rx_errors,
-        tx_errors,
-        rx_dropped,
-        tx_dropped,
-        multicast,
-        collisions,
-        rx_length,
-        rx_over,
-        rx_crc,
-        rx_frame,
-        rx_fifo,
-        rx_missed,
-        tx_aborted,
-        tx_carrier,
-        tx_fifo,
-        tx_heartbeat,
-        tx_window,
-        rx_compressed,
-        tx_compressed,
-    ) = stats[:23]
-    return InterfaceCounters(
-        rx_bytes=rx_bytes,
-        rx_packets=rx_packets,
-        rx_errors=rx_errors,
-        rx_drops=rx_dropped + rx_missed,
-        rx_fifo=rx_fifo,
-        rx_frame=rx_length + rx_over + rx_crc + rx_frame,
-        rx_compressed=rx_compressed,
-        rx_multicast=multicast,
-        tx_bytes=tx_bytes,
-        tx_packets=tx_packets,
-        tx_errors=tx_errors,
-        tx_drops=tx_dropped,
-        tx_fifo=tx_fifo,
-        tx_collisions=collisions,
-        tx_carrier=tx_carrier + tx_aborted + tx_window + tx_heartbeat,
-        tx_compressed=tx_compressed,
-    )
+    (:func:`~darwin_metrics.linux.parsers.netcounters.fold_counters`, shared with sysfs)."""
+    folded = fold_counters(dict(zip(STATS64_FIELDS, stats, strict=False)))
+    if folded is None:
+        raise ParseError("IFLA_STATS64", f"{len(stats)} counters, expected at least 23")
+    return folded
 
 
 def link_entry(link: Link) -> RawIfAddr:

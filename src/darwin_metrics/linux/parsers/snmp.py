@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import integer
 
 
 def parse_snmp(data: bytes, source: str) -> dict[str, dict[str, int]]:
@@ -35,10 +36,9 @@ def parse_snmp(data: bytes, source: str) -> dict[str, dict[str, int]]:
         nums = values.split()
         if len(keys) != len(nums):
             raise ParseError(source, f"{head}: {len(keys)} names but {len(nums)} values")
-        try:
-            sections[head.strip()] = {k: int(v) for k, v in zip(keys, nums, strict=True)}
-        except ValueError:
-            raise ParseError(source, f"{head}: a value is not an integer") from None
+        sections[head.strip()] = {
+            k: integer(v, source, f"{head.strip()} {k}") for k, v in zip(keys, nums, strict=True)
+        }
     return sections
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.numbers import integer
 
 _NOISE_INVALID = -256
 
@@ -35,11 +36,7 @@ class WirelessLine(msgspec.Struct, frozen=True):
 
 
 def _number(token: str, source: str, line: int) -> float:
-    text = token.rstrip(".")
-    try:
-        return float(int(text))
-    except (ValueError, OverflowError):
-        raise ParseError(source, f"line {line}: not a number: {token[:20]!r}") from None
+    return float(integer(token.rstrip("."), source, f"line {line}"))
 
 
 def parse_wireless(data: bytes, source: str) -> dict[str, WirelessLine]:
