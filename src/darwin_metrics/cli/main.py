@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "snapshot",
     "processes",
     "fan",
+    "watch",
 )
 
 

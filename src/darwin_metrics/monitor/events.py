@@ -17,12 +17,12 @@ from darwin_metrics.records.process import Process
 from darwin_metrics.records.thermal import Thermal
 
 
-def _tag(class_name: str) -> str:
+def tag(class_name: str) -> str:
     """``ProcessStarted`` → ``process_started``: the JSON ``event`` value."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag_field="event", tag=_tag):
+class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag_field="event", tag=tag):
     """Base of every event: when it was observed and whether the kernel pushed it."""
 
     observed_at: float
@@ -276,7 +276,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
 )
 
 #: ``process_started`` → :class:`ProcessStarted`: names for ``--events``.
-EVENT_NAMES: dict[str, type[Event]] = {_tag(t.__name__): t for t in EVENT_TYPES}
+EVENT_NAMES: dict[str, type[Event]] = {tag(t.__name__): t for t in EVENT_TYPES}
 
 
 class MonitorStats(msgspec.Struct, frozen=True, kw_only=True, gc=False):
