@@ -46,7 +46,9 @@ def _churn(seconds: float, rate: float) -> dict[int, tuple[float, float]]:
     return started
 
 
-def _counts(events: list[object], pids: dict[int, tuple[float, float]]) -> tuple[Counter[int], Counter[int]]:
+def _counts(
+    events: list[object], pids: dict[int, tuple[float, float]]
+) -> tuple[Counter[int], Counter[int]]:
     starts: Counter[int] = Counter()
     exits: Counter[int] = Counter()
     for event in events:

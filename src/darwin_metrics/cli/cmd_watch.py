@@ -49,6 +49,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="seconds between polls (default 1)",
     )
     parser.add_argument(
+        "--families",
+        default="",
+        metavar="NAMES",
+        help="comma-separated families to poll (e.g. cpu,memory,volumes); default: all",
+    )
+    parser.add_argument(
         "--no-processes",
         dest="processes",
         action="store_false",
@@ -93,10 +99,14 @@ def run(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: object) -> None:
         stopping.append(signum)
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    monitor = Monitor(interval=args.interval, processes=args.processes)
+    families = [f.strip() for f in args.families.split(",") if f.strip()] or None
+    try:
+        monitor = Monitor(interval=args.interval, families=families, processes=args.processes)
+    except ValueError as exc:
+        raise CLIError(str(exc), 2) from None
     for rule in rules:
         monitor.threshold(rule)
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     events = monitor.events(kinds)
     deadline = None if args.duration is None else time.monotonic() + args.duration
     try:
