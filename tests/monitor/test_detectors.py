@@ -115,12 +115,12 @@ def test_ports_open_and_close_with_their_owners() -> None:
         return _ports(80, 81, pids=True)
 
     det = d.PortDetector(owners)
-    det.update(_ports(80), 0)
-    events = det.update(_ports(80, 81), 1)
+    det.update(_ports(80).listening, 0)
+    events = det.update(_ports(80, 81).listening, 1)
     assert [(type(e).__name__, e.port, e.pids) for e in events] == [("PortOpened", 81, (181,))]  # type: ignore[attr-defined]
-    events = det.update(_ports(80), 2)
+    events = det.update(_ports(80).listening, 2)
     assert [(type(e).__name__, e.port, e.pids) for e in events] == [("PortClosed", 81, (181,))]  # type: ignore[attr-defined]
-    assert det.update(_ports(80), 3) == []
+    assert det.update(_ports(80).listening, 3) == []
     assert len(asked) == 2  # at the baseline and for the new port only
 
 

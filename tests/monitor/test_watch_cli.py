@@ -38,7 +38,9 @@ def test_json_lines_from_a_rule() -> None:
 
 
 def test_human_lines() -> None:
-    done = _watch("--families", "memory", "--duration", "1", "--on", "memory.used>0")
+    done = _watch(
+        "--families", "memory", "--no-processes", "--duration", "1", "--on", "memory.used>0"
+    )
     assert done.returncode == 0, done.stderr
     line = done.stdout.splitlines()[0]
     assert "threshold_crossed" in line and "path=memory.used" in line and "active=True" in line

@@ -21,17 +21,18 @@ does not fit is dropped and counted in :attr:`Monitor.stats`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any, TypeVar, overload
 
 import msgspec
 
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.collect import FAMILIES, read_families
-from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.errors import DarwinMetricsError, ParseError
 from darwin_metrics.metricpath import MetricPath
 from darwin_metrics.monitor.channels import AsyncChannel, Channel, Closed
 from darwin_metrics.monitor.detectors import (
@@ -50,6 +51,7 @@ from darwin_metrics.monitor.detectors import (
 )
 from darwin_metrics.monitor.events import Event, MonitorStats
 from darwin_metrics.monitor.rules import ThresholdRule
+from darwin_metrics.records.connections import ListeningPort
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import Sample
 from darwin_metrics.records.snapshot import Snapshot
@@ -63,6 +65,20 @@ Callback = Callable[[Any], object]
 EventTypes = type[Event] | tuple[type[Event], ...]
 
 ALL_FAMILIES: tuple[str, ...] = tuple(name for name, _ in FAMILIES)
+#: The families the event detectors read (``interfaces`` too where route netlink does not push).
+DETECTED_FAMILIES: frozenset[str] = frozenset(
+    {
+        "memory",
+        "volumes",
+        "thermal",
+        "fans",
+        "temperatures",
+        "batteries",
+        "power_management",
+        "gpus",
+        "cgroup",
+    }
+)
 
 
 class _Subscription:
@@ -127,9 +143,11 @@ class EventIterator:
 class Monitor:
     """Samples every ``interval`` seconds and reports changes as typed events.
 
-    ``families`` limits what is read (names of :class:`~darwin_metrics.records.Snapshot` fields;
-    ``None``: every family); ``processes=False`` leaves the process table out (no process events
-    unless the kernel pushes them, no process thresholds). ``push=False`` turns the kernel push
+    ``families`` names what each tick reads (:class:`~darwin_metrics.records.Snapshot` fields);
+    ``None`` reads what the event detectors and the threshold rules need, and nothing the kernel
+    pushes (see :meth:`polled_families`). Port events are watched when ``families`` is ``None``
+    or includes ``connection_counts``. ``processes=False`` leaves the process table out (no
+    process events unless the kernel pushes them, no process thresholds). ``push=False`` turns the kernel push
     sources off (everything polled). ``queue_size`` bounds each subscriber's queue.
     ``battery_low_percent`` and ``volume_full_percent`` set the limits of :class:`BatteryLow` and
     :class:`VolumeAlmostFull`.
@@ -149,17 +167,20 @@ class Monitor:
     ) -> None:
         if not interval > 0:
             raise ValueError("interval must be positive")
-        chosen = ALL_FAMILIES if families is None else tuple(families)
-        unknown = set(chosen) - set(ALL_FAMILIES)
+        chosen = None if families is None else frozenset(families)
+        unknown = (chosen or frozenset()) - set(ALL_FAMILIES)
         if unknown:
             raise ValueError(f"unknown families: {', '.join(sorted(unknown))}")
         self.interval = float(interval)
         self.processes = processes
-        self.families = frozenset(f for f in chosen if f != "processes" or processes)
+        #: The families asked for (``None``: what the detectors and the rules need).
+        self.families = chosen
         self.backend = backend if backend is not None else default_backend()
         self.queue_size = queue_size
         self._use_push = push
-        self._sampler = Sampler(self.backend, processes=processes, families=self.families)
+        self._sampler = Sampler(self.backend, processes=processes)
+        self._table: Callable[[], tuple[Process, ...]] = self.backend.processes
+        self._listening: Callable[[], Sequence[ListeningPort]] = self._listening_from_counts
         self._lock = threading.Lock()
         self._subs: list[_Subscription] = []
         self._rules: list[ThresholdRule] = []
@@ -176,6 +197,8 @@ class Monitor:
         self._processes = ProcessDetector(self._confirm_process)
         self._interfaces = InterfaceDetector()
         self._ports = PortDetector(lambda: self.backend.connection_counts(pids=True))
+        if sys.platform.startswith("linux") and self.backend.name == "linux":
+            self._use_linux_readers()
         self._thermal = ThermalDetector()
         self._fans = FanDetector()
         self._temperatures = TemperatureDetector()
@@ -387,19 +410,90 @@ class Monitor:
         """Take one sample and report what changed (the tick thread calls this; tests may call it
         directly on a monitor that was not started). Returns the events."""
         read_at = time.monotonic()
-        sample = self._sampler.sample()
+        read_times: dict[str, float] = {}
+        values = read_families(self.backend, self.polled_families(), read_times)
+        if self.processes:
+            read_times["processes"] = time.monotonic()
+            values["processes"] = self._read_processes()
+        snapshot = Snapshot(timestamp=time.time(), platform=sys.platform, **values)
+        sample = self._sampler.combine(snapshot, read_times)
+        listening = self._read_listening() if self._watch_ports() else None
         now = time.monotonic()
         with self._lock:
             self._ticks += 1
             self._last = sample
-            snapshot = sample.snapshot
             if snapshot.processes is not None:
                 self._last_processes = {p.pid: p for p in snapshot.processes}
             events = self._detect(snapshot, sample.timestamp, read_at)
+            if listening is not None:
+                events += self._ports.update(listening, sample.timestamp)
             for rule in self._rules:
                 events += rule.evaluate(sample, now, sample.timestamp)
         self._emit(events)
         return events
+
+    def polled_families(self) -> frozenset[str]:
+        """The families each tick reads (besides the process table): those asked for, or else
+        those the event detectors and the threshold rules need, less what the kernel pushes."""
+        if self.families is not None:
+            return self.families - {"processes"}
+        with self._lock:
+            wanted = {rule.path.steps[0].name for rule in self._rules}
+        if "links" not in self._pushed:
+            wanted.add("interfaces")
+        return frozenset((wanted | DETECTED_FAMILIES) - {"processes"})
+
+    def _watch_ports(self) -> bool:
+        return self.families is None or "connection_counts" in self.families
+
+    def _use_linux_readers(self) -> None:
+        """On the live Linux system: the one-file-per-process table and the listeners-only
+        socket dump (see :mod:`~darwin_metrics.monitor.proctable` and docs/events.md)."""
+        from darwin_metrics.linux.connections import read_listening_sockets
+        from darwin_metrics.monitor.proctable import StatTable
+
+        procfs = getattr(getattr(self.backend, "roots", None), "procfs", "/proc")
+        if os.path.realpath(procfs) != "/proc":
+            return
+        try:
+            self._table = StatTable(procfs).read
+        except (OSError, ParseError) as exc:
+            log.debug("no stat table, reading processes(): %s", exc)
+
+        def listening() -> Sequence[ListeningPort]:
+            try:
+                sockets = read_listening_sockets()
+            except (OSError, ParseError):
+                return self._listening_from_counts()
+            return [
+                ListeningPort(
+                    protocol="tcp" if c.protocol == "tcp" else "udp",
+                    family="ipv4" if c.family == "ipv4" else "ipv6",
+                    address=c.local_address or "",
+                    port=c.local_port or 0,
+                    uid=c.uid,
+                )
+                for c in sockets
+            ]
+
+        self._listening = listening
+
+    def _listening_from_counts(self) -> Sequence[ListeningPort]:
+        return self.backend.connection_counts(pids=False).listening
+
+    def _read_processes(self) -> tuple[Process, ...] | None:
+        try:
+            return self._table()
+        except (DarwinMetricsError, OSError) as exc:
+            log.debug("process table failed: %s", exc)
+            return None
+
+    def _read_listening(self) -> Sequence[ListeningPort] | None:
+        try:
+            return self._listening()
+        except (DarwinMetricsError, OSError) as exc:
+            log.debug("listening sockets failed: %s", exc)
+            return None
 
     def _fresh(self, family: str, read_at: float) -> bool:
         """Whether a reading taken at ``read_at`` is newer than the last one applied."""
@@ -415,8 +509,6 @@ class Monitor:
             events += self._processes.update(snapshot.processes, wall)
         if snapshot.interfaces is not None and "links" not in pushed:
             events += self._interfaces.update(snapshot.interfaces, wall)
-        if snapshot.connection_counts is not None:
-            events += self._ports.update(snapshot.connection_counts, wall)
         if snapshot.volumes is not None:
             if "mounts" not in pushed and self._fresh("mounts", read_at):
                 events += self._volumes.update_mounts(snapshot.volumes, wall, pushed=False)
@@ -464,14 +556,15 @@ class Monitor:
         read_at = time.monotonic()
         events: list[Event] = []
         try:
-            if "mounts" in families and "volumes" in self.families:
+            polled = self.polled_families()
+            if "mounts" in families and "volumes" in polled:
                 volumes = self.backend.volumes()
                 with self._lock:
                     if self._fresh("mounts", read_at):
                         events += self._volumes.update_mounts(volumes, time.time(), pushed=True)
-            wanted = (families - {"mounts", "disks", "volumes"}) & self.families
+            wanted = (families - {"mounts", "disks", "volumes"}) & polled
             if "batteries" in wanted:
-                wanted |= {"power_management"} & self.families
+                wanted |= {"power_management"} & polled
             if wanted:
                 values = read_families(self.backend, wanted)
                 with self._lock:

@@ -200,9 +200,9 @@ def _port_key(port: ListeningPort) -> PortKey:
 
 
 class PortDetector:
-    """Listening TCP and bound UDP sockets from ``connection_counts().listening``.
+    """Listening TCP and bound UDP sockets (as in ``connection_counts().listening``).
 
-    The tick reads the table without owners (cheap); when a new port appears, ``owners()`` (the
+    The tick reads the sockets without owners (cheap); when a new port appears, ``owners()`` (the
     backend's ``connection_counts(pids=True)``) is read once to name its processes.
     """
 
@@ -210,8 +210,8 @@ class PortDetector:
         self.known: dict[PortKey, ListeningPort] | None = None
         self._owners = owners
 
-    def update(self, counts: ConnectionCounts, wall: float) -> list[Event]:
-        current = {_port_key(p): p for p in counts.listening}
+    def update(self, listening: Sequence[ListeningPort], wall: float) -> list[Event]:
+        current = {_port_key(p): p for p in listening}
         previous, self.known = self.known, current
         if previous is None:
             self._fill_owners(current, set(current))
