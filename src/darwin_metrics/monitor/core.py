@@ -411,10 +411,16 @@ class Monitor:
         directly on a monitor that was not started). Returns the events."""
         read_at = time.monotonic()
         read_times: dict[str, float] = {}
-        values = read_families(self.backend, self.polled_families(), read_times)
+        polled = self.polled_families()
+        values = read_families(self.backend, polled - {"processes"}, read_times)
+        table = None
         if self.processes:
             read_times["processes"] = time.monotonic()
-            values["processes"] = self._read_processes()
+            table = self._read_processes()
+            if "processes" in polled:
+                values["processes"] = table
+            else:
+                del read_times["processes"]
         snapshot = Snapshot(timestamp=time.time(), platform=sys.platform, **values)
         sample = self._sampler.combine(snapshot, read_times)
         listening = self._read_listening() if self._watch_ports() else None
@@ -422,9 +428,15 @@ class Monitor:
         with self._lock:
             self._ticks += 1
             self._last = sample
-            if snapshot.processes is not None:
-                self._last_processes = {p.pid: p for p in snapshot.processes}
-            events = self._detect(snapshot, sample.timestamp, read_at)
+            if table is not None:
+                self._last_processes = {p.pid: p for p in table}
+                if "processes" not in self._pushed:
+                    events = self._processes.update(table, sample.timestamp)
+                else:
+                    events = []
+            else:
+                events = []
+            events += self._detect(snapshot, sample.timestamp, read_at)
             if listening is not None:
                 events += self._ports.update(listening, sample.timestamp)
             for rule in self._rules:
@@ -433,15 +445,19 @@ class Monitor:
         return events
 
     def polled_families(self) -> frozenset[str]:
-        """The families each tick reads (besides the process table): those asked for, or else
-        those the event detectors and the threshold rules need, less what the kernel pushes."""
+        """The families each tick puts in its sample: those asked for, or else those the event
+        detectors and the threshold rules need, less what the kernel pushes. ``processes`` is in
+        the sample only when asked for or named by a rule (the process events read the table
+        either way, when ``processes=True``)."""
         if self.families is not None:
-            return self.families - {"processes"}
+            return self.families if self.processes else self.families - {"processes"}
         with self._lock:
             wanted = {rule.path.steps[0].name for rule in self._rules}
         if "links" not in self._pushed:
             wanted.add("interfaces")
-        return frozenset((wanted | DETECTED_FAMILIES) - {"processes"})
+        if not self.processes:
+            wanted.discard("processes")
+        return frozenset(wanted | DETECTED_FAMILIES)
 
     def _watch_ports(self) -> bool:
         return self.families is None or "connection_counts" in self.families
@@ -505,8 +521,6 @@ class Monitor:
     def _detect(self, snapshot: Snapshot, wall: float, read_at: float) -> list[Event]:
         events: list[Event] = []
         pushed = self._pushed
-        if snapshot.processes is not None and "processes" not in pushed:
-            events += self._processes.update(snapshot.processes, wall)
         if snapshot.interfaces is not None and "links" not in pushed:
             events += self._interfaces.update(snapshot.interfaces, wall)
         if snapshot.volumes is not None:
