@@ -33,6 +33,12 @@ def test_rule_text_is_parsed() -> None:
     rule = ThresholdRule.from_text("memory.available<=1e9 for 250ms")
     assert (rule.direction, rule.inclusive, rule.duration) == ("below", True, 0.25)
     assert ThresholdRule.from_text("cpu.percent > 5 for 2m").duration == 120.0
+    rule = ThresholdRule.from_text("connection_counts[state=SYN_RECV].count.sum>=100")
+    assert (str(rule.path), rule.threshold, rule.inclusive) == (
+        "connection_counts[state=SYN_RECV].count.sum",
+        100.0,
+        True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,3 +92,10 @@ def test_missing_value_keeps_the_state() -> None:
     assert rule.evaluate(_volumes(root=5), 0, 0)[0].active
     assert rule.evaluate(Snapshot(timestamp=1.0, platform="linux"), 1, 1) == []
     assert rule.evaluate(_volumes(root=6), 2, 2) == []
+
+
+def test_a_sum_over_nothing_is_zero_and_clears_the_rule() -> None:
+    rule = ThresholdRule.from_text("volumes[*].used_percent.sum>50")
+    assert rule.evaluate(_volumes(root=60), 0, 0)[0].active
+    cleared = rule.evaluate(Snapshot(timestamp=1.0, platform="linux", volumes=()), 1, 1)
+    assert [(e.active, e.value) for e in cleared] == [(False, 0.0)]

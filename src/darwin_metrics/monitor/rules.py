@@ -21,7 +21,7 @@ from darwin_metrics.metricpath import MetricPath, PathError, parse, resolve
 from darwin_metrics.monitor.events import ThresholdCrossed
 
 _RULE = re.compile(
-    r"^\s*(?P<path>[^<>=\s]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>[-+]?[0-9.]+(?:e[-+]?\d+)?)"
+    r"^\s*(?P<path>[^<>\s]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>[-+]?[0-9.]+(?:e[-+]?\d+)?)"
     r"(?:\s+for\s+(?P<duration>[0-9.]+)\s*(?P<unit>ms|s|m|h)?)?"
     r"(?:\s+hysteresis\s+(?P<hysteresis>[0-9.]+(?:e[-+]?\d+)?))?\s*$",
     re.IGNORECASE,
@@ -117,7 +117,11 @@ class ThresholdRule:
         """Compare the values the path names in ``sample`` with the threshold. ``now`` is
         monotonic time (for the duration), ``wall`` the Unix time put on the events."""
         events: list[ThresholdCrossed] = []
-        for concrete, value in resolve(self.path, sample).items():
+        found = resolve(self.path, sample)
+        if not found and self.path.reducer == "sum":
+            # A sum over no items is 0: the last SYN_RECV socket gone clears a surge rule.
+            found = {self.path.text: 0.0}
+        for concrete, value in found.items():
             state = self._states.setdefault(concrete, _PathState())
             if not state.active:
                 if not self._holds(value):
