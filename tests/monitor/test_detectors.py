@@ -46,6 +46,14 @@ def test_processes_by_pid_and_start_time() -> None:
     assert det.update([_proc(1, 1.0), _proc(2, 5.0), _proc(3, 6.0)], 12) == []
 
 
+def test_a_zombie_has_exited() -> None:
+    det = d.ProcessDetector()
+    det.update([_proc(5, 5.0)], 0)
+    events = det.update([_proc(5, 5.0, status="zombie")], 1)
+    assert [(type(e).__name__, e.pid) for e in events] == [("ProcessExited", 5)]  # type: ignore[attr-defined]
+    assert det.update([], 2) == []  # reaped: nothing more
+
+
 def test_a_process_missing_from_one_table_is_confirmed_before_it_exits() -> None:
     alive = {7: _proc(7, 7.0)}
 

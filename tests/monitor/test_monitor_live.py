@@ -205,3 +205,13 @@ def test_connector_reports_every_process_with_its_exit_status() -> None:
     assert exits[killed.pid].exit_signal == 9 and exits[killed.pid].exit_code is None
     started = {e.pid: e for e in mine if isinstance(e, ProcessStarted)}
     assert exits[killed.pid].create_time == started[killed.pid].create_time
+
+
+def test_stop_from_a_callback() -> None:
+    monitor = Monitor(interval=0.1, families=("memory",), processes=False)
+    monitor.on(ThresholdCrossed, lambda e: monitor.stop())
+    monitor.threshold("memory.total>0")
+    threads = set(threading.enumerate())
+    with monitor:
+        assert _wait(lambda: not monitor.running, 10)
+    assert _wait(lambda: set(threading.enumerate()) <= threads, 10)

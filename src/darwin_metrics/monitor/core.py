@@ -96,9 +96,6 @@ class _Subscription:
         self.callback = callback
         self.channel = channel
 
-    def wants(self, event: Event) -> bool:
-        return isinstance(event, self.types) and (self.where is None or bool(self.where(event)))
-
 
 class EventIterator:
     """Events as they happen; ends when the monitor stops. Made by :meth:`Monitor.events`, it is
@@ -184,7 +181,7 @@ class Monitor:
         self._lock = threading.Lock()
         self._subs: list[_Subscription] = []
         self._rules: list[ThresholdRule] = []
-        self._callbacks: Channel[tuple[Callback, Event]] = Channel(queue_size)
+        self._callbacks: Channel[tuple[_Subscription, Event]] = Channel(queue_size)
         self._stop = threading.Event()
         self._tick_thread: threading.Thread | None = None
         self._callback_thread: threading.Thread | None = None
@@ -341,15 +338,17 @@ class Monitor:
 
     def stop(self) -> None:
         """Stop every thread, close every socket and descriptor, end the iterators. Callbacks
-        already queued still run. Idempotent."""
+        already queued still run. Idempotent; may be called from a callback (the callback
+        thread then ends after it returns)."""
         self._stop.set()
-        if self._tick_thread is not None:
+        current = threading.current_thread()
+        if self._tick_thread is not None and self._tick_thread is not current:
             self._tick_thread.join()
         if self._push is not None:
             self._push.stop()
             self._push = None
         self._callbacks.close()
-        if self._callback_thread is not None:
+        if self._callback_thread is not None and self._callback_thread is not current:
             self._callback_thread.join()
             self._callback_thread = None
         with self._lock:
@@ -601,18 +600,20 @@ class Monitor:
             subs = list(self._subs)
         for event in events:
             for sub in subs:
+                if not isinstance(event, sub.types):
+                    continue
+                if sub.channel is None:
+                    # A callback's filter runs on the callback thread, never on the sampling one.
+                    self._callbacks.put((sub, event))
+                    continue
                 try:
-                    wanted = sub.wants(event)
+                    wanted = sub.where is None or bool(sub.where(event))
                 except Exception:
                     log.exception("event filter failed")
                     self._callback_errors += 1
                     continue
-                if not wanted:
-                    continue
-                if sub.channel is not None:
+                if wanted:
                     sub.channel.put(event)
-                elif sub.callback is not None:
-                    self._callbacks.put((sub.callback, event))
 
     def _run_callbacks(self) -> None:
         while True:
@@ -622,9 +623,11 @@ class Monitor:
                 return
             if item is None:
                 continue
-            callback, event = item
+            sub, event = item
             try:
-                callback(event)
+                if sub.where is None or sub.where(event):
+                    assert sub.callback is not None
+                    sub.callback(event)
             except Exception:
                 self._callback_errors += 1
-                log.exception("monitor callback %r failed", callback)
+                log.exception("monitor callback %r failed", sub.callback)

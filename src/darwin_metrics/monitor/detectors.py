@@ -54,6 +54,7 @@ from darwin_metrics.records.thermal import Thermal
 log = logging.getLogger(__name__)
 
 ProcessKey = tuple[int, float | None]
+_DEAD = frozenset({"zombie", "dead"})
 PortKey = tuple[str, str, str, int]
 
 
@@ -69,7 +70,8 @@ class ProcessDetector:
         self._confirm = confirm
 
     def update(self, processes: Sequence[Process], wall: float) -> list[Event]:
-        current = {(p.pid, p.create_time): p for p in processes}
+        # A zombie has exited; it stays in the table only until its parent reaps it.
+        current = {(p.pid, p.create_time): p for p in processes if p.status not in _DEAD}
         previous, self.known = self.known, current
         if previous is None:
             return []
@@ -110,7 +112,7 @@ class ProcessDetector:
             again = self._confirm(key[0])
         except (DarwinMetricsError, OSError):
             return False
-        return again.create_time == key[1] and again.status not in ("zombie", "dead")
+        return again.create_time == key[1] and again.status not in _DEAD
 
 
 class InterfaceDetector:
