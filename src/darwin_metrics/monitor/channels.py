@@ -38,6 +38,17 @@ class Channel(Generic[T]):
             self._cond.notify()
             return True
 
+    def put_many(self, items: list[T]) -> int:
+        """Queue what fits of ``items`` with one wake-up; returns how many were dropped."""
+        with self._cond:
+            room = 0 if self._closed else max(0, self.size - len(self._items))
+            self._items.extend(items[:room])
+            lost = len(items) - min(room, len(items))
+            self.dropped += lost
+            if room and items:
+                self._cond.notify()
+            return lost
+
     def get(self, timeout: float | None = None) -> T | None:
         """The next item; ``None`` after ``timeout`` seconds; :class:`Closed` once closed and
         empty."""
@@ -69,16 +80,26 @@ class AsyncChannel(Generic[T]):
         self._closed = False
 
     def put(self, item: T) -> bool:
+        return self.put_many([item]) == 0
+
+    def put_many(self, items: list[T]) -> int:
+        """Queue what fits of ``items`` with one loop wake-up; returns how many were dropped."""
         with self._lock:
-            if self._closed or self._pending >= self.size:
-                self.dropped += 1
-                return False
-            self._pending += 1
-        try:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, (False, item))
-        except RuntimeError:  # the loop is closed
-            return False
-        return True
+            room = 0 if self._closed else max(0, self.size - self._pending)
+            taken = items[:room]
+            lost = len(items) - len(taken)
+            self.dropped += lost
+            self._pending += len(taken)
+        if taken:
+            try:
+                self._loop.call_soon_threadsafe(self._feed, taken)
+            except RuntimeError:  # the loop is closed
+                return len(items)
+        return lost
+
+    def _feed(self, items: list[T]) -> None:
+        for item in items:
+            self._queue.put_nowait((False, item))
 
     def close(self) -> None:
         with self._lock:

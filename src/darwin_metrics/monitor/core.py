@@ -598,22 +598,28 @@ class Monitor:
         with self._lock:
             self._events += len(events)
             subs = list(self._subs)
-        for event in events:
-            for sub in subs:
-                if not isinstance(event, sub.types):
-                    continue
-                if sub.channel is None:
-                    # A callback's filter runs on the callback thread, never on the sampling one.
-                    self._callbacks.put((sub, event))
-                    continue
-                try:
-                    wanted = sub.where is None or bool(sub.where(event))
-                except Exception:
-                    log.exception("event filter failed")
-                    self._callback_errors += 1
-                    continue
-                if wanted:
-                    sub.channel.put(event)
+        for sub in subs:
+            if sub.channel is None:
+                continue
+            matching = [e for e in events if isinstance(e, sub.types)]
+            if sub.where is not None:
+                matching = [e for e in matching if self._passes(sub, e)]
+            if matching:
+                sub.channel.put_many(matching)
+        # Callbacks in event order; a callback's filter runs on the callback thread.
+        callbacks = [sub for sub in subs if sub.channel is None]
+        calls = [(sub, e) for e in events for sub in callbacks if isinstance(e, sub.types)]
+        if calls:
+            self._callbacks.put_many(calls)
+
+    def _passes(self, sub: _Subscription, event: Event) -> bool:
+        assert sub.where is not None
+        try:
+            return bool(sub.where(event))
+        except Exception:
+            log.exception("event filter failed")
+            self._callback_errors += 1
+            return False
 
     def _run_callbacks(self) -> None:
         while True:

@@ -364,19 +364,23 @@ class LinuxPush:
 
     # -- process connector ---------------------------------------------------------------------
     def _on_connector(self) -> None:
+        """Every datagram waiting (one per process event), as one batch of events."""
         assert self._connector is not None
-        try:
-            data = self._connector.recv(_RECV, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return
-        except OSError as exc:
-            if exc.errno == errno.ENOBUFS:
+        changes = []
+        while True:
+            try:
+                data = self._connector.recv(_RECV, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENOBUFS:
+                    raise
                 log.warning("process connector overflowed: some process events were lost")
-                return
-            raise
+                continue
+            changes += parse_proc_events(data)
         now_wall, now_mono = time.time(), time.monotonic()
         events: list[Event] = []
-        for change in parse_proc_events(data):
+        for change in changes:
             at = now_wall - (now_mono - change.monotonic)
             if change.kind == "started":
                 self._started[change.pid] = at
