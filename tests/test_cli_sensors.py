@@ -57,7 +57,6 @@ def test_sections_on_hand_made_records() -> None:
         thermal=Thermal(
             throttling=True,
             sources=("cpu-package0",),
-            since=None,
             packages=(PackageThrottle(package=0, count=3),),
         ),
     )

@@ -314,21 +314,23 @@ def test_estimated_process_power_follows_cpu_and_package_power() -> None:
     from darwin_metrics.records.snapshot import Snapshot
     from tests.support import make
 
-    def snap(t: float, proc_user: float, watts: float | None) -> Snapshot:
+    def snap(t: float, proc_user: float, joules: float) -> Snapshot:
         # Each core is half busy: per second of wall time, 0.5 s user and 0.5 s idle.
         cpu = make.cpu([make.core(i, user=t / 2, idle=t / 2) for i in (0, 1)])
         proc = make.proc(42, name="burner", user=proc_user, create_time=5.0)
-        rail = PowerRail(name="package-0", source="rapl", domain="package", watts=watts)
+        rail = PowerRail(name="package-0", source="rapl", domain="package", joules=joules)
         return Snapshot(
             timestamp=0.0,
             platform="linux",
             cpu=cpu,
             processes=(proc,),
-            power=Power(rails=(rail,), interval=1.0),
+            power=Power(rails=(rail,)),
         )
 
-    # Over 1 s the two CPUs were busy 1.0 CPU-second in all (50 %); the process used 0.5 of it.
-    rates = compute_rates(snap(10.0, 1.0, None), snap(11.0, 1.5, 20.0), elapsed=1.0)
+    # Over 1 s the two CPUs were busy 1.0 CPU-second in all (50 %); the process used 0.5 of it,
+    # and the package counter rose by 20 J: 20 W.
+    rates = compute_rates(snap(10.0, 1.0, 100.0), snap(11.0, 1.5, 120.0), elapsed=1.0)
+    assert rates.package_watts == pytest.approx(20.0)
     (estimate,) = rates.estimated_process_power or ()
     assert (estimate.pid, estimate.name) == (42, "burner")
     assert estimate.estimated_share_percent == pytest.approx(50.0)

@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Any
 from darwin_metrics.errors import (
     AccessDenied,
     DarwinMetricsError,
+    FanControlError,
     NoSuchProcess,
     NotSupported,
     ParseError,
 )
+from darwin_metrics.records import __all__ as _record_names
 
 if TYPE_CHECKING:
-    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.backend import Backend
+    from darwin_metrics.fancontrol import FanController
     from darwin_metrics.monitor.aio import asnapshot, stream
     from darwin_metrics.monitor.core import Monitor
     from darwin_metrics.monitor.events import (
@@ -85,10 +88,29 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def _backend() -> Any:
+def _backend() -> Backend:
     from darwin_metrics.backend import default_backend
 
     return default_backend()
+
+
+def _pid(pid: object, name: str = "pid") -> int:
+    """``pid`` checked: an ``int`` (not a bool), 0 or more; ``TypeError``/``ValueError`` else."""
+    if isinstance(pid, bool) or not isinstance(pid, int):
+        raise TypeError(f"{name} must be an int, not {type(pid).__name__}")
+    if pid < 0:
+        raise ValueError(f"{name} must be 0 or more, got {pid}")
+    return pid
+
+
+def _optional_pid(pid: object) -> int | None:
+    return None if pid is None else _pid(pid)
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
 
 
 def cpu() -> CPU:
@@ -111,7 +133,7 @@ def disks() -> tuple[DiskIO, ...]:
 
 def volumes(all: bool = False) -> tuple[Volume, ...]:
     """Mounted file systems with capacity in bytes; ``all=True`` includes pseudo file systems."""
-    result: tuple[Volume, ...] = _backend().volumes(all=all)
+    result: tuple[Volume, ...] = _backend().volumes(all=_flag(all, "all"))
     return result
 
 
@@ -128,8 +150,9 @@ def processes() -> tuple[Process, ...]:
 
 
 def process(pid: int) -> Process:
-    """One process; raises :class:`NoSuchProcess` if it does not exist."""
-    result: Process = _backend().process(pid)
+    """One process, the same record as in :func:`processes`; raises :class:`NoSuchProcess` if it
+    does not exist, ``TypeError`` for a pid that is not an ``int``, ``ValueError`` if negative."""
+    result: Process = _backend().process(_pid(pid))
     return result
 
 
@@ -148,7 +171,7 @@ def gpus() -> tuple[GPU, ...]:
 
 def threads(pid: int) -> tuple[Thread, ...]:
     """The threads of process ``pid`` with their CPU times (s)."""
-    result: tuple[Thread, ...] = _backend().threads(pid)
+    result: tuple[Thread, ...] = _backend().threads(_pid(pid))
     return result
 
 
@@ -160,20 +183,24 @@ def connections(kind: ConnectionKind = "inet", pids: bool = True) -> tuple[Conne
     processes (one scan of ``/proc/*/fd``), else ``pids`` is ``None``. ``ValueError`` for an
     unknown kind.
     """
-    result: tuple[Connection, ...] = _backend().connections(kind, pids=pids)
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a str, not {type(kind).__name__}")
+    result: tuple[Connection, ...] = _backend().connections(kind, pids=_flag(pids, "pids"))
     return result
 
 
 def connection_counts(pids: bool = True) -> ConnectionCounts:
     """Socket counts per protocol, family and state, and the listening ports with their processes."""
-    result: ConnectionCounts = _backend().connection_counts(pids=pids)
+    result: ConnectionCounts = _backend().connection_counts(pids=_flag(pids, "pids"))
     return result
 
 
 def process_connections(pid: int, kind: ConnectionKind = "inet") -> tuple[Connection, ...]:
     """The sockets process ``pid`` holds (from its own network namespace); raises
     :class:`NoSuchProcess` or :class:`AccessDenied`."""
-    result: tuple[Connection, ...] = _backend().process_connections(pid, kind)
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a str, not {type(kind).__name__}")
+    result: tuple[Connection, ...] = _backend().process_connections(_pid(pid), kind)
     return result
 
 
@@ -186,14 +213,14 @@ def wifi() -> tuple[WiFi, ...]:
 
 def network_stats(pid: int | None = None) -> NetworkStats:
     """TCP, UDP, IP and ICMP counters of this network namespace (or that of process ``pid``)."""
-    result: NetworkStats = _backend().network_stats(pid)
+    result: NetworkStats = _backend().network_stats(_optional_pid(pid))
     return result
 
 
 def cgroup(pid: int | None = None) -> CGroup:
     """The cgroup v2 of process ``pid`` (default: this one) with its limits and usage; raises
     :class:`NotSupported` on a cgroup v1 system."""
-    result: CGroup = _backend().cgroup(pid)
+    result: CGroup = _backend().cgroup(_optional_pid(pid))
     return result
 
 
@@ -209,13 +236,11 @@ def power_sources() -> PowerSources:
     return result
 
 
-def power(interval: float = 0.1) -> Power:
-    """Power rails in watts (RAPL, hwmon, battery, GPU) and cumulative energy in joules.
-
-    Counter-based rails need two readings: the first call (or one after a long pause) waits
-    ``interval`` seconds; later calls average over the time since the previous call.
-    """
-    result: Power = _backend().power(interval=interval)
+def power() -> Power:
+    """Power rails (RAPL, hwmon, battery, GPU): instantaneous watts where the hardware gives them,
+    cumulative energy counters in joules. One reading, no sleep: the average watts of counter-based
+    rails (RAPL) are a rate, ``Sampler().sample().rates.power``."""
+    result: Power = _backend().power()
     return result
 
 
@@ -239,8 +264,9 @@ def fans() -> tuple[Fan, ...]:
 
 
 def thermal() -> Thermal:
-    """Thermal throttling: CPU throttle counters, GPU clock-event reasons, and whether (and since
-    when) the machine throttles. Repeated calls compare with the previous one."""
+    """Thermal throttling: CPU throttle counters, GPU clock-event reasons and whether a source
+    throttles now (``None`` without any source). Whether the counters rose is a rate:
+    ``Sampler().sample().rates.thermal``."""
     result: Thermal = _backend().thermal()
     return result
 
@@ -282,7 +308,7 @@ def snapshot(*, processes: bool = True) -> Snapshot:
     """Every family at once; a family this machine cannot give is ``None``."""
     from darwin_metrics.collect import take_snapshot
 
-    return take_snapshot(_backend(), include_processes=processes)
+    return take_snapshot(_backend(), include_processes=_flag(processes, "processes"))
 
 
 def capabilities() -> Capabilities:
@@ -296,8 +322,8 @@ _LAZY = {
     "Sampler": "darwin_metrics.sampler",
     "Sample": "darwin_metrics.sampler",
     "records": "darwin_metrics.records",
-    "FanController": "darwin_metrics.linux.fancontrol",
-    "FanControlError": "darwin_metrics.linux.fancontrol",
+    "FanController": "darwin_metrics.fancontrol",
+    "Backend": "darwin_metrics.backend",
     "Monitor": "darwin_metrics.monitor.core",
     "stream": "darwin_metrics.monitor.aio",
     "asnapshot": "darwin_metrics.monitor.aio",
@@ -348,7 +374,13 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'darwin_metrics' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """Every public name, the lazily imported record types included."""
+    return sorted(set(globals()) | set(__all__))
+
+
 __all__ = [
+    *_record_names,
     "AccessDenied",
     "AddressAdded",
     "AddressRemoved",
@@ -377,6 +409,7 @@ __all__ = [
     "VolumeUnmounted",
     "asnapshot",
     "stream",
+    "Backend",
     "DarwinMetricsError",
     "NoSuchProcess",
     "NotSupported",

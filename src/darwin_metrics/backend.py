@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from darwin_metrics.errors import NotSupported
 
 if TYPE_CHECKING:
-    from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.fancontrol import FanController
     from darwin_metrics.records.battery import Battery, PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts
@@ -119,12 +119,13 @@ class Backend:
         raise self._unsupported("gpus")
 
     def batteries(self) -> tuple[Battery, ...]:
-        raise self._unsupported("batteries")
+        """The system batteries of :meth:`power_sources`, on every platform the same code."""
+        return self.power_sources().batteries
 
     def power_sources(self) -> PowerSources:
         raise self._unsupported("power_sources")
 
-    def power(self, interval: float = 0.1) -> Power:
+    def power(self) -> Power:
         raise self._unsupported("power")
 
     def power_management(self) -> PowerManagement:

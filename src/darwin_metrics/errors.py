@@ -42,3 +42,7 @@ class ParseError(DarwinMetricsError):
         super().__init__(f"cannot parse {source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class FanControlError(DarwinMetricsError):
+    """A fan-control request could not be carried out safely (the fan is left safe)."""

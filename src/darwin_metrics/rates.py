@@ -21,7 +21,7 @@ from darwin_metrics.records.cpu import Core, CPUTimes
 from darwin_metrics.records.disk import DiskIO
 from darwin_metrics.records.net import Interface
 from darwin_metrics.records.netstats import InterfaceLoss, NetworkStatsRates
-from darwin_metrics.records.power import ProcessPowerEstimate
+from darwin_metrics.records.power import PowerRailRate, ProcessPowerEstimate, package_watts
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import (
     CoreRates,
@@ -31,6 +31,7 @@ from darwin_metrics.records.rates import (
     InterfaceRates,
     ProcessRates,
     Rates,
+    ThermalRates,
 )
 from darwin_metrics.records.snapshot import Snapshot
 
@@ -392,7 +393,10 @@ def _estimated_power_family(inputs: RateInputs) -> tuple[ProcessPowerEstimate, .
     if cpu is None or cpu.percent is None or procs is None or current.cpu is None:
         return None
     names = {(p.pid, p.create_time): p.name for p in current.processes or ()}
-    package = current.power.package if current.power is not None else None
+    rails: tuple[PowerRailRate, ...] | None = inputs.computed.get("power")
+    package = package_watts(rails) if rails else None
+    if package is None and current.power is not None:
+        package = current.power.package
     return estimate_process_power(
         (
             (r.pid, names.get((r.pid, r.create_time), ""), r.cpu_percent)
@@ -425,11 +429,33 @@ def _interface_loss_family(inputs: RateInputs) -> tuple[InterfaceLoss, ...] | No
     return interfaces_loss(before, after, inputs.elapsed_for("interfaces"))
 
 
+def _power_family(inputs: RateInputs) -> tuple[PowerRailRate, ...] | None:
+    """Average watts of counter-based power rails (see :mod:`darwin_metrics.hwrates`)."""
+    from darwin_metrics.hwrates import power_rates
+
+    before, after = inputs.previous.power, inputs.current.power
+    if before is None or after is None:
+        return None
+    return power_rates(before, after, inputs.elapsed_for("power"))
+
+
+def _thermal_family(inputs: RateInputs) -> ThermalRates | None:
+    """Throttle counters that rose, and present-tense throttling (see :mod:`darwin_metrics.hwrates`)."""
+    from darwin_metrics.hwrates import thermal_rates
+
+    before, after = inputs.previous.thermal, inputs.current.thermal
+    if before is None or after is None:
+        return None
+    return thermal_rates(before, after, inputs.elapsed_for("thermal"))
+
+
 RATE_FAMILIES: tuple[tuple[str, Callable[[RateInputs], Any]], ...] = (
     ("cpu", _cpu_family),
     ("disks", _disks_family),
     ("interfaces", _interfaces_family),
     ("processes", _processes_family),
+    ("power", _power_family),
+    ("thermal", _thermal_family),
     ("estimated_process_power", _estimated_power_family),
     ("network_stats", _network_stats_family),
     ("interface_loss", _interface_loss_family),

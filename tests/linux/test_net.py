@@ -17,10 +17,9 @@ from hypothesis import strategies as st
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.backend import LinuxBackend
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, is_live
 from darwin_metrics.linux.net import (
     classify_kind,
-    is_live,
     read_interfaces,
     running_from,
     sysfs_counters,

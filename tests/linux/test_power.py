@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from darwin_metrics.hwrates import power_rates
 from darwin_metrics.linux import fs, power
 from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.linux.parsers.powercap import counter_delta, split_zone_name
-from darwin_metrics.linux.power import EnergyTracker, read_power
+from darwin_metrics.linux.power import read_power
 from tests.conftest import Tree
 
 
@@ -24,22 +25,8 @@ def _zone(sys_root: Path, name: str, attrs: dict[str, str]) -> Path:
     return d
 
 
-class FakeClock:
-    """Replaces time.monotonic and time.sleep so intervals are exact."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def test_rapl_on_node_exporter_tree_matches_oracle(ne_tree: Tree) -> None:
-    tracker = EnergyTracker()
-    result = read_power(ne_tree.roots, tracker, interval=0.0)
+    result = read_power(ne_tree.roots)
     package = result.rail("package-0")
     core = result.rail("core")
     assert package is not None and core is not None
@@ -51,56 +38,50 @@ def test_rapl_on_node_exporter_tree_matches_oracle(ne_tree: Tree) -> None:
     assert package.limit_watts == pytest.approx(4090.0)
     assert package.max_watts == pytest.approx(95.0)
     assert core.limit_watts is None  # constraint_0_power_limit_uw is 0: no limit set
-    # One reading only (interval 0): no watts yet, and never a fake zero.
+    # One reading: watts are a rate (two readings), never a fake zero.
     assert package.watts is None
     assert result.package is None
 
 
 def test_procfs_tree_splits_package_10(pf_tree: Tree) -> None:
-    result = read_power(pf_tree.roots, EnergyTracker(), interval=0.0)
+    result = read_power(pf_tree.roots)
     rail = result.rail("package-10")
     assert rail is not None
     assert (rail.domain, rail.index) == ("package", 10)
 
 
-def test_rapl_watts_across_a_wrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeClock()
-    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+def test_rapl_watts_across_a_wrap(tmp_path: Path) -> None:
     zone = _zone(
         tmp_path,
         "intel-rapl:0",
         {"name": "package-0", "energy_uj": "262143000000", "max_energy_range_uj": "262143328850"},
     )
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
-    tracker = EnergyTracker()
-    first = read_power(roots, tracker, interval=0.0)
+    first = read_power(roots)
     assert first.rail("package-0").watts is None  # type: ignore[union-attr]
     # 2 s later the counter wrapped: 328850 µJ to the top, then 19671150 µJ more = 20 J in 2 s.
-    clock.now += 2.0
     (zone / "energy_uj").write_text("19671150\n")
-    second = read_power(roots, tracker, interval=0.0)
-    assert second.rail("package-0").watts == pytest.approx(10.0)  # type: ignore[union-attr]
-    assert second.package == pytest.approx(10.0)
-    assert second.interval == pytest.approx(2.0)
+    second = read_power(roots)
+    (rate,) = power_rates(first, second, 2.0)
+    assert (rate.name, rate.source, rate.domain) == ("package-0", "rapl", "package")
+    assert rate.watts == pytest.approx(10.0)
+    # a counter that went back by more than half its range was reset: no rate, never a negative
+    (zone / "energy_uj").write_text("5\n")
+    assert power_rates(second, read_power(roots), 2.0)[0].watts is None
+    # readings too far apart (the counter may have wrapped twice) give no rate
+    assert power_rates(first, second, 600.0)[0].watts is None
 
 
-def test_first_call_measures_over_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeClock()
-    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+def test_power_never_sleeps_nor_keeps_state(tmp_path: Path) -> None:
     zone = _zone(
         tmp_path,
         "intel-rapl:0",
         {"name": "package-0", "energy_uj": "1000000", "max_energy_range_uj": "262143328850"},
     )
-
-    def sleep(seconds: float) -> None:
-        clock.sleep(seconds)
-        (zone / "energy_uj").write_text("1500000\n")  # +0.5 J during the wait
-
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
-    result = read_power(roots, EnergyTracker(), interval=0.25, sleep=sleep)
-    assert result.rail("package-0").watts == pytest.approx(2.0)  # type: ignore[union-attr]
-    assert result.interval == pytest.approx(0.25)
+    assert read_power(roots) == read_power(roots)
+    (zone / "energy_uj").write_text("1500000\n")  # +0.5 J
+    assert read_power(roots).rail("package-0").joules == pytest.approx(1.5)  # type: ignore[union-attr]
 
 
 def test_unreadable_energy_reports_needs_root(
@@ -120,15 +101,13 @@ def test_unreadable_energy_reports_needs_root(
 
     monkeypatch.setattr(power.fs, "read_file", denied)
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
-    rail = read_power(roots, EnergyTracker(), interval=0.01).rail("package-0")
+    rail = read_power(roots).rail("package-0")
     assert rail is not None
     assert rail.watts is None and rail.joules is None
     assert rail.unavailable_reason == "needs root"
 
 
-def test_hwmon_power_and_energy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeClock()
-    monkeypatch.setattr(power.time, "monotonic", clock.monotonic)
+def test_hwmon_power_and_energy(tmp_path: Path) -> None:
     gpu = tmp_path / "class" / "hwmon" / "hwmon2"
     gpu.mkdir(parents=True)
     (gpu / "name").write_text("amdgpu\n")
@@ -141,23 +120,22 @@ def test_hwmon_power_and_energy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     (cpu / "energy1_input").write_text("1000000\n")
     (cpu / "energy1_label").write_text("Esocket0\n")
     roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
-    tracker = EnergyTracker()
-    read_power(roots, tracker, interval=0.0)
-    clock.now += 4.0
+    before = read_power(roots)
     (cpu / "energy1_input").write_text("101000000\n")  # +100 J in 4 s
-    result = read_power(roots, tracker, interval=0.0)
+    result = read_power(roots)
+    rates = {r.name: r.watts for r in power_rates(before, result, 4.0)}
     ppt = result.rail("amdgpu/PPT")
     sock = result.rail("amd_energy/Esocket0")
     assert ppt is not None and sock is not None
     assert ppt.watts == pytest.approx(35.0)
     assert ppt.limit_watts == pytest.approx(150.0)
-    assert sock.watts == pytest.approx(25.0)
+    assert sock.watts is None and rates == {"amd_energy/Esocket0": pytest.approx(25.0)}
     assert sock.joules == pytest.approx(101.0)
 
 
 def test_battery_power_is_a_rail(ne_tree: Tree) -> None:
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
-    rail = backend.power(interval=0.0).rail("BAT0")
+    rail = backend.power().rail("BAT0")
     assert rail is not None and rail.source == "battery"
     assert rail.watts == pytest.approx(5.002)
 

@@ -3,6 +3,7 @@ sysfs files holding arbitrary bytes: a value or ParseError (collectors: ``None``
 
 from __future__ import annotations
 
+import itertools
 import string
 import tempfile
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from darwin_metrics.linux.parsers import sensors as p
 from darwin_metrics.linux.parsers.fanstate import PwmState, format_state, parse_state
 from darwin_metrics.linux.parsers.thermal import CPUThrottleReading, deduplicate
 from darwin_metrics.linux.sensors import read_temperatures
-from darwin_metrics.linux.thermal import ThrottleTracker, read_cpu_throttle
+from darwin_metrics.linux.thermal import read_cpu_throttle
 from darwin_metrics.records.sensors import SensorKind
 
 KINDS = set(get_args(SensorKind))
@@ -201,12 +202,22 @@ def test_deduplicate(values: list[CPUThrottleReading]) -> None:
         assert pkg.count == first.package_count and pkg.cpus[0] == first.cpu
 
 
-@given(history=st.lists(readings, min_size=1, max_size=5))
-def test_tracker_since_iff_throttling(history: list[list[CPUThrottleReading]]) -> None:
-    tracker = ThrottleTracker(clock=lambda: 1.0)
+@given(history=st.lists(readings, min_size=2, max_size=5))
+def test_rates_throttle_iff_a_counter_rose(history: list[list[CPUThrottleReading]]) -> None:
+    from darwin_metrics.hwrates import rose, thermal_rates, throttle_counters
+    from darwin_metrics.records.thermal import Thermal
+
+    states = []
     for values in history:
-        thermal = tracker.update(*deduplicate(values))
-        assert (thermal.since is not None) == thermal.throttling == bool(thermal.sources)
+        packages, cores = deduplicate(values)
+        states.append(Thermal(throttling=False, packages=packages, cores=cores))
+    for before, after in itertools.pairwise(states):
+        rates = thermal_rates(before, after, 1.0)
+        old = throttle_counters(before.packages or (), before.cores or ())
+        new = throttle_counters(after.packages or (), after.cores or ())
+        expected = [n for n, v in new.items() if n in old and rose(old[n], v)]
+        assert rates.sources == tuple(expected)
+        assert rates.throttling == bool(expected)
 
 
 # -- the collectors over arbitrary file contents -------------------------------------------------

@@ -7,24 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from darwin_metrics.hwrates import thermal_rates
 from darwin_metrics.linux.backend import LinuxBackend
-from darwin_metrics.linux.thermal import ThrottleTracker, read_cpu_throttle, read_thermal
+from darwin_metrics.linux.thermal import read_cpu_throttle, read_thermal
 from darwin_metrics.records.gpu import GPU
 from tests.conftest import Tree
 from tests.support import sensor_tree
 from tests.support.sensor_tree import oracle, write
 
 THROTTLE = "devices/system/cpu/cpu{}/thermal_throttle/{}"
-
-
-class Clock:
-    """A clock the test moves by hand (seconds since the epoch)."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def no_gpus(backend: LinuxBackend) -> LinuxBackend:
@@ -82,91 +73,77 @@ def test_no_throttle_interface(tmp_path: Path) -> None:
     (tmp_path / "devices/system/cpu/cpu0/topology").mkdir(parents=True)
     backend = no_gpus(LinuxBackend(procfs=str(tmp_path), sysfs=str(tmp_path)))
     thermal = backend.thermal()
-    assert (thermal.packages, thermal.cores, thermal.throttling, thermal.since) == (
-        None,
-        None,
-        False,
-        None,
-    )
+    # no counters and no GPU reasons: the machine cannot tell, so None rather than False
+    assert (thermal.packages, thermal.cores, thermal.throttling) == (None, None, None)
 
 
-def test_tracker_counters_rising(writable_ne_tree: Tree) -> None:
-    clock = Clock()
-    tracker = ThrottleTracker(clock=clock)
+def test_counters_rising_between_two_readings(writable_ne_tree: Tree) -> None:
     sys_root = writable_ne_tree.sys
+    roots = writable_ne_tree.roots
 
-    first = read_thermal(writable_ne_tree.roots, tracker)
-    assert (first.throttling, first.sources, first.since) == (False, (), None)
+    first = read_thermal(roots)
+    assert (first.throttling, first.sources) == (False, ())
+    assert read_thermal(roots) == first  # one reading, no state kept between calls
 
-    clock.now += 1
     write(sys_root / THROTTLE.format(0, "package_throttle_count"), 31)
     write(sys_root / THROTTLE.format(3, "core_throttle_count"), 10)
-    second = read_thermal(writable_ne_tree.roots, tracker)
-    assert second.throttling
-    assert second.sources == ("cpu-package0", "cpu-core1.1")
-    assert second.since == 1_700_000_001.0
+    second = read_thermal(roots)
+    assert not second.throttling  # counters alone say nothing until compared
+    rates = thermal_rates(first, second, 2.0)
+    assert rates.throttling
+    assert rates.sources == ("cpu-package0", "cpu-core1.1")
+    assert rates.package_events_per_second is not None and rates.package_events_per_second > 0
 
-    clock.now += 1
-    write(sys_root / THROTTLE.format(0, "package_throttle_count"), 32)
-    third = read_thermal(writable_ne_tree.roots, tracker)
-    assert third.sources == ("cpu-package0",)
-    assert third.since == 1_700_000_001.0  # the same episode
+    quiet = thermal_rates(second, read_thermal(roots), 1.0)
+    assert (quiet.throttling, quiet.sources, quiet.package_events_per_second) == (False, (), 0.0)
 
-    clock.now += 1
-    fourth = read_thermal(writable_ne_tree.roots, tracker)
-    assert (fourth.throttling, fourth.sources, fourth.since) == (False, (), None)
-
-    clock.now += 1
     write(sys_root / THROTTLE.format(0, "package_throttle_count"), 0)  # reset: not throttling
-    fifth = read_thermal(writable_ne_tree.roots, tracker)
-    assert not fifth.throttling
+    assert not thermal_rates(second, read_thermal(roots), 1.0).throttling
 
 
-def test_tracker_time_rising(
+def test_total_time_rising(
     ne_tree: Tree, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     template = sensor_tree.template(ne_tree, tmp_path_factory)
     tree = sensor_tree.fan_subset(template, tmp_path / "t", ("sys/devices/system/cpu",))
-    tracker = ThrottleTracker(clock=Clock())
-    read_thermal(tree.roots, tracker)
+    before = read_thermal(tree.roots)
     write(tree.sys / THROTTLE.format(0, "core_throttle_total_time_ms"), 1300)
-    thermal = read_thermal(tree.roots, tracker)
-    assert thermal.sources == ("cpu-core0.0",)
+    assert thermal_rates(before, read_thermal(tree.roots), 1.0).sources == ("cpu-core0.0",)
 
 
 def test_gpu_reasons(ne_tree: Tree) -> None:
-    clock = Clock()
-    tracker = ThrottleTracker(clock=clock)
     gpus = [
         GPU(index=0, vendor="nvidia", name="A", throttle_reasons=("gpu_idle",)),
         GPU(index=1, vendor="amd", name="B"),  # amdgpu: no reasons
     ]
-    thermal = read_thermal(ne_tree.roots, tracker, lambda: gpus)
+    thermal = read_thermal(ne_tree.roots, lambda: gpus)
     assert [(g.index, g.name, g.reasons, g.throttling) for g in thermal.gpus] == [
         (0, "A", ("gpu_idle",), False)
     ]
     assert not thermal.throttling
 
-    clock.now += 2
     gpus[0] = GPU(
         index=0, vendor="nvidia", throttle_reasons=("sw_power_cap", "hw_thermal_slowdown")
     )
-    thermal = read_thermal(ne_tree.roots, tracker, lambda: gpus)
-    assert thermal.throttling
-    assert thermal.sources == ("gpu0:sw_power_cap", "gpu0:hw_thermal_slowdown")
-    assert thermal.since == 1_700_000_002.0
-    assert thermal.gpus[0].throttling
+    later = read_thermal(ne_tree.roots, lambda: gpus)
+    assert later.throttling  # a GPU reason tells the present without a second reading
+    assert later.sources == ("gpu0:sw_power_cap", "gpu0:hw_thermal_slowdown")
+    assert later.gpus[0].throttling
+    assert thermal_rates(thermal, later, 1.0).sources == later.sources
 
 
-def test_backend_keeps_history(writable_ne_tree: Tree) -> None:
+def test_sampler_reports_throttling(writable_ne_tree: Tree) -> None:
+    from darwin_metrics.sampler import Sampler
+
     backend = no_gpus(
         LinuxBackend(procfs=writable_ne_tree.roots.procfs, sysfs=writable_ne_tree.roots.sysfs)
     )
-    assert not backend.thermal().throttling
+    sampler = Sampler(backend, processes=False)
+    sampler.sample()
     write(writable_ne_tree.sys / THROTTLE.format(2, "package_throttle_count"), 7)
-    thermal = backend.thermal()
-    assert thermal.throttling and thermal.sources == ("cpu-package1",)
-    assert thermal.since is not None
+    rates = sampler.sample().rates
+    assert rates is not None and rates.thermal is not None
+    assert rates.thermal.throttling and rates.thermal.sources == ("cpu-package1",)
 
 
 def test_snapshot_field(ne_tree: Tree) -> None:

@@ -134,10 +134,12 @@ def test_ports_open_and_close_with_their_owners() -> None:
 
 def test_throttling_start_and_stop_with_duration() -> None:
     det = d.ThermalDetector()
-    assert det.update(Thermal(throttling=False), 0) == []
-    started = det.update(Thermal(throttling=True, sources=("cpu_package",)), 5)
-    assert isinstance(started[0], ev.ThrottlingStarted) and started[0].sources == ("cpu_package",)
-    stopped = det.update(Thermal(throttling=False), 8)
+    assert det.update(False, (), Thermal(throttling=False), 0) == []
+    assert det.update(None, (), None, 1) == []  # no source: no change
+    started = det.update(True, ("cpu-package0",), None, 5)
+    assert isinstance(started[0], ev.ThrottlingStarted) and started[0].sources == ("cpu-package0",)
+    assert det.update(True, ("cpu-package0",), None, 6) == []
+    stopped = det.update(False, (), Thermal(throttling=False), 8)
     assert isinstance(stopped[0], ev.ThrottlingStopped) and stopped[0].duration == 3
 
 

@@ -50,12 +50,16 @@ def power_section(sample: Sample) -> RenderableType:
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("RAIL", "SOURCE", "POWER", "LIMIT"):
         table.add_column(column, justify="left" if column in ("RAIL", "SOURCE") else "right")
+    averaged = {
+        (r.source, r.name): r.watts for r in (sample.rates.power if sample.rates else ()) or ()
+    }
     for rail in power.rails[:MAX_RAILS]:
-        reading = watts(rail.watts) if rail.unavailable_reason is None else rail.unavailable_reason
+        value = rail.watts if rail.watts is not None else averaged.get((rail.source, rail.name))
+        reading = watts(value) if rail.unavailable_reason is None else rail.unavailable_reason
         table.add_row(fmt.clean(rail.name), rail.source, reading, watts(rail.limit_watts))
     parts: list[RenderableType] = [table]
     estimates = sample.rates.estimated_process_power if sample.rates else None
-    if estimates and power.package is not None:
+    if estimates and any(e.estimated_watts is not None for e in estimates):
         top = ", ".join(
             f"{fmt.clean(e.name)} ~{e.estimated_watts or 0.0:.1f} W" for e in estimates[:3]
         )

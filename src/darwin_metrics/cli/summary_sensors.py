@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from darwin_metrics.cli import fmt
 from darwin_metrics.cli.widgets import none_here, panel
-from darwin_metrics.records.rates import Sample
+from darwin_metrics.records.rates import Sample, ThermalRates
 from darwin_metrics.records.sensors import SensorKind, Temperatures
 from darwin_metrics.records.thermal import Thermal
 
@@ -59,24 +57,22 @@ def _hottest_rows(temps: Temperatures) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
-def throttling_line(thermal: Thermal | None) -> Text | None:
-    """One line on thermal throttling, or ``None`` when the machine cannot tell."""
-    if thermal is None or (thermal.packages is None and not thermal.gpus):
+def throttling_line(thermal: Thermal | None, rates: ThermalRates | None = None) -> Text | None:
+    """One line on thermal throttling (over the sample's interval when rates are given), or
+    ``None`` when the machine cannot tell."""
+    if thermal is None or thermal.throttling is None:
         return None
-    if not thermal.throttling:
+    throttling = rates.throttling if rates is not None else thermal.throttling
+    sources = rates.sources if rates is not None else thermal.sources
+    if not throttling:
         return Text("not throttling", style="dim")
-    since = (
-        f" since {time.strftime('%H:%M:%S', time.localtime(thermal.since))}"
-        if thermal.since is not None
-        else ""
-    )
-    return Text(f"THROTTLING{since}: {fmt.clean(', '.join(thermal.sources))}", style="bold red")
+    return Text(f"THROTTLING: {fmt.clean(', '.join(sources))}", style="bold red")
 
 
 def temperatures_section(sample: Sample) -> RenderableType:
     """The hottest sensor of each kind (cpu, gpu, storage, …) and whether the machine throttles."""
     temps = sample.snapshot.temperatures
-    line = throttling_line(sample.snapshot.thermal)
+    line = throttling_line(sample.snapshot.thermal, sample.rates.thermal if sample.rates else None)
     if temps is None or not (temps.sensors or temps.zones):
         if line is None:
             return none_here("Temperatures")

@@ -11,7 +11,7 @@ from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
     from darwin_metrics.darwin.process import ProcessReader
-    from darwin_metrics.records.battery import Battery, PowerSources
+    from darwin_metrics.records.battery import PowerSources
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
@@ -83,11 +83,6 @@ class DarwinBackend(Backend):
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         return self._process_reader().threads(pid)
-
-    def batteries(self) -> tuple[Battery, ...]:
-        from darwin_metrics.darwin.battery import read_batteries
-
-        return read_batteries()
 
     def power_sources(self) -> PowerSources:
         from darwin_metrics.darwin.battery import read_power_sources

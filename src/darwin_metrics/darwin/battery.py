@@ -9,7 +9,7 @@ from typing import Any
 from darwin_metrics.darwin.decode import battery as decode
 from darwin_metrics.darwin.ffi import iokit
 from darwin_metrics.errors import DarwinMetricsError
-from darwin_metrics.records.battery import Battery, PowerSources
+from darwin_metrics.records.battery import PowerSources
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,3 @@ def read_power_sources() -> PowerSources:
     )
     adapter = _optional(iokit.external_power_adapter, "external power adapter")
     return decode.power_sources(descriptions, smart, adapter)
-
-
-def read_batteries() -> tuple[Battery, ...]:
-    """The internal batteries (``()`` on a Mac without one)."""
-    return read_power_sources().batteries

@@ -10,10 +10,8 @@ from darwin_metrics.linux.fs import Roots
 
 if TYPE_CHECKING:
     from darwin_metrics.linux.fancontrol import FanController
-    from darwin_metrics.linux.power import EnergyTracker
     from darwin_metrics.linux.process import ProcessReader
-    from darwin_metrics.linux.thermal import ThrottleTracker
-    from darwin_metrics.records.battery import Battery, PowerSources
+    from darwin_metrics.records.battery import PowerSources
     from darwin_metrics.records.cgroup import CGroup
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
@@ -40,8 +38,6 @@ class LinuxBackend(Backend):
     def __init__(self, procfs: str | None = None, sysfs: str | None = None) -> None:
         self.roots = Roots.resolve(procfs, sysfs)
         self._processes: ProcessReader | None = None
-        self._energy: EnergyTracker | None = None
-        self._throttle: ThrottleTracker | None = None
 
     def _process_reader(self) -> ProcessReader:
         if self._processes is None:
@@ -79,15 +75,7 @@ class LinuxBackend(Backend):
         return self._process_reader().processes()
 
     def process(self, pid: int) -> Process:
-        from msgspec.structs import replace
-
-        from darwin_metrics.linux.connections import read_process_connections
-
-        proc = self._process_reader().process(pid)
-        try:
-            return replace(proc, connections=read_process_connections(self.roots, pid, "all"))
-        except (DarwinMetricsError, OSError):
-            return proc  # not permitted, or gone meanwhile: connections stay None
+        return self._process_reader().process(pid)
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         return self._process_reader().threads(pid)
@@ -127,22 +115,15 @@ class LinuxBackend(Backend):
 
         return self._read_shared("gpus", lambda: read_gpus(self.roots))
 
-    def batteries(self) -> tuple[Battery, ...]:
-        return self.power_sources().batteries
-
     def power_sources(self) -> PowerSources:
         from darwin_metrics.linux.battery import read_power_sources
 
         return self._read_shared("power_sources", lambda: read_power_sources(self.roots))
 
-    def power(self, interval: float = 0.1) -> Power:
-        from darwin_metrics.linux.power import EnergyTracker, read_power
+    def power(self) -> Power:
+        from darwin_metrics.linux.power import read_power
 
-        if self._energy is None:
-            self._energy = EnergyTracker()
-        return read_power(
-            self.roots, self._energy, interval=interval, extra_rails=self._other_rails
-        )
+        return read_power(self.roots, extra_rails=self._other_rails)
 
     def _other_rails(self) -> list[PowerRail]:
         """Battery and GPU power as rails (``power()`` lists them beside RAPL and hwmon)."""
@@ -164,10 +145,11 @@ class LinuxBackend(Backend):
                 domain="gpu",
                 index=gpu.index,
                 watts=gpu.power_watts,
+                joules=gpu.energy_joules,
                 limit_watts=gpu.power_limit_watts,
             )
             for gpu in gpus
-            if gpu.power_watts is not None
+            if gpu.power_watts is not None or gpu.energy_joules is not None
         )
         return rails
 
@@ -187,11 +169,9 @@ class LinuxBackend(Backend):
         return read_fans(self.roots)
 
     def thermal(self) -> Thermal:
-        from darwin_metrics.linux.thermal import ThrottleTracker, read_thermal
+        from darwin_metrics.linux.thermal import read_thermal
 
-        if self._throttle is None:
-            self._throttle = ThrottleTracker()
-        return read_thermal(self.roots, self._throttle, self._gpus_for_thermal)
+        return read_thermal(self.roots, self._gpus_for_thermal)
 
     def _gpus_for_thermal(self) -> tuple[GPU, ...]:
         try:

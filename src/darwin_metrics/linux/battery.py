@@ -111,8 +111,3 @@ def read_power_sources(roots: fs.Roots) -> PowerSources:
         adapters=tuple(adapters),
         on_ac=on_ac,
     )
-
-
-def read_batteries(roots: fs.Roots) -> tuple[Battery, ...]:
-    """The batteries that power this machine (peripherals' batteries excluded)."""
-    return read_power_sources(roots).batteries

@@ -37,7 +37,13 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
 
-from darwin_metrics.errors import AccessDenied, DarwinMetricsError, NotSupported, ParseError
+from darwin_metrics.errors import (
+    AccessDenied,
+    DarwinMetricsError,
+    FanControlError,
+    NotSupported,
+    ParseError,
+)
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fans import is_root
 from darwin_metrics.linux.hwmon import collect_attributes, read_value, real_device
@@ -75,10 +81,6 @@ ENABLE_MANUAL = 1
 ENABLE_AUTOMATIC = 2
 FULL_PWM = 255
 HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-
-
-class FanControlError(DarwinMetricsError):
-    """A fan-control request could not be carried out safely (the fan is left safe)."""
 
 
 def state_directory(state_dir: str | None = None) -> str:

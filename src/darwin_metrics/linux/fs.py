@@ -143,3 +143,10 @@ def listdir(path: str) -> list[str]:
         if exc.errno in MISSING_ERRNOS or exc.errno in DENIED_ERRNOS:
             return []
         raise
+
+
+def is_live(roots: Roots) -> bool:
+    """True when the roots are this machine's own ``/proc`` and ``/sys``."""
+    if roots.procfs == "/proc" and roots.sysfs == "/sys":
+        return True
+    return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"

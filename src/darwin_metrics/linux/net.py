@@ -58,7 +58,7 @@ from collections.abc import Mapping
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, is_live
 from darwin_metrics.linux.parsers.ifaddrs import InterfaceAddrs, group_by_interface
 from darwin_metrics.linux.parsers.netclass import (
     IFF_LOOPBACK,
@@ -160,13 +160,6 @@ def running_from(flags: int | None, operstate: str | None) -> bool | None:
     if flags & IFF_RUNNING:
         return True
     return bool(flags & IFF_UP) and operstate in _OPER_UP
-
-
-def is_live(roots: Roots) -> bool:
-    """True when the roots are this machine's own ``/proc`` and ``/sys``."""
-    if roots.procfs == "/proc" and roots.sysfs == "/sys":
-        return True
-    return os.path.realpath(roots.procfs) == "/proc" and os.path.realpath(roots.sysfs) == "/sys"
 
 
 def _is_physical(base: str, entries: frozenset[str], sysfs: str) -> bool:

@@ -1,72 +1,35 @@
 """Power rails on Linux: RAPL (powercap), hwmon power and energy, batteries, GPUs.
 
-Counter-based rails (RAPL ``energy_uj``, hwmon ``energyN_input``) give watts from two readings. The
-:class:`EnergyTracker` kept by the backend remembers the previous reading of each counter, so
-repeated calls (a Sampler) average over the time between calls; when no recent reading exists,
-:func:`read_power` takes two readings ``interval`` seconds apart.
+One reading, no state and no sleeping: counter-based rails (RAPL ``energy_uj``, hwmon
+``energyN_input``) report their cumulative ``joules``, and their average watts between two readings
+are a rate the Sampler computes (:mod:`darwin_metrics.hwrates`). Rails with an instantaneous
+reading (hwmon ``powerN_input``/``_average``, batteries, GPUs) report ``watts``.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.hwmon import list_chips, natural_key
-from darwin_metrics.linux.parsers.powercap import counter_delta, parse_microunits, split_zone_name
+from darwin_metrics.linux.parsers.powercap import parse_microunits, split_zone_name
 from darwin_metrics.records.power import Power, PowerRail
 
-#: A previous counter reading older than this is not used (a RAPL counter can wrap in about a
-#: minute on some parts, and only one wrap between readings can be corrected).
-MAX_READING_AGE = 30.0
 NEEDS_ROOT = "needs root"
 
 
 @dataclass(frozen=True, slots=True)
 class _Counter:
-    """One energy counter reading: microjoules, its wrap range, and when it was read."""
+    """One energy counter reading: microjoules, its wrap range, and whether reading was denied."""
 
     key: str
     microjoules: int | None
     wrap_range: int | None
-    at: float
     denied: bool = False
-
-
-@dataclass
-class EnergyTracker:
-    """The last reading of each energy counter (per path), shared across calls."""
-
-    last: dict[str, _Counter] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def watts(self, reading: _Counter) -> float | None:
-        """Average watts since the previous reading of the same counter; remembers ``reading``."""
-        with self.lock:
-            prev = self.last.get(reading.key)
-            if reading.microjoules is not None:
-                self.last[reading.key] = reading
-        if prev is None or prev.microjoules is None or reading.microjoules is None:
-            return None
-        elapsed = reading.at - prev.at
-        if elapsed <= 0 or elapsed > MAX_READING_AGE:
-            return None
-        delta = counter_delta(prev.microjoules, reading.microjoules, reading.wrap_range)
-        return None if delta is None else delta / 1e6 / elapsed
-
-    def needs_baseline(self, readings: Iterable[_Counter], now: float) -> bool:
-        """True when some readable counter has no recent previous reading."""
-        with self.lock:
-            for r in readings:
-                prev = self.last.get(r.key)
-                if r.microjoules is not None and (prev is None or now - prev.at > MAX_READING_AGE):
-                    return True
-        return False
 
 
 def _read_energy(path: str) -> tuple[int | None, bool]:
@@ -99,7 +62,7 @@ def _rapl_counters(zones: list[str]) -> list[_Counter]:
             wrap = fs.read_attr_int(f"{zone}/max_energy_range_uj")
         except ParseError:
             uj, denied, wrap = None, False, None
-        counters.append(_Counter(zone, uj, wrap, time.monotonic(), denied))
+        counters.append(_Counter(zone, uj, wrap, denied))
     return counters
 
 
@@ -140,7 +103,7 @@ def _hwmon_counters(files: list[str]) -> list[_Counter]:
             uj, denied = _read_energy(path)
         except ParseError:
             continue
-        counters.append(_Counter(path, uj, None, time.monotonic(), denied))
+        counters.append(_Counter(path, uj, None, denied))
     return counters
 
 
@@ -153,7 +116,7 @@ def _constraint_watts(zone: str, name: str) -> float | None:
     return None
 
 
-def _rapl_rail(counter: _Counter, watts: float | None) -> PowerRail:
+def _rapl_rail(counter: _Counter) -> PowerRail:
     zone = counter.key
     zone_name = fs.read_attr(f"{zone}/name") or os.path.basename(zone)
     domain, index = split_zone_name(zone_name)
@@ -162,7 +125,6 @@ def _rapl_rail(counter: _Counter, watts: float | None) -> PowerRail:
         source="rapl",
         domain=domain,
         index=index,
-        watts=watts,
         joules=None if counter.microjoules is None else counter.microjoules / 1e6,
         energy_range_joules=None if counter.wrap_range is None else counter.wrap_range / 1e6,
         limit_watts=_constraint_watts(zone, "power_limit_uw"),
@@ -203,7 +165,7 @@ def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     return rails
 
 
-def _hwmon_energy_rail(counter: _Counter, watts: float | None, chip_name: str) -> PowerRail:
+def _hwmon_energy_rail(counter: _Counter, chip_name: str) -> PowerRail:
     chip_dir, filename = os.path.split(counter.key)
     sensor = filename.split("_", 1)[0]
     label = fs.read_attr(f"{chip_dir}/{sensor}_label") or sensor
@@ -211,7 +173,6 @@ def _hwmon_energy_rail(counter: _Counter, watts: float | None, chip_name: str) -
         name=f"{chip_name}/{label}",
         source="hwmon",
         domain=label,
-        watts=watts,
         joules=None if counter.microjoules is None else counter.microjoules / 1e6,
         unavailable_reason=NEEDS_ROOT if counter.denied else None,
         path=counter.key,
@@ -220,39 +181,19 @@ def _hwmon_energy_rail(counter: _Counter, watts: float | None, chip_name: str) -
 
 def read_power(
     roots: fs.Roots,
-    tracker: EnergyTracker,
     *,
-    interval: float = 0.1,
     extra_rails: Callable[[], Iterable[PowerRail]] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Power:
-    """Every power rail this machine exposes.
+    """Every power rail this machine exposes, read once.
 
-    ``extra_rails`` supplies rails from other families (batteries, GPUs). When a readable energy
-    counter has no reading younger than :data:`MAX_READING_AGE`, a baseline is read and the call
-    sleeps ``interval`` seconds before the measured reading.
+    ``extra_rails`` supplies rails from other families (batteries, GPUs).
     """
-    zones = _rapl_zones(roots)
     chips = _power_chips(roots)
     chip_names = {path: chip.name for chip in chips for path in chip.energy}
-    energy_files = [path for chip in chips for path in chip.energy]
-    rapl = _rapl_counters(zones)
-    hwmon = _hwmon_counters(energy_files)
-    measured_over: float | None = None
-    if tracker.needs_baseline(rapl + hwmon, time.monotonic()) and interval > 0:
-        for c in rapl + hwmon:
-            tracker.watts(c)
-        sleep(interval)
-        rapl = _rapl_counters(zones)
-        hwmon = _hwmon_counters(energy_files)
-    rails: list[PowerRail] = []
-    for c in rapl:
-        prev = tracker.last.get(c.key)
-        if prev is not None and measured_over is None and c.microjoules is not None:
-            measured_over = c.at - prev.at
-        rails.append(_rapl_rail(c, tracker.watts(c)))
-    rails.extend(_hwmon_energy_rail(c, tracker.watts(c), chip_names[c.key]) for c in hwmon)
+    rails = [_rapl_rail(c) for c in _rapl_counters(_rapl_zones(roots))]
+    hwmon = _hwmon_counters([path for chip in chips for path in chip.energy])
+    rails.extend(_hwmon_energy_rail(c, chip_names[c.key]) for c in hwmon)
     rails.extend(_hwmon_power_rails(chips))
     if extra_rails is not None:
         rails.extend(extra_rails())
-    return Power(rails=tuple(rails), interval=measured_over)
+    return Power(rails=tuple(rails))

@@ -3,16 +3,14 @@
 CPU: ``devices/system/cpu/cpuN/thermal_throttle/{core,package}_throttle_count`` and
 ``{core,package}_throttle_{total,max}_time_ms`` (x86 ``therm_throt``, Intel), de-duplicated by
 ``topology/physical_package_id`` and ``core_id``. GPU: the decoded NVIDIA clock-event reasons of
-the GPU records. A :class:`ThrottleTracker` kept by the backend remembers the previous counters, so
-repeated calls (a Sampler) can tell that throttling happens now and since when.
+the GPU records. One reading, no state: whether the counters rose between two readings is a rate
+(``Sample.rates.thermal``, :mod:`darwin_metrics.hwrates`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -20,12 +18,7 @@ from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.hwmon import natural_key, read_value
 from darwin_metrics.linux.parsers.sensors import parse_int
-from darwin_metrics.linux.parsers.thermal import (
-    CPUThrottleReading,
-    counters,
-    deduplicate,
-    rose,
-)
+from darwin_metrics.linux.parsers.thermal import CPUThrottleReading, deduplicate
 from darwin_metrics.records.gpu import THROTTLING_REASONS
 from darwin_metrics.records.thermal import CoreThrottle, GPUThrottle, PackageThrottle, Thermal
 
@@ -99,62 +92,27 @@ def gpu_throttles(gpus: Iterable[GPU]) -> tuple[GPUThrottle, ...]:
     return tuple(found)
 
 
-class ThrottleTracker:
-    """Remembers the previous throttle counters and when the current throttling episode began.
+def read_thermal(roots: Roots, gpu_source: GPUSource | None = None) -> Thermal:
+    """CPU throttle counters and GPU clock-event reasons, read once.
 
-    Thread-safe; one per backend instance, so each Sampler built on it sees a continuous history.
+    ``throttling`` is True when a GPU reports an active slowdown reason now, False when CPU
+    counters or GPU reasons exist but none throttles now, ``None`` with no source at all; whether
+    the CPU counters rose is ``Sample.rates.thermal``.
     """
-
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._previous: dict[str, tuple[int, float | None]] | None = None
-        self._since: float | None = None
-
-    def update(
-        self,
-        packages: tuple[PackageThrottle, ...] | None,
-        cores: tuple[CoreThrottle, ...] | None,
-        gpus: tuple[GPUThrottle, ...] = (),
-    ) -> Thermal:
-        """Compare with the previous reading and build the :class:`Thermal` summary."""
-        current = counters(packages or (), cores or ())
-        with self._lock:
-            now = self._clock()
-            previous = self._previous
-            sources = []
-            if previous is not None:
-                sources = [
-                    name
-                    for name, value in current.items()
-                    if name in previous and rose(previous[name], value)
-                ]
-            for gpu in gpus:
-                if gpu.throttling:
-                    sources += [
-                        f"gpu{gpu.index}:{r}" for r in gpu.reasons if r in THROTTLING_REASONS
-                    ]
-            throttling = bool(sources)
-            if throttling and self._since is None:
-                self._since = now
-            elif not throttling:
-                self._since = None
-            self._previous = current
-            since = self._since
-        return Thermal(
-            throttling=throttling,
-            sources=tuple(sources),
-            since=since,
-            packages=packages,
-            cores=cores,
-            gpus=gpus,
-        )
-
-
-def read_thermal(
-    roots: Roots, tracker: ThrottleTracker, gpu_source: GPUSource | None = None
-) -> Thermal:
-    """CPU counters and GPU reasons, summarised by ``tracker`` against its previous reading."""
     packages, cores = read_cpu_throttle(roots)
     gpus = gpu_throttles(gpu_source()) if gpu_source is not None else ()
-    return tracker.update(packages, cores, gpus)
+    sources = [
+        f"gpu{gpu.index}:{reason}"
+        for gpu in gpus
+        if gpu.throttling
+        for reason in gpu.reasons
+        if reason in THROTTLING_REASONS
+    ]
+    has_source = packages is not None or cores is not None or bool(gpus)
+    return Thermal(
+        throttling=bool(sources) if has_source else None,
+        sources=tuple(sources),
+        packages=packages,
+        cores=cores,
+        gpus=gpus,
+    )

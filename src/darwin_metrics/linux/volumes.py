@@ -14,9 +14,9 @@ Capacity comes from ``statvfs(mount_point)``. For network, FUSE and unknown file
 call runs through :class:`~darwin_metrics.linux.statvfs.StatvfsGuard` (one second per call at most;
 a stuck mount point is skipped, capacity ``None``, until its call returns); in-kernel local and
 memory file systems (:data:`LOCAL_FS_TYPES`) answer from memory and are called directly. ``autofs``
-mount points are never queried, because ``statvfs`` on them would trigger the automount. The mount point is a path of
-the live file system: with captured roots the capacity is that of whatever the path is here, or
-``None``.
+mount points are never queried, because ``statvfs`` on them would trigger the automount. A mount
+point is a path of the machine the mount table describes: with captured roots (not this machine's
+``/proc``) every capacity field is ``None`` rather than the capacity of whatever the path is here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.fs import Roots, is_live
 from darwin_metrics.linux.mounts import read_mounts
 from darwin_metrics.linux.parsers.filesystems import parse_filesystems
 from darwin_metrics.linux.parsers.mountinfo import MountInfo
@@ -221,8 +221,11 @@ def read_volumes(
     """Mounted file systems in mount-table order; pseudo ones only with ``include_pseudo``.
 
     ``guard`` overrides the process-wide :class:`StatvfsGuard`; ``capacity=False`` skips
-    ``statvfs`` entirely (every capacity field ``None``).
+    ``statvfs`` entirely (every capacity field ``None``), as do captured roots unless a ``guard``
+    is given explicitly (tests that map a tree's mount points to paths here).
     """
+    if guard is None and not is_live(roots):
+        capacity = False
     mounts = read_mountinfo(roots)
     if not mounts:
         return ()

@@ -20,8 +20,8 @@ import sys
 
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.fs import Roots
-from darwin_metrics.linux.net import is_live, sysfs_counters
+from darwin_metrics.linux.fs import Roots, is_live
+from darwin_metrics.linux.net import sysfs_counters
 from darwin_metrics.linux.netlink import (
     NETLINK_GENERIC,
     NetlinkSocket,

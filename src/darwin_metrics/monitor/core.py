@@ -436,6 +436,7 @@ class Monitor:
             else:
                 events = []
             events += self._detect(snapshot, sample.timestamp, read_at)
+            events += self._detect_throttling(sample)
             if listening is not None:
                 events += self._ports.update(listening, sample.timestamp)
             for rule in self._rules:
@@ -528,14 +529,22 @@ class Monitor:
             events += self._volumes.update_fill(snapshot.volumes, wall)
         return events + self._detect_refreshable(snapshot.__getattribute__, wall, read_at)
 
+    def _detect_throttling(self, sample: Sample) -> list[Event]:
+        thermal = sample.snapshot.thermal
+        rates = sample.rates.thermal if sample.rates is not None else None
+        if rates is not None:
+            return self._thermal.update(rates.throttling, rates.sources, thermal, sample.timestamp)
+        if thermal is not None:
+            return self._thermal.update(
+                thermal.throttling, thermal.sources, thermal, sample.timestamp
+            )
+        return []
+
     def _detect_refreshable(
         self, get: Callable[[str], Any], wall: float, read_at: float
     ) -> list[Event]:
         """The families a uevent can make the push thread read again."""
         events: list[Event] = []
-        value = get("thermal")
-        if value is not None and self._fresh("thermal", read_at):
-            events += self._thermal.update(value, wall)
         value = get("fans")
         if value is not None and self._fresh("fans", read_at):
             events += self._fans.update(value, wall)

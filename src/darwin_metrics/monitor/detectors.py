@@ -267,22 +267,29 @@ class PortDetector:
 
 
 class ThermalDetector:
-    """Throttling started and stopped, from :class:`Thermal` (CPU throttle counters moving, GPU
-    clock-event reasons, macOS thermal pressure)."""
+    """Throttling started and stopped: the Sampler's thermal rates (CPU throttle counters that
+    rose, GPU clock-event reasons, thermal pressure) where there are rates, else the reading's
+    present-tense sources."""
 
     def __init__(self) -> None:
         self.throttling: bool | None = None
         self._since: float | None = None
 
-    def update(self, thermal: Thermal, wall: float) -> list[Event]:
-        previous, self.throttling = self.throttling, thermal.throttling
-        if previous is None or previous == thermal.throttling:
-            if previous is None and thermal.throttling:
-                self._since = None
+    def update(
+        self,
+        throttling: bool | None,
+        sources: tuple[str, ...],
+        thermal: Thermal | None,
+        wall: float,
+    ) -> list[Event]:
+        if throttling is None:
             return []
-        if thermal.throttling:
+        previous, self.throttling = self.throttling, throttling
+        if previous is None or previous == throttling:
+            return []
+        if throttling:
             self._since = wall
-            return [ThrottlingStarted(observed_at=wall, sources=thermal.sources, thermal=thermal)]
+            return [ThrottlingStarted(observed_at=wall, sources=sources, thermal=thermal)]
         duration = None if self._since is None else wall - self._since
         self._since = None
         return [ThrottlingStopped(observed_at=wall, duration=duration, thermal=thermal)]

@@ -133,8 +133,9 @@ class PortClosed(Event, frozen=True, kw_only=True, gc=False):
 
 
 class ThrottlingStarted(Event, frozen=True, kw_only=True, gc=False):
-    """The machine began throttling: ``sources`` as in :class:`~darwin_metrics.records.Thermal`
-    (``cpu_package``, ``cpu_core``, ``gpu0``, ``pressure``…); ``thermal`` the whole reading."""
+    """The machine began throttling: ``sources`` as in the Sampler's thermal rates
+    (``cpu-package0``, ``cpu-core0.1``, ``gpu0:hw_thermal_slowdown``, ``pressure:heavy``);
+    ``thermal`` the reading of that tick."""
 
     sources: tuple[str, ...]
     thermal: Thermal | None = None

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from darwin_metrics.records.base import to_dict
+    from darwin_metrics.records.base import to_dict, to_json
     from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter, PowerSources
     from darwin_metrics.records.cgroup import (
         CGroup,
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         Power,
         PowerManagement,
         PowerRail,
+        PowerRailRate,
         ProcessPowerEstimate,
     )
     from darwin_metrics.records.process import (
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
         ProcessRates,
         Rates,
         Sample,
+        ThermalRates,
     )
     from darwin_metrics.records.sensors import (
         CoolingDevice,
@@ -102,7 +104,7 @@ if TYPE_CHECKING:
 
 #: Submodule of this package → the public names it defines.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "base": ("to_dict",),
+    "base": ("to_dict", "to_json"),
     "battery": ("Battery", "BatteryStatus", "PowerAdapter", "PowerSources"),
     "cgroup": ("CGroup", "CGroupCPU", "CGroupIO", "CGroupMemory", "CGroupPids", "CGroupPressure"),
     "connections": (
@@ -129,7 +131,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TCPStats",
         "UDPStats",
     ),
-    "power": ("CorePowerPolicy", "Power", "PowerManagement", "PowerRail", "ProcessPowerEstimate"),
+    "power": (
+        "CorePowerPolicy",
+        "Power",
+        "PowerManagement",
+        "PowerRail",
+        "PowerRailRate",
+        "ProcessPowerEstimate",
+    ),
     "process": (
         "Process",
         "ProcessCPUTimes",
@@ -147,6 +156,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ProcessRates",
         "Rates",
         "Sample",
+        "ThermalRates",
     ),
     "sensors": (
         "CoolingDevice",
@@ -168,6 +178,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "PowerRailRate",
+    "ThermalRates",
     "CoolingDevice",
     "CoreThrottle",
     "Fan",
@@ -257,6 +269,7 @@ __all__ = [
     "Thread",
     "Volume",
     "to_dict",
+    "to_json",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
@@ -12,10 +13,11 @@ PowerRailSource = Literal["rapl", "hwmon", "battery", "gpu", "smc", "ioreport"]
 class PowerRail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One measured power domain.
 
-    ``watts`` is the average draw in watts over the measurement interval (``Power.interval``) or the
-    instantaneous reading the hardware gives; ``joules`` is the hardware's cumulative energy counter in
-    joules (it wraps at ``energy_range_joules`` joules for RAPL). ``limit_watts`` and ``max_watts`` are the
-    configured long-term limit and the hardware maximum in watts. When a rail exists but cannot be read
+    ``watts`` is the instantaneous reading the hardware gives (``None`` for counter-based rails:
+    their average watts are ``Sample.rates.power``); ``joules`` is the hardware's cumulative energy
+    counter (it wraps at ``energy_range_joules`` for RAPL). ``limit_watts`` and ``max_watts`` are
+    the configured long-term limit and the hardware maximum in watts. When a rail exists but cannot
+    be read
     (RAPL ``energy_uj`` is root-only since Linux 5.10), ``watts`` and ``joules`` are ``None`` and
     ``unavailable_reason`` says why (``"needs root"``) — never a fake 0.
 
@@ -36,10 +38,15 @@ class PowerRail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class Power(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """All power rails. ``interval`` is the seconds over which counter-based rails were averaged."""
+    """All power rails, read once: no sleeping, no state kept between calls.
+
+    Rails with an instantaneous reading (hwmon ``powerN_input``, batteries, GPUs) carry ``watts``;
+    counter-based rails (RAPL, hwmon ``energyN_input``) carry ``joules``, and their average watts
+    come from a :class:`~darwin_metrics.Sampler` as ``Sample.rates.power`` (two readings and the
+    time between them).
+    """
 
     rails: tuple[PowerRail, ...]
-    interval: float | None = None
 
     def rail(self, name: str) -> PowerRail | None:
         """The first rail called ``name`` (e.g. ``"package-0"``), or ``None``."""
@@ -47,10 +54,30 @@ class Power(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     @property
     def package(self) -> float | None:
-        """Watts drawn by all CPU packages together (RAPL ``package`` domains), or ``None``."""
-        values = [r.watts for r in self.rails if r.domain == "package" and r.source == "rapl"]
-        known = [v for v in values if v is not None]
-        return sum(known) if known and len(known) == len(values) else None
+        """Watts drawn by all CPU packages together, where the rails give an instantaneous reading
+        (``None`` for RAPL, whose watts are a rate: see ``Rates.package_watts``)."""
+        return package_watts(self.rails)
+
+
+def package_watts(rails: Iterable[PowerRail | PowerRailRate]) -> float | None:
+    """Watts of all CPU packages together (RAPL ``package`` domains), or ``None`` when one of them
+    has no reading."""
+    values = [r.watts for r in rails if r.domain == "package" and r.source == "rapl"]
+    known = [v for v in values if v is not None]
+    return sum(known) if known and len(known) == len(values) else None
+
+
+class PowerRailRate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """The average watts of one counter-based rail between two samples (energy delta over time).
+
+    ``name``, ``source`` and ``domain`` are the rail's (:class:`PowerRail`); ``watts`` is ``None``
+    when the counter could not be read twice or reset in between.
+    """
+
+    name: str
+    source: PowerRailSource
+    domain: str | None = None
+    watts: float | None = None
 
 
 class CorePowerPolicy(msgspec.Struct, frozen=True, kw_only=True, gc=False):

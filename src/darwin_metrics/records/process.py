@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import msgspec
 
-from darwin_metrics.records.connections import Connection
-
 
 class ProcessCPUTimes(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """CPU seconds used by the process, and by its waited-for children."""
@@ -72,10 +70,6 @@ class Process(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     translated: bool | None = None
     #: macOS: energy billed to the process since it started, in joules.
     energy_joules: float | None = None
-    #: The process's sockets (TCP, UDP and unix, from its own network namespace). Filled only by
-    #: ``process(pid)``, never by ``processes()`` (which stays cheap); ``None`` when not read or
-    #: not permitted. ``process_connections(pid, kind)`` selects a kind.
-    connections: tuple[Connection, ...] | None = None
 
 
 class Thread(msgspec.Struct, frozen=True, kw_only=True, gc=False):

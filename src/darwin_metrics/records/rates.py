@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from darwin_metrics.records.netstats import InterfaceLoss, NetworkStatsRates
-from darwin_metrics.records.power import ProcessPowerEstimate
+from darwin_metrics.records.power import PowerRailRate, ProcessPowerEstimate, package_watts
 from darwin_metrics.records.snapshot import Snapshot
 
 
@@ -109,6 +109,23 @@ class ProcessRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     write_bytes_per_second: float | None = None
 
 
+class ThermalRates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Throttling over the interval between two samples.
+
+    ``throttling`` is True when a CPU throttle counter (count or time) rose or a present-tense
+    source of the newer :class:`~darwin_metrics.records.Thermal` reading throttles; ``None`` when
+    the machine has no throttling source at all. ``sources`` names each (``cpu-package0``,
+    ``cpu-core0.1`` for package 0 core 1, ``gpu0:hw_thermal_slowdown``, ``pressure:heavy``).
+    ``package_events_per_second``/``core_events_per_second`` are the summed rises of the package
+    and core throttle counts per second (``None`` without those counters).
+    """
+
+    throttling: bool | None
+    sources: tuple[str, ...] = ()
+    package_events_per_second: float | None = None
+    core_events_per_second: float | None = None
+
+
 class Rates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Rates between two snapshots taken ``elapsed`` seconds apart (monotonic clock).
 
@@ -129,6 +146,15 @@ class Rates(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     network_stats: NetworkStatsRates | None = None
     #: Per-interface drop and error percentages over the interval (packet-loss indicators).
     interface_loss: tuple[InterfaceLoss, ...] | None = None
+    #: Average watts of each counter-based power rail (RAPL, hwmon energy) over the interval.
+    power: tuple[PowerRailRate, ...] | None = None
+    #: Whether the CPU throttle counters rose over the interval, with the present-tense sources.
+    thermal: ThermalRates | None = None
+
+    @property
+    def package_watts(self) -> float | None:
+        """Watts of all CPU packages together over the interval (RAPL), or ``None``."""
+        return None if self.power is None else package_watts(self.power)
 
     def interface(self, name: str) -> InterfaceRates | None:
         """The rates of interface ``name``, or ``None``."""

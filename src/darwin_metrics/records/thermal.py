@@ -1,6 +1,7 @@
 """Thermal throttling records: CPU throttle counters, GPU clock-event reasons and a summary.
 
-Counts are events since boot; times are seconds; ``since`` is seconds since the Unix epoch.
+Counts are events since boot; times are seconds. Whether CPU throttle counters are moving is a
+rate: ``Sample.rates.thermal`` (:class:`~darwin_metrics.records.rates.ThermalRates`).
 """
 
 from __future__ import annotations
@@ -50,22 +51,20 @@ class GPUThrottle(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class Thermal(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """Whether the machine is throttling for heat or power, which sources say so, and since when.
+    """Throttling state that one reading can tell, and the counters a Sampler compares.
 
-    ``throttling`` is True when a CPU throttle counter (count or time) rose since the previous
-    reading by the same backend, or a GPU reports an active slowdown reason. ``sources`` names each
-    (``cpu-package0``, ``cpu-core0.1`` for package 0 core 1, ``gpu0:hw_thermal_slowdown``).
-    ``since`` is when the current throttling episode was first observed (seconds since the Unix
-    epoch); ``None`` while not throttling. The first reading has no previous counters, so counters
-    alone cannot report throttling until the second (a Sampler provides that).
+    ``throttling`` is True when a source that reports the present says so (a GPU's active slowdown
+    reason, the operating system's thermal pressure above nominal), False when such sources exist
+    or throttle counters exist but none says so now, and ``None`` when the machine has no source
+    at all. Whether CPU throttle counters rose is a rate: ``Sample.rates.thermal``. ``sources``
+    names each present-tense source that throttles (``gpu0:hw_thermal_slowdown``).
     ``packages``/``cores`` are ``None`` where the CPU has no throttle counters (AMD, ARM, VMs);
     ``gpus`` is empty without GPUs that report reasons. ``pressure_level`` is the operating
     system's thermal pressure level where it has one (macOS); ``None`` on Linux.
     """
 
-    throttling: bool
+    throttling: bool | None
     sources: tuple[str, ...] = ()
-    since: float | None = None
     packages: tuple[PackageThrottle, ...] | None = None
     cores: tuple[CoreThrottle, ...] | None = None
     gpus: tuple[GPUThrottle, ...] = ()

@@ -73,23 +73,3 @@ def deduplicate(
         for key, r in sorted(cores.items())
     )
     return package_records, core_records
-
-
-def counters(
-    packages: tuple[PackageThrottle, ...], cores: tuple[CoreThrottle, ...]
-) -> dict[str, tuple[int, float | None]]:
-    """Each throttle source's name (``cpu-package0``, ``cpu-core0.1``) with its count and total
-    time, the values whose increase between two readings means throttling happened."""
-    found: dict[str, tuple[int, float | None]] = {}
-    for p in packages:
-        found[f"cpu-package{p.package}"] = (p.count, p.total_time)
-    for c in cores:
-        found[f"cpu-core{c.package}.{c.core}"] = (c.count, c.total_time)
-    return found
-
-
-def rose(previous: tuple[int, float | None], current: tuple[int, float | None]) -> bool:
-    """True when a count or a total time grew (a value that fell was reset: not throttling)."""
-    grew_count = current[0] > previous[0]
-    grew_time = previous[1] is not None and current[1] is not None and current[1] > previous[1]
-    return grew_count or grew_time
