@@ -193,30 +193,42 @@ def _verdicts(results: list[tuple[int, str, list[float], list[float]]]) -> None:
 
 
 def soak(seconds: float) -> None:
-    """RSS of a 10 Hz Monitor with processes, after a 60 s warm-up, every 10 s for ``seconds``."""
+    """RSS of a 10 Hz Monitor with processes, after a 60 s warm-up, every 10 s for ``seconds``.
+
+    Beside RSS it prints Python's allocated blocks (``sys.getallocatedblocks``: what a leak of
+    objects shows as) and the machine's process count at both ends: on a shared machine the
+    process table, and so the memory of a monitor reading it, grows and shrinks with other work.
+    """
     from darwin_metrics.monitor import Monitor
 
     def rss() -> int:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
+    def processes() -> int:
+        return sum(1 for name in os.listdir("/proc") if name.isdigit())
+
     with Monitor(interval=0.1) as monitor:
         events = monitor.events()
         threading.Thread(target=lambda: sum(1 for _ in events), daemon=True).start()
         time.sleep(60.0)
-        start = rss()
+        start, blocks, procs = rss(), sys.getallocatedblocks(), processes()
         readings = [start]
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             time.sleep(10.0)
             readings.append(rss())
         stats = monitor.stats
+        last_blocks, last_procs = sys.getallocatedblocks(), processes()
     growth = (readings[-1] - start) / 2**20
     print(
         f"soak {seconds:g} s at 10 Hz: RSS {start / 2**20:.1f} MiB after warm-up, "
         f"{readings[-1] / 2**20:.1f} MiB at the end, growth {growth:+.2f} MiB "
-        f"(max {max(readings) / 2**20:.1f}); ticks {stats.ticks}, missed {stats.missed_ticks}; "
-        f"target < 1 MiB: {'met' if growth < 1 else 'MISSED'}"
+        f"(min {min(readings) / 2**20:.1f}, max {max(readings) / 2**20:.1f}); "
+        f"allocated blocks {blocks} -> {last_blocks}; processes on the machine {procs} -> "
+        f"{last_procs}; ticks {stats.ticks}, missed {stats.missed_ticks}, events {stats.events}; "
+        f"target < 1 MiB: {'met' if growth < 1 else 'MISSED'}",
+        flush=True,
     )
 
 
