@@ -221,3 +221,27 @@ def test_stop_from_a_callback() -> None:
     with monitor:
         assert _wait(lambda: not monitor.running, 10)
     assert _wait(lambda: set(threading.enumerate()) <= threads, 10)
+
+
+@pytest.mark.root
+def test_a_block_uevent_makes_the_monitor_read_volumes_at_once() -> None:
+    devices = sorted(os.listdir("/sys/block")) if os.path.isdir("/sys/block") else []
+    if os.geteuid() != 0 or not devices:
+        pytest.skip("needs root and a block device to send a synthetic uevent for")
+    monitor = Monitor(interval=3600, families=("volumes",), processes=False)
+    refreshed: list[frozenset[str]] = []
+    original = monitor.push_refresh
+
+    def recording(families: frozenset[str]) -> None:
+        refreshed.append(families)
+        original(families)
+
+    monitor.push_refresh = recording  # type: ignore[method-assign]
+    with monitor:
+        if "uevents" not in monitor.stats.pushed_sources:
+            pytest.skip("kobject uevents are not available here")
+        assert _wait(lambda: monitor.stats.ticks >= 1, 10)
+        with open(f"/sys/block/{devices[0]}/uevent", "w") as f:
+            f.write("change")
+        assert _wait(lambda: any("volumes" in r for r in refreshed), 5)
+    assert monitor.stats.ticks == 1  # the read came from the uevent, not from a tick

@@ -579,11 +579,15 @@ class Monitor:
         events: list[Event] = []
         try:
             polled = self.polled_families()
-            if "mounts" in families and "volumes" in polled:
+            if families & {"mounts", "volumes"} and "volumes" in polled:
                 volumes = self.backend.volumes()
                 with self._lock:
+                    wall = time.time()
                     if self._fresh("mounts", read_at):
-                        events += self._volumes.update_mounts(volumes, time.time(), pushed=True)
+                        events += self._volumes.update_mounts(volumes, wall, pushed=True)
+                    if "volumes" in families:
+                        found = self._volumes.update_fill(volumes, wall)
+                        events += [msgspec.structs.replace(e, pushed=True) for e in found]
             wanted = (families - {"mounts", "disks", "volumes"}) & polled
             if "batteries" in wanted:
                 wanted |= {"power_management"} & polled

@@ -4,8 +4,9 @@
   the moment the kernel sends them (unprivileged). The tables are dumped once after subscribing,
   so a change that raced the start is neither lost nor reported twice; when the socket overflows
   (``ENOBUFS``) the tables are dumped again and the differences reported.
-- Kobject uevents (unprivileged): a ``power_supply``, ``block``, ``hwmon`` or ``thermal`` uevent
-  makes the Monitor read that family at once instead of at the next tick.
+- Kobject uevents (unprivileged): a ``power_supply``, ``block``, ``hwmon``, ``thermal`` or ``drm``
+  uevent makes the Monitor read the families it concerns (batteries and power management, volumes,
+  temperatures and fans, GPUs) at once instead of at the next tick.
 - ``/proc/self/mountinfo`` signals ``POLLPRI`` when the mount table changes: mounts and unmounts
   are read at once.
 - With root, the process-events connector reports every fork and exit, with the exit status, even
@@ -65,7 +66,7 @@ _RCVBUF = 1 << 21
 #: uevent subsystem → the families the Monitor reads again when it fires.
 UEVENT_FAMILIES: dict[str, frozenset[str]] = {
     "power_supply": frozenset({"batteries", "power_management"}),
-    "block": frozenset({"disks", "volumes"}),
+    "block": frozenset({"volumes"}),
     "hwmon": frozenset({"temperatures", "fans"}),
     "thermal": frozenset({"temperatures"}),
     "drm": frozenset({"gpus"}),
