@@ -194,6 +194,8 @@ class Monitor:
         self._processes = ProcessDetector(self._confirm_process)
         self._interfaces = InterfaceDetector()
         self._ports = PortDetector(lambda: self.backend.connection_counts(pids=True))
+        #: Whether the backend reads this machine's own /proc (the kernel's pushes describe it).
+        self._live_linux = False
         if sys.platform.startswith("linux") and self.backend.name == "linux":
             self._use_linux_readers()
         self._thermal = ThermalDetector()
@@ -312,7 +314,7 @@ class Monitor:
             raise RuntimeError("the monitor is already running")
         if self._stop.is_set():
             raise RuntimeError("a stopped monitor cannot be started again; make a new one")
-        if self._use_push and sys.platform.startswith("linux"):
+        if self._use_push and self._live_linux:
             self._start_push()
         self._callback_thread = threading.Thread(
             target=self._run_callbacks, name="darwin-metrics-callbacks", daemon=True
@@ -471,6 +473,7 @@ class Monitor:
         procfs = getattr(getattr(self.backend, "roots", None), "procfs", "/proc")
         if os.path.realpath(procfs) != "/proc":
             return
+        self._live_linux = True
         try:
             self._table = StatTable(procfs).read
         except (OSError, ParseError) as exc:
