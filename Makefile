@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean integration
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ lint: $(VENV)/.dev-installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# System programs the integration tests drive (apt names); one line each helper may extend.
+INTEGRATION_APT := chromium
+integration: $(VENV)/.dev-installed
+	if command -v apt-get >/dev/null; then \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(INTEGRATION_APT); fi
+	$(BIN)/python -m pytest -m integration -ra
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

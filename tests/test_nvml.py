@@ -13,13 +13,14 @@ name, or (function name, argument)) to its answer; a missing key answers ``NotSu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pynvml
 import pytest
 
-from darwin_metrics import nvml
+from darwin_metrics import nvml, nvmllib
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.nvml import (
     CLOCK_EVENT_REASONS,
@@ -588,7 +589,53 @@ def test_import_error_means_no_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pynvml)
-    assert nvml._import_pynvml() is None
+    monkeypatch.setattr(nvml, "find_nvml_library", lambda: "/usr/lib/libnvidia-ml.so.1")
+    with pytest.raises(nvml.NvmlNotFound, match="not installed"):
+        nvml._import_pynvml()
+    session = NvmlSession()
+    assert read_nvidia_gpus(Roots(), session) == ()
+    assert session.unavailable_reason == "nvidia-ml-py (pynvml) is not installed"
+
+
+def test_without_the_library_pynvml_is_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+    imported: list[str] = []
+
+    def watch(name: str, *args: Any, **kwargs: Any) -> Any:
+        imported.append(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(nvml, "find_nvml_library", lambda: None)
+    monkeypatch.setattr(builtins, "__import__", watch)
+    session = NvmlSession()
+    assert read_nvidia_gpus(Roots(), session) == ()
+    assert "pynvml" not in imported
+    assert session.unavailable_reason == (
+        "NVIDIA's management library (libnvidia-ml.so.1) was not found"
+    )
+
+
+def test_find_nvml_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    empty, driver, env_dir = tmp_path / "empty", tmp_path / "driver", tmp_path / "env"
+    for d in (empty, driver, env_dir):
+        d.mkdir()
+    cache = tmp_path / "ld.so.cache"
+    cache.write_bytes(b"glibc-ld.so.cache1.1\0libc.so.6\0/lib/libc.so.6\0")
+    find = nvmllib.find_nvml_library
+    assert find({}, (str(empty),), str(cache)) is None
+    assert find({}, (str(empty),), str(tmp_path / "no-cache")) is None
+    (driver / "libnvidia-ml.so.1").write_bytes(b"")
+    assert find({}, (str(empty), str(driver)), str(cache)) == str(driver / "libnvidia-ml.so.1")
+    (env_dir / "libnvidia-ml.so.1").write_bytes(b"")
+    env = {"LD_LIBRARY_PATH": f"::{empty}:{env_dir}"}
+    assert find(env, (str(driver),), str(cache)) == str(env_dir / "libnvidia-ml.so.1")
+    cache.write_bytes(b"glibc-ld.so.cache1.1\0libnvidia-ml.so.1\0/usr/lib/x/libnvidia-ml.so.1\0")
+    assert find({}, (str(empty),), str(cache)) == str(cache)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert find({}, (str(driver),), str(cache)) is None
 
 
 def test_init_once_and_shutdown() -> None:

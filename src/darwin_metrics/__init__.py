@@ -13,8 +13,6 @@ watts); a value this machine cannot give is ``None``. Record types live in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from darwin_metrics.errors import (
     AccessDenied,
     DarwinMetricsError,
@@ -25,7 +23,11 @@ from darwin_metrics.errors import (
 )
 from darwin_metrics.records import __all__ as _record_names
 
+#: ``typing.TYPE_CHECKING`` without importing typing: type checkers treat this name as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from darwin_metrics.backend import Backend
     from darwin_metrics.fancontrol import FanController
     from darwin_metrics.monitor.aio import asnapshot, stream

@@ -7,7 +7,6 @@ source never spoils the whole snapshot.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Callable, Collection
@@ -17,9 +16,10 @@ import msgspec
 
 from darwin_metrics.backend import Backend
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.snapshot import Capabilities, FamilyCapability, Snapshot
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: (Snapshot field, how to read it from a backend). Order is the order of the JSON output.
 FAMILIES: tuple[tuple[str, Callable[[Backend], Any]], ...] = (

@@ -46,3 +46,15 @@ class ParseError(DarwinMetricsError):
 
 class FanControlError(DarwinMetricsError):
     """A fan-control request could not be carried out safely (the fan is left safe)."""
+
+
+class StorageError(DarwinMetricsError):
+    """The history database cannot be opened, read or written (read-only location, disk full,
+    a file that is not a darwin-metrics database, a schema newer than this version knows).
+
+    ``path`` is the database file.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

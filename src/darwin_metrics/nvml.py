@@ -7,6 +7,10 @@ lazily and under a lock, and ``nvmlShutdown`` at interpreter exit. A missing bin
 driver (``ImportError``, ``NVMLError_LibraryNotFound``, ``NVMLError_DriverNotLoaded`` or any other
 init failure) means no NVIDIA GPUs: :func:`read_nvidia_gpus` returns ``()``.
 
+The binding is imported only where NVIDIA's library can be found (:func:`find_nvml_library`):
+importing ``pynvml`` costs tens of milliseconds (it pulls in ``ctypes.util``, ``subprocess`` and
+thousands of lines of its own), which a machine without the driver should not pay.
+
 Per call: ``NotSupported``, ``NoPermission`` and every other NVML error make that one field
 ``None``. ``GpuIsLost`` stops reading that GPU: it is returned as a record with ``lost=True``
 (identity fields read before the loss are kept) and the other GPUs are read as usual.
@@ -18,17 +22,18 @@ Unit conversions: power mW → W, energy mJ → J, clocks MHz → Hz, PCIe throu
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.nvmllib import NVML_SONAME, find_nvml_library
 from darwin_metrics.records.gpu import GPU, GPUEccErrors, GPUProcess, GPUProcessType, MigMode
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # NVML return codes (nvml.h; stable across driver versions).
 NVML_ERROR_NOT_SUPPORTED = 3
@@ -124,11 +129,18 @@ class NvmlBinding(Protocol):
     def nvmlDeviceGetGraphicsRunningProcesses_v2(self, handle: Any) -> Any: ...
 
 
-def _import_pynvml() -> NvmlBinding | None:
+class NvmlNotFound(Exception):
+    """NVIDIA's library or binding is not on this machine (the message says which)."""
+
+
+def _import_pynvml() -> NvmlBinding:
+    """The ``pynvml`` module, imported only where NVIDIA's library can be found."""
+    if find_nvml_library() is None:
+        raise NvmlNotFound(f"NVIDIA's management library ({NVML_SONAME}) was not found")
     try:
         import pynvml
     except ImportError:
-        return None
+        raise NvmlNotFound("nvidia-ml-py (pynvml) is not installed") from None
     binding: NvmlBinding = pynvml
     return binding
 
@@ -136,9 +148,10 @@ def _import_pynvml() -> NvmlBinding | None:
 class NvmlSession:
     """One NVML initialisation, made on first use and shut down at interpreter exit.
 
-    ``load`` returns the binding (``None`` when it is not installed). If ``nvmlInit`` fails (no
-    library, no driver, or any NVML error) the session is unavailable and stays so: initialisation
-    is not retried on every call, because it is slow. :meth:`shutdown` ends the session; the next
+    ``load`` returns the binding (``None`` when it is not installed; it may raise
+    :class:`NvmlNotFound` saying what is missing). If ``nvmlInit`` fails (no library, no driver, or
+    any NVML error) the session is unavailable and stays so: initialisation is not retried on every
+    call, because it is slow. :meth:`shutdown` ends the session; the next
     :meth:`binding` call initialises again.
     """
 
@@ -160,7 +173,11 @@ class NvmlSession:
             return self._binding
 
     def _init(self) -> NvmlBinding | None:
-        binding = self._load()
+        try:
+            binding = self._load()
+        except NvmlNotFound as exc:
+            self.unavailable_reason = str(exc)
+            return None
         if binding is None:
             self.unavailable_reason = "nvidia-ml-py (pynvml) is not installed"
             return None

@@ -13,8 +13,9 @@ for instance) is one field and one row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.power_estimate import estimate_process_power
 from darwin_metrics.records.cpu import Core, CPUTimes
@@ -333,8 +334,7 @@ def _present(mapping: Mapping[Any, Any]) -> tuple[Any, ...]:
     return tuple(value for value in mapping.values() if value is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class RateInputs:
+class RateInputs(msgspec.Struct, frozen=True):
     """What a rate family is computed from: two snapshots, the seconds between them, and the
     families computed so far (earlier rows of :data:`RATE_FAMILIES`, by Rates field name), so a
     derived family (per-process power estimates from CPU rates, say) can build on them.
@@ -348,7 +348,7 @@ class RateInputs:
     current: Snapshot
     elapsed: float
     computed: Mapping[str, Any]
-    family_elapsed: Mapping[str, float] = field(default_factory=dict)
+    family_elapsed: Mapping[str, float] = msgspec.field(default_factory=dict)
 
     def elapsed_for(self, family: str) -> float:
         """Seconds between the two reads of ``family``."""

@@ -92,8 +92,11 @@ def fan_subset(source: Tree, base: Path, parts: tuple[str, ...] = FAN_PARTS) -> 
 
 
 def write(path: Path, value: object) -> None:
-    """Write one sysfs-style attribute (value and a newline)."""
-    path.write_text(f"{value}\n")
+    """Write one sysfs-style attribute (value and a newline), atomically as sysfs does: a reader
+    in another thread (a fan watchdog) never sees the file empty or half written."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(f"{value}\n")
+    os.replace(temporary, path)
 
 
 def read(path: Path) -> str:

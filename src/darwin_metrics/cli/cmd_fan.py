@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from typing import TYPE_CHECKING
 
 from darwin_metrics.cli import fmt
 from darwin_metrics.cli.common import CLIError, print_json, seconds_up_to
-from darwin_metrics.records.sensors import Fan, FanSetting
+
+if TYPE_CHECKING:
+    from darwin_metrics.records.sensors import Fan, FanSetting
 
 #: Seconds between two looks at the held fan (watchdog state, end of ``--for``).
 _POLL = 0.2

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.cli import fmt
 from darwin_metrics.cli.common import console, print_json
-from darwin_metrics.records.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from rich.tree import Tree
+
+    from darwin_metrics.records.snapshot import Snapshot
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

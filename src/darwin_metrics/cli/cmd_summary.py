@@ -6,7 +6,10 @@ import argparse
 import time
 
 from darwin_metrics.cli.common import console, interval
-from darwin_metrics.records.rates import Sample
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from darwin_metrics.records.rates import Sample
 
 #: Seconds between the two samples the summary's rates are computed over.
 DEFAULT_INTERVAL = 0.5

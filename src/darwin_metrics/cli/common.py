@@ -1,6 +1,7 @@
 """Helpers shared by the sub-commands: errors, argument types, JSON output, the rich console.
 
-Nothing here imports rich at module level: JSON output must work without the ``cli`` extra.
+Nothing here imports rich at module level: JSON output must work without the ``cli`` extra. Nor
+msgspec or any record: ``--help`` and ``--version`` import this module and must stay quick.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
-import msgspec
-
-from darwin_metrics.records.base import to_json
-
+#: ``typing.TYPE_CHECKING`` without importing typing (type checkers treat this name as true), so
+#: that ``--help`` and ``--version`` import as little as possible.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
 
 #: Installing this gives the command its tables and bars.
@@ -82,5 +83,9 @@ def positive_int(text: str) -> int:
 
 def print_json(value: Any) -> None:
     """Print records (or plain values holding records) as JSON with the record field names."""
+    import msgspec
+
+    from darwin_metrics.records.base import to_json
+
     sys.stdout.write(msgspec.json.format(to_json(value), indent=2).decode())
     sys.stdout.write("\n")

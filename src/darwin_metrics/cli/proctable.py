@@ -6,8 +6,9 @@ The sorting and JSON parts are plain Python; only :func:`table` and :func:`tree`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from darwin_metrics.cli import fmt
 from darwin_metrics.rates import ProcessKey, process_key
@@ -23,8 +24,7 @@ SortKey = Literal["cpu", "memory", "io"]
 SORT_KEYS: tuple[SortKey, ...] = ("cpu", "memory", "io")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """A process and its rates over the sampling interval (``None`` without one)."""
 
     process: Process

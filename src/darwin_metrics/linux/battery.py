@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.parsers.power_supply import decode_adapter, decode_battery, parse_uevent
 from darwin_metrics.records.battery import Battery, PowerAdapter, PowerSources
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Attribute files read besides ``uevent``; the files win where the two disagree.
 _ATTRIBUTES = (

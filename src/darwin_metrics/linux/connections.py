@@ -22,8 +22,9 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
 from darwin_metrics.linux import fs
@@ -64,8 +65,7 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(msgspec.Struct, frozen=True):
     file: str
     protocol: str
     family: str

@@ -25,7 +25,6 @@ import os
 import platform
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import msgspec
 
@@ -55,8 +54,7 @@ def user_hz() -> int:
     return hz if hz > 0 else 100
 
 
-@dataclass(frozen=True, slots=True)
-class _Topology:
+class _Topology(msgspec.Struct, frozen=True):
     package: int | None
     die: int | None
     core: int | None
@@ -210,8 +208,7 @@ def _frequencies(cpu_dir: str, cpus: list[int], roots: fs.Roots) -> dict[int, Co
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
+class _Layout(msgspec.Struct, frozen=True):
     """What changes only when CPUs come or go: identity, topology and hybrid clusters."""
 
     model: str | None

@@ -11,7 +11,8 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
@@ -34,8 +35,7 @@ AMDGPU_IDS_PATHS = ("/usr/share/libdrm/amdgpu.ids", "/opt/amdgpu/share/libdrm/am
 PCI_IDS_PATHS = ("/usr/share/hwdata/pci.ids", "/usr/share/misc/pci.ids", "/usr/share/pci.ids")
 
 
-@dataclass(frozen=True, slots=True)
-class DrmCard:
+class DrmCard(msgspec.Struct, frozen=True):
     """One DRM card: ``path`` is ``…/class/drm/cardN``, ``device`` its ``device`` directory."""
 
     name: str
@@ -169,8 +169,7 @@ def link_generation(path: str) -> int | None:
 # --- hwmon --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class GpuHwmon:
+class GpuHwmon(msgspec.Struct, frozen=True):
     """What a GPU's hwmon directory reports, in SI units (°C, W, J, RPM, percent, Hz)."""
 
     temperature: float | None = None

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import errno
 import logging
 import os
@@ -36,6 +35,8 @@ import time
 from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.errors import (
     AccessDenied,
@@ -561,7 +562,7 @@ class FanController:
             created=time.time(),
         )
         if state.pwm is not None and not 0 <= state.pwm <= 255:
-            state = dataclasses.replace(state, pwm=None)
+            state = msgspec.structs.replace(state, pwm=None)
         try:
             _write_state_file(self._state_file, state)
         except OSError as exc:
@@ -639,7 +640,10 @@ class FanController:
             state = self._state
             if state is None or self._tripped is not None:
                 return
-            self._tripped = reason
             log.warning("fan %s: %s; returning it to automatic control", self.fan.id, reason)
-            if not self._automatic(state):
-                full_speed(state)
+            try:
+                if not self._automatic(state):
+                    full_speed(state)
+            finally:
+                # set once the fan is safe, so whoever sees ``tripped`` sees the safe setting
+                self._tripped = reason

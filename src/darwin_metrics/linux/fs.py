@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
@@ -45,8 +46,7 @@ _ATTR_SIZE = 4096
 _INT = re.compile(r"-?[0-9]{1,20}")  # a sysfs attribute is at most one page
 
 
-@dataclass(frozen=True, slots=True)
-class Roots:
+class Roots(msgspec.Struct, frozen=True):
     """The procfs and sysfs mount points that the Linux backend reads."""
 
     procfs: str = DEFAULT_PROCFS

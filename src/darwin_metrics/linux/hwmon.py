@@ -8,20 +8,21 @@ boots, so each chip gets a stable id from its device (see
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
+import msgspec
+
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers.sensors import chip_id, split_attribute
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 _NUMBER = re.compile(r"([0-9]+)")
@@ -32,8 +33,7 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _NUMBER.split(name) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class HwmonChip:
+class HwmonChip(msgspec.Struct, frozen=True):
     """One hwmon chip: where it is, what it is called, and its temp/fan/pwm attribute files.
 
     ``attributes`` maps ``(type, index)`` (``("temp", 1)``) to ``{property: path}``, where the
@@ -44,7 +44,7 @@ class HwmonChip:
     ident: str
     name: str | None
     device: str | None
-    attributes: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    attributes: dict[tuple[str, int], dict[str, str]] = msgspec.field(default_factory=dict)
 
     def channels(self, kind: str) -> list[int]:
         """The indices of ``kind`` (``temp``, ``fan``, ``pwm``) attributes, ascending."""

@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    # Imported when a pool is first made: concurrent.futures brings logging with it.
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,6 +37,8 @@ def _helpers() -> tuple[ThreadPoolExecutor | None, int]:
         return None, 0
     with _pool_lock:
         if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             _pool = ThreadPoolExecutor(helpers, thread_name_prefix="darwin-metrics-proc")
     return _pool, helpers
 

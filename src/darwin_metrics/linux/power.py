@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
@@ -22,8 +23,7 @@ from darwin_metrics.records.power import Power, PowerRail
 NEEDS_ROOT = "needs root"
 
 
-@dataclass(frozen=True, slots=True)
-class _Counter:
+class _Counter(msgspec.Struct, frozen=True):
     """One energy counter reading: microjoules, its wrap range, and whether reading was denied."""
 
     key: str
@@ -66,8 +66,7 @@ def _rapl_counters(zones: list[str]) -> list[_Counter]:
     return counters
 
 
-@dataclass(frozen=True, slots=True)
-class _PowerChip:
+class _PowerChip(msgspec.Struct, frozen=True):
     """An hwmon chip with power or energy sensors: ``power`` holds sensor prefixes
     (``power1``), ``energy`` the paths of its ``energyN_input`` counters."""
 

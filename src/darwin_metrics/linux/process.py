@@ -24,7 +24,6 @@ skips that process and logs a warning.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import pwd
 import threading
@@ -32,6 +31,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
 from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers.btime import parse_btime
@@ -54,7 +54,7 @@ from darwin_metrics.records.process import (
     Thread,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: errno values that mean the process (or thread) is gone.
 _GONE = frozenset({errno.ENOENT, errno.ESRCH, errno.ENOTDIR})

@@ -15,7 +15,8 @@ import os
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 #: Seconds to wait for one ``statvfs`` before calling its mount point stuck.
 DEFAULT_TIMEOUT = 1.0
@@ -23,10 +24,9 @@ DEFAULT_TIMEOUT = 1.0
 StatvfsFunc = Callable[[str], os.statvfs_result]
 
 
-@dataclass(eq=False)
-class _Job:
+class _Job(msgspec.Struct, eq=False):
     path: str
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = msgspec.field(default_factory=threading.Event)
     started: bool = False
     result: os.statvfs_result | None = None
     error: OSError | None = None

@@ -20,7 +20,6 @@ does not fit is dropped and counted in :attr:`Monitor.stats`.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -33,6 +32,7 @@ import msgspec
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.collect import FAMILIES, read_families
 from darwin_metrics.errors import DarwinMetricsError, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.metricpath import MetricPath
 from darwin_metrics.monitor.channels import AsyncChannel, Channel, Closed
 from darwin_metrics.monitor.detectors import (
@@ -57,7 +57,7 @@ from darwin_metrics.records.rates import Sample
 from darwin_metrics.records.snapshot import Snapshot
 from darwin_metrics.sampler import Sampler
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 E = TypeVar("E", bound=Event)
 Where = Callable[[Any], bool]
@@ -397,7 +397,7 @@ class Monitor:
             try:
                 self.tick()
             except Exception:
-                log.exception("monitor tick failed")
+                log.logger().exception("monitor tick failed")
             next_at += self.interval
             now = time.monotonic()
             if now > next_at:
@@ -633,7 +633,7 @@ class Monitor:
         try:
             return bool(sub.where(event))
         except Exception:
-            log.exception("event filter failed")
+            log.logger().exception("event filter failed")
             self._callback_errors += 1
             return False
 
@@ -652,4 +652,4 @@ class Monitor:
                     sub.callback(event)
             except Exception:
                 self._callback_errors += 1
-                log.exception("monitor callback %r failed", sub.callback)
+                log.logger().exception("monitor callback %r failed", sub.callback)

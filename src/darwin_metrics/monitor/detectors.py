@@ -10,10 +10,10 @@ order. Pure of I/O except :class:`ProcessDetector` (confirms a vanished pid once
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 
 from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.monitor.events import (
     AddressAdded,
     AddressRemoved,
@@ -51,7 +51,7 @@ from darwin_metrics.records.process import Process
 from darwin_metrics.records.sensors import Fan, Temperatures
 from darwin_metrics.records.thermal import Thermal
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ProcessKey = tuple[int, float | None]
 _DEAD = frozenset({"zombie", "dead"})

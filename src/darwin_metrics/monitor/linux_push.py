@@ -19,7 +19,6 @@ A source that cannot be opened is left out (logged at debug level) and the Monit
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import select
 import socket
@@ -29,6 +28,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.parsers.netlink import Message, iter_messages
 from darwin_metrics.linux.rtnl import dump_links_and_addresses
 from darwin_metrics.monitor.events import (
@@ -55,7 +55,7 @@ from darwin_metrics.monitor.linux_messages import (
 )
 from darwin_metrics.records.process import Process
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 NETLINK_ROUTE = 0
 NETLINK_KOBJECT_UEVENT = 15
@@ -210,7 +210,7 @@ class LinuxPush:
                 except (OSError, ParseError) as exc:
                     log.debug("push source failed once: %s", exc)
                 except Exception:
-                    log.exception("push handler failed")
+                    log.logger().exception("push handler failed")
 
     # -- route netlink -------------------------------------------------------------------------
     def _on_route(self) -> None:

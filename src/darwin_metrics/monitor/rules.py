@@ -14,8 +14,9 @@ record types when the rule is made (:class:`~darwin_metrics.metricpath.PathError
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import msgspec
 
 from darwin_metrics.metricpath import MetricPath, PathError, parse, resolve
 from darwin_metrics.monitor.events import ThresholdCrossed
@@ -29,16 +30,14 @@ _RULE = re.compile(
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-@dataclass
-class _PathState:
+class _PathState(msgspec.Struct):
     """Where one concrete path stands: since when its condition has held, and whether active."""
 
     since: float | None = None
     active: bool = False
 
 
-@dataclass
-class ThresholdRule:
+class ThresholdRule(msgspec.Struct):
     """One threshold: ``path`` (text or parsed), ``threshold``, ``direction`` (``above`` fires when
     the value exceeds the threshold, or reaches it with ``inclusive``), ``hysteresis`` (the value
     must come back past ``threshold ∓ hysteresis`` to clear) and ``duration`` (seconds the
@@ -51,7 +50,8 @@ class ThresholdRule:
     duration: float = 0.0
     inclusive: bool = False
     text: str = ""
-    _states: dict[str, _PathState] = field(default_factory=dict, repr=False)
+    #: Per concrete path: since when the condition holds, whether the rule is active there.
+    states: dict[str, _PathState] = msgspec.field(default_factory=dict)
 
     @classmethod
     def make(
@@ -122,7 +122,7 @@ class ThresholdRule:
             # A sum over no items is 0: the last SYN_RECV socket gone clears a surge rule.
             found = {self.path.text: 0.0}
         for concrete, value in found.items():
-            state = self._states.setdefault(concrete, _PathState())
+            state = self.states.setdefault(concrete, _PathState())
             if not state.active:
                 if not self._holds(value):
                     state.since = None

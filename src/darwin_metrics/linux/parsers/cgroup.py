@@ -12,14 +12,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.numbers import u64
 
 
-@dataclass(frozen=True, slots=True)
-class ProcCGroup:
+class ProcCGroup(msgspec.Struct, frozen=True):
     """``/proc/PID/cgroup``: the v2 path (``None`` when the process is in no v2 hierarchy) and the
     v1 hierarchies as ``{controller: path}`` (named hierarchies as ``name=systemd``)."""
 

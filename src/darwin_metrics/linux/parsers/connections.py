@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import socket
 import sys
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
@@ -42,8 +43,7 @@ _SO_ACCEPTCON = 0x10000
 _NATIVE = "<" if sys.byteorder == "little" else ">"
 
 
-@dataclass(frozen=True, slots=True)
-class InetRow:
+class InetRow(msgspec.Struct, frozen=True):
     """One line of an inet socket table, decoded."""
 
     local_address: str
@@ -57,8 +57,7 @@ class InetRow:
     inode: int
 
 
-@dataclass(frozen=True, slots=True)
-class UnixRow:
+class UnixRow(msgspec.Struct, frozen=True):
     """One line of ``/proc/net/unix``, decoded. ``inode`` is ``None`` for tables without it."""
 
     type: int

@@ -9,7 +9,7 @@ P) for the model. Keys this parser does not use are ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.numbers import decimal_scaled, u64
@@ -40,8 +40,7 @@ _MODEL_KEYS = (b"model name", b"Processor", b"cpu model")
 _INT_FIELDS = {b"physical id": "physical_id", b"core id": "core_id", b"cpu cores": "cpu_cores"}
 
 
-@dataclass(frozen=True, slots=True)
-class CpuInfoProcessor:
+class CpuInfoProcessor(msgspec.Struct, frozen=True):
     """One ``processor`` block. ``frequency`` is ``cpu MHz`` converted to hertz."""
 
     index: int
@@ -51,8 +50,7 @@ class CpuInfoProcessor:
     frequency: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CpuInfo:
+class CpuInfo(msgspec.Struct, frozen=True):
     """The model and vendor strings (first seen) and every numbered processor block."""
 
     model: str | None

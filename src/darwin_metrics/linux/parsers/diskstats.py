@@ -17,7 +17,7 @@ A sector is always 512 bytes in this accounting, whatever the device's block siz
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.records.disk import DiskIO
@@ -27,8 +27,7 @@ SECTOR_SIZE = 512
 _COUNTS = frozenset({4, 11, 15, 17})
 
 
-@dataclass(frozen=True, slots=True)
-class DiskStat:
+class DiskStat(msgspec.Struct, frozen=True):
     """One device's raw counters as the kernel printed them (sectors, milliseconds)."""
 
     major: int | None

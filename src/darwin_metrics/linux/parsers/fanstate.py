@@ -8,8 +8,9 @@ power loss of the process, a crash), the next start reads it back and restores t
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
@@ -17,8 +18,7 @@ from darwin_metrics.errors import ParseError
 STATE_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PwmState:
+class PwmState(msgspec.Struct, frozen=True, kw_only=True):
     """A PWM channel's snapshot and who took it.
 
     ``pwm`` (0-255) and ``enable`` are the values read before the first write (``None`` where the
@@ -40,7 +40,7 @@ class PwmState:
 
 def format_state(state: PwmState) -> bytes:
     """The state as the JSON bytes written to disk."""
-    data: dict[str, Any] = {"version": STATE_VERSION, **asdict(state)}
+    data: dict[str, Any] = {"version": STATE_VERSION, **msgspec.structs.asdict(state)}
     return (json.dumps(data, sort_keys=True) + "\n").encode()
 
 

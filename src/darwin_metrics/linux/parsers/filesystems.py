@@ -9,13 +9,12 @@ and the type name::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
 
-@dataclass(frozen=True, slots=True)
-class FileSystems:
+class FileSystems(msgspec.Struct, frozen=True):
     """The registered types (``all``) and those flagged ``nodev`` (no backing block device)."""
 
     all: frozenset[str]

@@ -10,7 +10,8 @@ Every function takes text and returns plain values, raising only
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.fs import parse_int
@@ -24,8 +25,7 @@ _PCI_ADDRESS = re.compile(r"[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7
 _PCIE_GENERATIONS = {2.5: 1, 5.0: 2, 8.0: 3, 16.0: 4, 32.0: 5, 64.0: 6}
 
 
-@dataclass(frozen=True, slots=True)
-class DpmClock:
+class DpmClock(msgspec.Struct, frozen=True):
     """An amdgpu ``pp_dpm_sclk``/``pp_dpm_mclk`` table: level frequencies (Hz) and the current one."""
 
     levels: tuple[int, ...]

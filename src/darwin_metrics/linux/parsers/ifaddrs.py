@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.netclass import IFF_BROADCAST, IFF_POINTOPOINT
@@ -29,8 +30,7 @@ AF_PACKET = 17
 SOURCE = "getifaddrs"
 
 
-@dataclass(frozen=True, slots=True)
-class RawIfAddr:
+class RawIfAddr(msgspec.Struct, frozen=True):
     """One ``struct ifaddrs`` entry with its socket addresses copied out as bytes."""
 
     name: str
@@ -40,8 +40,7 @@ class RawIfAddr:
     broad_or_dst: bytes | None
 
 
-@dataclass(frozen=True, slots=True)
-class InterfaceAddrs:
+class InterfaceAddrs(msgspec.Struct, frozen=True):
     """What getifaddrs says about one interface: its flags, index and addresses."""
 
     name: str
@@ -50,8 +49,7 @@ class InterfaceAddrs:
     addresses: tuple[Address, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Sockaddr:
+class Sockaddr(msgspec.Struct, frozen=True):
     """A decoded socket address."""
 
     family: AddressFamily

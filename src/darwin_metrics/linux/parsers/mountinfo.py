@@ -18,15 +18,15 @@ two fields after ``-``; the source is then ``""``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
 _ESCAPE = re.compile(rb"\\([0-3][0-7]{2})")
 
 
-@dataclass(frozen=True, slots=True)
-class MountInfo:
+class MountInfo(msgspec.Struct, frozen=True):
     """One line of ``mountinfo``; paths are unescaped, options split on commas."""
 
     mount_id: int

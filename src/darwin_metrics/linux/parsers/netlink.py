@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
@@ -42,8 +43,7 @@ HEADER_SIZE = _HDR.size
 GENL_HEADER_SIZE = _GENL.size
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     """One netlink message: its header fields and the payload after the header."""
 
     type: int

@@ -7,7 +7,7 @@ attributes (station info, rate info, survey info, BSS) are split here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.linux.parsers.netlink import (
     attr_s8,
@@ -111,8 +111,7 @@ _RATE_UNIT = 100_000  # bit rates are in units of 100 kbit/s
 _SOURCE = "nl80211"
 
 
-@dataclass(frozen=True, slots=True)
-class NlInterface:
+class NlInterface(msgspec.Struct, frozen=True):
     """An nl80211 interface. ``frequency`` in MHz, ``channel_width`` in MHz, ``tx_power`` in dBm."""
 
     ifindex: int | None
@@ -126,8 +125,7 @@ class NlInterface:
     wiphy: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class NlStation:
+class NlStation(msgspec.Struct, frozen=True):
     """A station (the access point, for a client). Bit rates in bit/s, times in seconds."""
 
     mac: str | None
@@ -147,8 +145,7 @@ class NlStation:
     rx_drop_misc: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class NlSurvey:
+class NlSurvey(msgspec.Struct, frozen=True):
     """One channel survey entry: frequency (MHz), noise floor (dBm), whether it is in use."""
 
     frequency: int | None
@@ -156,8 +153,7 @@ class NlSurvey:
     in_use: bool
 
 
-@dataclass(frozen=True, slots=True)
-class NlBSS:
+class NlBSS(msgspec.Struct, frozen=True):
     """One scan result: BSSID, frequency (MHz), association status and SSID."""
 
     bssid: str | None

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.netlink import (
@@ -56,8 +57,7 @@ _I32 = struct.Struct("=i")
 _RQLEN = struct.Struct("=II")
 
 
-@dataclass(frozen=True, slots=True)
-class InetDiagRow:
+class InetDiagRow(msgspec.Struct, frozen=True):
     """One inet socket from a sock_diag dump."""
 
     family: int
@@ -72,8 +72,7 @@ class InetDiagRow:
     inode: int
 
 
-@dataclass(frozen=True, slots=True)
-class UnixDiagRow:
+class UnixDiagRow(msgspec.Struct, frozen=True):
     """One unix socket from a sock_diag dump. ``uid`` is ``None`` before kernel 5.3."""
 
     type: int
@@ -86,8 +85,7 @@ class UnixDiagRow:
     uid: int | None
 
 
-@dataclass(slots=True)
-class DumpResult:
+class DumpResult(msgspec.Struct):
     """What one ``recv`` buffer of a dump held: rows, whether the dump ended, and a kernel errno."""
 
     done: bool = False

@@ -9,7 +9,7 @@ first). Offline CPUs have no ``cpuN`` line, so CPU numbers can have gaps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.numbers import U64_MAX, u64
@@ -29,8 +29,7 @@ _SCALARS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ProcStat:
+class ProcStat(msgspec.Struct, frozen=True):
     """What ``/proc/stat`` says. Times in seconds; counters since boot; ``boot_time`` in seconds
     since the epoch. ``per_cpu`` is ``(cpu number, times)`` in ascending CPU order."""
 

@@ -7,13 +7,12 @@ each of its SMT siblings. :func:`deduplicate` keeps one value per package and pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.records.thermal import CoreThrottle, PackageThrottle
 
 
-@dataclass(frozen=True, slots=True)
-class CPUThrottleReading:
+class CPUThrottleReading(msgspec.Struct, frozen=True):
     """What one logical CPU reports. Counts are events; times are milliseconds as the kernel gives.
 
     ``None`` marks an attribute the CPU does not have (or could not be read).

@@ -11,15 +11,14 @@ cfg80211 the level and noise are dBm; a noise of ``-256`` means "not reported".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
 _NOISE_INVALID = -256
 
 
-@dataclass(frozen=True, slots=True)
-class WirelessLine:
+class WirelessLine(msgspec.Struct, frozen=True):
     """One interface's line. ``noise`` is ``None`` where the driver reports none (``-256``)."""
 
     interface: str

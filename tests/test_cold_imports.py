@@ -1,0 +1,119 @@
+"""Cold start: what each entry point imports (checked on ``sys.modules``, never timed).
+
+``--version`` and ``--help`` import no record module and neither msgspec nor pynvml;
+``import darwin_metrics`` imports no record module; a family's first call imports its own records
+only; the command table in ``cli/main.py`` agrees with what each command module registers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from darwin_metrics.cli.main import COMMANDS
+
+#: Runs the command line given as arguments, then prints the loaded module names to stderr.
+_CLI = (
+    "import json, sys\n"
+    "from darwin_metrics.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    "raise SystemExit(code)\n"
+)
+
+
+def _modules(code: str, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    env = dict(os.environ, COLUMNS="120")
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
+    return result, loaded
+
+
+def _records(loaded: list[str]) -> list[str]:
+    return [m for m in loaded if m.startswith("darwin_metrics.records")]
+
+
+def _heavy(loaded: list[str]) -> list[str]:
+    """Modules a quick command must not need: record modules, msgspec, pynvml, collectors, rich.
+
+    The ``darwin_metrics.records`` package itself is allowed: it only lists the names it exports.
+    """
+    prefixes = ("darwin_metrics.records.", "darwin_metrics.linux", "darwin_metrics.darwin")
+    prefixes += ("msgspec", "pynvml", "rich", "darwin_metrics.nvml", "darwin_metrics.collect")
+    return [m for m in loaded if m.startswith(prefixes)]
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["snapshot", "--help"]])
+def test_version_and_help_import_no_records(args: list[str]) -> None:
+    result, loaded = _modules(_CLI, *args)
+    assert result.stdout.strip()
+    assert _heavy(loaded) == []
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    result, loaded = _modules(_CLI, "--help")
+    for name, help_line, module in COMMANDS:
+        assert name in result.stdout
+        assert help_line.split()[0] in result.stdout
+        assert module not in loaded or name == "summary"  # summary gives the top-level options
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    _, loaded = _modules(_CLI, "fan", "--help")
+    commands = {m for m in loaded if m.startswith("darwin_metrics.cli.cmd_")}
+    assert commands == {"darwin_metrics.cli.cmd_fan", "darwin_metrics.cli.cmd_summary"}
+
+
+def test_import_darwin_metrics_imports_no_records() -> None:
+    code = "import json, sys; import darwin_metrics; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    _, loaded = _modules(code)
+    assert _heavy(loaded) == []
+
+
+def test_first_family_call_imports_only_its_records() -> None:
+    code = (
+        "import json, sys; import darwin_metrics as dm; dm.disks(); "
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    _, loaded = _modules(code)
+    assert _records(loaded) == ["darwin_metrics.records", "darwin_metrics.records.disk"]
+    assert "pynvml" not in loaded
+    assert not any(m.startswith("darwin_metrics.cli") for m in loaded)
+
+
+def test_the_table_matches_what_each_module_registers() -> None:
+    for name, help_line, module in COMMANDS:
+        parser = argparse.ArgumentParser()
+        subparsers = parser.add_subparsers(dest="command")
+        importlib.import_module(module).register(subparsers)
+        assert list(subparsers.choices) == [name], module
+        (action,) = subparsers._choices_actions
+        assert action.help == help_line, name
+
+
+def test_gpus_without_nvidia_library_does_not_import_pynvml() -> None:
+    from darwin_metrics.nvmllib import find_nvml_library
+
+    if find_nvml_library() is not None:
+        pytest.skip("NVIDIA's library is on this machine: pynvml is rightly imported")
+    code = (
+        "import json, sys; import darwin_metrics as dm; dm.gpus(); "
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    _, loaded = _modules(code)
+    assert "pynvml" not in loaded
+    assert "ctypes" not in loaded
+    assert "darwin_metrics.nvml" not in loaded
+    cards = os.path.isdir("/sys/class/drm") and any(
+        e.startswith("card") for e in os.listdir("/sys/class/drm")
+    )
+    assert cards or "darwin_metrics.linux.amdgpu" not in loaded
