@@ -1,7 +1,7 @@
 """What monitoring costs: CPU seconds per wall second of a process running a Monitor, beside glances.
 
     python benchmarks/bench_monitor.py [--seconds 10] [--repeat 1] [--extra 0,200,1000]
-    python benchmarks/bench_monitor.py --soak 600      # RSS growth at 10 Hz (slow; by hand)
+    python benchmarks/bench_monitor.py --soak 600 [--no-processes]   # RSS at 10 Hz (slow; by hand)
     python benchmarks/bench_monitor.py --families      # each family's read time (the async split)
 
 For each number of extra idle processes (0, 200, 1000) glances runs in quiet mode at its 1 s
@@ -192,8 +192,9 @@ def _verdicts(results: list[tuple[int, str, list[float], list[float]]]) -> None:
             print(f"target 1 Hz with processes, +1000: <= 1/3 of glances: {ratio:.2f} ({verdict})")
 
 
-def soak(seconds: float) -> None:
-    """RSS of a 10 Hz Monitor with processes, after a 60 s warm-up, every 10 s for ``seconds``.
+def soak(seconds: float, processes: bool = True) -> None:
+    """RSS of a 10 Hz Monitor (with processes unless told), after a 60 s warm-up, every 10 s for
+    ``seconds``.
 
     Beside RSS it prints Python's allocated blocks (``sys.getallocatedblocks``: what a leak of
     objects shows as) and the machine's process count at both ends: on a shared machine the
@@ -208,7 +209,7 @@ def soak(seconds: float) -> None:
     def processes() -> int:
         return sum(1 for name in os.listdir("/proc") if name.isdigit())
 
-    with Monitor(interval=0.1) as monitor:
+    with Monitor(interval=0.1, processes=processes) as monitor:
         events = monitor.events()
         threading.Thread(target=lambda: sum(1 for _ in events), daemon=True).start()
         time.sleep(60.0)
@@ -222,7 +223,7 @@ def soak(seconds: float) -> None:
         last_blocks, last_procs = sys.getallocatedblocks(), processes()
     growth = (readings[-1] - start) / 2**20
     print(
-        f"soak {seconds:g} s at 10 Hz: RSS {start / 2**20:.1f} MiB after warm-up, "
+        f"soak {seconds:g} s at 10 Hz {'with' if processes else 'without'} processes: RSS {start / 2**20:.1f} MiB after warm-up, "
         f"{readings[-1] / 2**20:.1f} MiB at the end, growth {growth:+.2f} MiB "
         f"(min {min(readings) / 2**20:.1f}, max {max(readings) / 2**20:.1f}); "
         f"allocated blocks {blocks} -> {last_blocks}; processes on the machine {procs} -> "
@@ -257,13 +258,14 @@ def main() -> int:
     parser.add_argument("--extra", default="0,200,1000")
     parser.add_argument("--soak", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--families", action="store_true")
+    parser.add_argument("--no-processes", dest="processes", action="store_false")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         hz, processes, warmup, seconds = args.child.split(",")
         child(float(hz), processes == "1", float(warmup), float(seconds))
     elif args.soak is not None:
-        soak(args.soak)
+        soak(args.soak, args.processes)
     elif args.families:
         families()
     else:
