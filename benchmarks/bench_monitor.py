@@ -206,21 +206,21 @@ def soak(seconds: float, processes: bool = True) -> None:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
-    def processes() -> int:
+    def process_count() -> int:
         return sum(1 for name in os.listdir("/proc") if name.isdigit())
 
     with Monitor(interval=0.1, processes=processes) as monitor:
         events = monitor.events()
         threading.Thread(target=lambda: sum(1 for _ in events), daemon=True).start()
         time.sleep(60.0)
-        start, blocks, procs = rss(), sys.getallocatedblocks(), processes()
+        start, blocks, procs = rss(), sys.getallocatedblocks(), process_count()
         readings = [start]
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             time.sleep(10.0)
             readings.append(rss())
         stats = monitor.stats
-        last_blocks, last_procs = sys.getallocatedblocks(), processes()
+        last_blocks, last_procs = sys.getallocatedblocks(), process_count()
     growth = (readings[-1] - start) / 2**20
     print(
         f"soak {seconds:g} s at 10 Hz {'with' if processes else 'without'} processes: RSS {start / 2**20:.1f} MiB after warm-up, "
