@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean integration
+.PHONY: run test lint bench clean integration macos-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,8 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.cli-installed
 
 run: $(VENV)/.cli-installed
-	$(BIN)/darwin-metrics
+	@echo "darwin-metrics top: the live dashboard. Quit with q (or Ctrl+C); keys are in its footer."
+	$(BIN)/darwin-metrics top
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -28,8 +29,13 @@ lint: $(VENV)/.dev-installed
 test: lint
 	$(BIN)/python -m pytest
 
+# On a Mac: the validation suite against the system's tools, with a report file to attach to an issue.
+macos-check: $(VENV)/.dev-installed
+	$(BIN)/python scripts/macos-check
+
 # System programs the integration tests drive (apt names); one line each helper may extend.
-INTEGRATION_APT := chromium
+INTEGRATION_APT := chromium tmux
+INTEGRATION_APT += prometheus prometheus-node-exporter wrk openssl
 integration: $(VENV)/.dev-installed
 	if command -v apt-get >/dev/null; then \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -20,7 +20,7 @@ that sees only what a user's installation has, darwin-metrics and its runtime de
 (msgspec, nvidia-ml-py) plus psutil, linked from this interpreter's; ``current`` is this
 interpreter's own environment. The difference matters: a development environment also holds
 ``typing_extensions`` (mypy needs it), and msgspec imports it, with ``inspect`` and ``ast`` behind
-it, when it is there: 20 ms or more of every process.
+it, when it is there: 15 ms or more of every process.
 
     python benchmarks/bench_cold.py [--runs 15] [--env runtime|current]
 """

@@ -358,11 +358,48 @@ def test_hardware_sections_on_hand_made_sample() -> None:
     assert "BAT0" in text and "64%" in text and "1:30:00" in text
 
 
-def test_sections_say_none_on_this_machine() -> None:
-    from darwin_metrics.cli.summary import SECTIONS
+def test_sections_with_nothing_are_not_drawn() -> None:
+    from darwin_metrics.cli.summary import HINT, SECTIONS, TITLES
 
     text = _render(Sample(timestamp=1.0, snapshot=Snapshot(timestamp=1.0, platform="linux")))
-    assert text.count("none on this machine") == len(SECTIONS)
+    assert "╭" not in text  # no panel at all
+    absent = ", ".join(TITLES[s] for s in SECTIONS)
+    assert text.split() == f"not on this machine: {absent} {HINT}".split()
+
+
+def test_summary_json_is_the_sample(ne_tree: Tree) -> None:
+    data = as_json(run("--json", "--interval", "0.05", tree=ne_tree))
+    assert set(data) == {"timestamp", "snapshot", "elapsed", "rates"}
+    assert data["snapshot"]["memory"]["total"] == 3831959552
+    assert 0.04 < data["elapsed"] < 5 and data["rates"]["cpu"] is not None
+
+
+def test_snapshot_json_with_rates(ne_tree: Tree) -> None:
+    data = as_json(run("snapshot", "--json", "--interval", "0.05", tree=ne_tree))
+    assert list(data)[: len(SNAPSHOT_KEYS)] == SNAPSHOT_KEYS
+    assert list(data)[len(SNAPSHOT_KEYS) :] == ["elapsed", "rates"]
+    assert data["elapsed"] == data["rates"]["elapsed"] > 0.04
+    assert [d["name"] for d in data["rates"]["disks"]] == [d["name"] for d in data["disks"]]
+    plain = as_json(run("snapshot", "--json", tree=ne_tree))
+    assert "rates" not in plain
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_process_table_never_cuts_a_pid(width: int) -> None:
+    from rich.console import Console
+
+    from darwin_metrics.cli import proctable
+
+    procs = [make.proc(pid, user=1.0, name="x" * 40) for pid in (1, 4194304, 77)]
+    rows = proctable.pair(procs, None)
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(proctable.table(rows, sort="memory"))
+    lines = console.export_text().splitlines()
+    assert lines[0].split()[0] == "PID" and "RSS▼" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["1", "4194304", "77"]
+    assert all(len(line) <= width for line in lines)
+    if width >= 80:
+        assert "USER" in lines[0] and "TIME" in lines[0]
 
 
 # -- docs/json.md stays true to the records -----------------------------------------------------

@@ -59,6 +59,14 @@ def test_version_and_help_import_no_records(args: list[str]) -> None:
     assert _heavy(loaded) == []
 
 
+def test_version_does_not_import_typing() -> None:
+    _, bare = _modules("import json, sys; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    if "typing" in bare:
+        pytest.skip("this interpreter imports typing at start-up (site or sitecustomize)")
+    _, loaded = _modules(_CLI, "--version")
+    assert "typing" not in loaded
+
+
 def test_help_lists_every_command_without_importing_them() -> None:
     result, loaded = _modules(_CLI, "--help")
     for name, help_line, module in COMMANDS:

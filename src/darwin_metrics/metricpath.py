@@ -54,7 +54,21 @@ import msgspec
 
 from darwin_metrics.errors import DarwinMetricsError
 
-__all__ = ["MetricPath", "PathError", "REDUCERS", "flatten", "parse", "resolve"]
+__all__ = [
+    "REDUCERS",
+    "MetricPath",
+    "PathError",
+    "field_types",
+    "flatten",
+    "is_number",
+    "is_record",
+    "item_type",
+    "main_value",
+    "parse",
+    "resolve",
+    "root_types",
+    "strip_optional",
+]
 
 #: Reducers a path may end with, folding every matched value into one.
 REDUCERS: dict[str, Any] = {
@@ -202,13 +216,14 @@ def parse(text: str) -> MetricPath:
 # --- static checks against the record types -------------------------------------------------
 
 
-def _root_types() -> dict[str, list[type]]:
+def root_types() -> dict[str, list[type]]:
+    """Each family a path can start at, with the record types that hold it (rates, snapshot)."""
     from darwin_metrics.records.rates import Rates
     from darwin_metrics.records.snapshot import Snapshot
 
     roots: dict[str, list[type]] = {}
     for cls in (Rates, Snapshot):
-        for name, hint in _hints(cls).items():
+        for name, hint in field_types(cls).items():
             if name in ("timestamp", "platform", "elapsed"):
                 continue
             roots.setdefault(name, []).append(hint)
@@ -216,7 +231,7 @@ def _root_types() -> dict[str, list[type]]:
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
+def field_types(cls: type) -> dict[str, Any]:
     """Field and property types of a record class."""
     import sys
 
@@ -231,58 +246,61 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def _strip_optional(hint: Any) -> Any:
+def strip_optional(hint: Any) -> Any:
+    """``X`` for ``X | None``; any other type hint unchanged."""
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(args) == 1:
-            return _strip_optional(args[0])
+            return strip_optional(args[0])
     return hint
 
 
-def _item_type(hint: Any) -> Any | None:
+def item_type(hint: Any) -> Any | None:
     """The element type of ``tuple[X, ...]``, else ``None``."""
-    hint = _strip_optional(hint)
+    hint = strip_optional(hint)
     if typing.get_origin(hint) is tuple:
         args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
-            return _strip_optional(args[0])
+            return strip_optional(args[0])
     return None
 
 
-def _is_number(hint: Any) -> bool:
-    hint = _strip_optional(hint)
+def is_number(hint: Any) -> bool:
+    """Whether a field of this type is a number a path can end on (int, float, bool)."""
+    hint = strip_optional(hint)
     return hint in (int, float, bool)
 
 
-def _is_record(hint: Any) -> bool:
-    hint = _strip_optional(hint)
+def is_record(hint: Any) -> bool:
+    """Whether a field of this type is a record (a msgspec Struct)."""
+    hint = strip_optional(hint)
     return isinstance(hint, type) and issubclass(hint, msgspec.Struct)
 
 
 def _check(path: MetricPath) -> None:
-    roots = _root_types()
+    roots = root_types()
     first = path.steps[0]
     if first.name not in roots:
         raise PathError(
             f"{path.text!r}: {first.name!r} is not a family (one of: {', '.join(sorted(roots))})"
         )
-    current: list[Any] = [_strip_optional(h) for h in roots[first.name]]
+    current: list[Any] = [strip_optional(h) for h in roots[first.name]]
     for index, step in enumerate(path.steps):
         if index:
             found = []
             for hint in current:
-                if _is_record(hint):
-                    sub = _hints(_strip_optional(hint)).get(step.name)
+                if is_record(hint):
+                    sub = field_types(strip_optional(hint)).get(step.name)
                     if sub is not None:
-                        found.append(_strip_optional(sub))
+                        found.append(strip_optional(sub))
             if not found:
-                names = sorted({n for h in current if _is_record(h) for n in _hints(h)})
+                names = sorted({n for h in current if is_record(h) for n in field_types(h)})
                 raise PathError(
                     f"{path.text!r}: no field {step.name!r} here (fields: {', '.join(names)})"
                 )
             current = found
-        items = [_item_type(h) for h in current]
+        items = [item_type(h) for h in current]
         if any(i is not None for i in items):
             if step.selector is None:
                 raise PathError(
@@ -299,12 +317,12 @@ def _check(path: MetricPath) -> None:
             current = [
                 i
                 for h in current
-                if _is_record(h) and main in _hints(h)
-                for i in [_item_type(_hints(h)[main])]
+                if is_record(h) and main in field_types(h)
+                for i in [item_type(field_types(h)[main])]
                 if i is not None
             ]
             _check_selector(path, step, current)
-    leaf = [h for h in current if _is_number(h) or _main_value(h) is not None]
+    leaf = [h for h in current if is_number(h) or main_value(h) is not None]
     if not leaf:
         raise PathError(f"{path.text!r}: ends on {_describe(current)}, not on a number")
 
@@ -312,12 +330,13 @@ def _check(path: MetricPath) -> None:
 def _check_selector(path: MetricPath, step: Step, items: list[Any]) -> None:
     if isinstance(step.selector, tuple):
         key = step.selector[0]
-        if not any(_is_record(i) and key in _hints(i) for i in items):
+        if not any(is_record(i) and key in field_types(i) for i in items):
             raise PathError(f"{path.text!r}: items of {step.name!r} have no field {key!r}")
 
 
-def _main_value(hint: Any) -> str | None:
-    return MAIN_VALUE.get(getattr(_strip_optional(hint), "__name__", ""))
+def main_value(hint: Any) -> str | None:
+    """The field a path ending on a record of this type stands for (:data:`MAIN_VALUE`)."""
+    return MAIN_VALUE.get(getattr(strip_optional(hint), "__name__", ""))
 
 
 def _describe(hints: list[Any]) -> str:

@@ -6,7 +6,14 @@ import ctypes
 import struct
 
 from darwin_metrics.darwin.ffi import constants as k
-from darwin_metrics.darwin.ffi.structs import IfMsghdr2, XinpcbN, Xinpgen, XsocketN, XtcpcbN
+from darwin_metrics.darwin.ffi.structs import (
+    IfMibData,
+    IfMsghdr2,
+    XinpcbN,
+    Xinpgen,
+    XsocketN,
+    XtcpcbN,
+)
 
 
 def sdl(name: str, ift: int, index: int, mac: bytes) -> bytes:
@@ -67,3 +74,11 @@ def sockbuf(kind: int) -> bytes:
 def table(*records: bytes) -> bytes:
     gen = bytes(Xinpgen(xig_len=ctypes.sizeof(Xinpgen), xig_count=len(records)))
     return gen + b"".join(records) + gen
+
+
+def ifmibdata(name: str, **data: int) -> bytes:
+    """A ``struct ifmibdata`` as ``net.link.generic.ifdata.<index>.general`` returns it."""
+    mib = IfMibData(ifmd_name=name.encode(), ifmd_snd_drops=data.pop("snd_drops", 0))
+    for key, value in data.items():
+        setattr(mib.ifmd_data, "ifi_" + key, value)
+    return bytes(mib)

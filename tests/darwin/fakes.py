@@ -22,6 +22,7 @@ from darwin_metrics.darwin.ffi import signatures
 from darwin_metrics.darwin.ffi.structs import (
     Attrlist,
     Ifaddrs,
+    SMCKeyData,
     Sockaddr,
     Statfs,
     VMStatistics64,
@@ -115,6 +116,7 @@ class FakeLibSystem(FakeLibrary):
         self.freed: list[int] = []
         self.notify: dict[str, int] = {}
         self.tokens: dict[int, str] = {}
+        self.notify_seen: dict[int, int] = {}
 
     # sysctl: probe with oldp = NULL, ENOMEM when the buffer is too small.
     def _sysctl(
@@ -260,11 +262,19 @@ class FakeLibSystem(FakeLibrary):
         return 0
 
     def c_notify_get_state(self, token: int, state: Any) -> int:
-        out(state).value = self.notify[self.tokens[token]]
+        out(state).value = self.notify.get(self.tokens[token], 0)  # never posted: state 0
         return 0
 
     def c_notify_cancel(self, token: int) -> int:
         del self.tokens[token]
+        return 0
+
+    def c_notify_check(self, token: int, check: Any) -> int:
+        name = self.tokens[token]
+        seen = self.notify_seen.get(token)
+        now = self.notify.get(name, 0)
+        out(check).value = int(seen is None or seen != now)  # a post changes the state here
+        self.notify_seen[token] = now
         return 0
 
 
@@ -287,6 +297,10 @@ class FakeCF(FakeLibrary):
         self.released = 0
         self._next = 0x10000
         self._buffers: dict[int, Any] = {}
+        self.globals = {
+            "kCFTypeDictionaryKeyCallBacks": 0xCB01,
+            "kCFTypeDictionaryValueCallBacks": 0xCB02,
+        }
 
     def make(self, value: Any, *, owned: bool = False) -> int:
         """Build a CF object graph from Python values; only the root may be owned by the caller."""
@@ -406,6 +420,41 @@ class FakeCF(FakeLibrary):
         for i, (k, v) in enumerate(self._get(ref, DICTIONARY)):
             keys[i], values[i] = k, v
 
+    def c_CFDictionaryCreateMutableCopy(self, alloc: Any, capacity: int, ref: int) -> int:
+        assert alloc is None and capacity == 0
+        self._next += 16
+        self.objects[self._next] = (DICTIONARY, list(self._get(ref, DICTIONARY)))
+        self.own(self._next)
+        return self._next
+
+    def c_CFDictionaryGetValue(self, ref: int, key: int) -> int | None:
+        wanted = self._get(key, STRING)
+        for k, v in self._get(ref, DICTIONARY):
+            if self.objects[k] == (STRING, wanted):
+                return int(v)
+        return None
+
+    def c_CFNumberCreate(self, alloc: Any, number_type: int, value: Any) -> int:
+        assert alloc is None and number_type == 4  # kCFNumberSInt64Type
+        return self.make(int(out(value).value), owned=True)
+
+    def c_CFDictionaryCreate(
+        self, alloc: Any, keys: Any, values: Any, count: int, key_cb: int, value_cb: int
+    ) -> int:
+        assert (key_cb, value_cb) == (self.globals["kCFTypeDictionaryKeyCallBacks"],
+                                      self.globals["kCFTypeDictionaryValueCallBacks"])  # fmt: skip
+        pairs = []
+        for i in range(count):
+            for ref in (keys[i], values[i]):
+                assert self.owned[ref] > 0, "dictionary built from a released object"
+            pairs.append(
+                (self.make(self.objects[keys[i]][1]), self.make(self.objects[values[i]][1]))
+            )
+        self._next += 16
+        self.objects[self._next] = (DICTIONARY, pairs)
+        self.own(self._next)
+        return self._next
+
     def c_CFArrayGetCount(self, ref: int) -> int:
         return len(self._get(ref, ARRAY))
 
@@ -427,6 +476,8 @@ class Entry:
     parent: int = 0
     children: list[int] = field(default_factory=list)
     path: str | None = None
+    #: Detached (a disk ejected mid-scan): property reads fail with kIOReturnNoDevice.
+    gone: bool = False
 
 
 class FakeIOKit(FakeLibrary):
@@ -443,6 +494,19 @@ class FakeIOKit(FakeLibrary):
         self._next = 0x5000
         self.sources: list[dict[str, Any]] = []
         self.adapter: dict[str, Any] | None = None
+        self.cpu_power: dict[str, Any] | None = None
+        self.assertions: dict[int, list[dict[str, Any]]] | None = None
+        self.hid_sensors: list[tuple[str, float | None]] | None = None
+        self.hid_matching: dict[str, Any] = {}
+        self._hid_client = 0
+        self._hid_services: dict[int, tuple[str, float | None]] = {}
+        self._hid_events: dict[int, float] = {}
+        #: The fake SMC: key → (type, payload), in enumeration order; writes are applied and kept.
+        self.smc: dict[str, tuple[str, bytes]] = {}
+        self.smc_writes: list[tuple[str, bytes]] = []
+        self.smc_requests = 0
+        self.connections: set[int] = set()
+        self.bad_closes: list[int] = []
 
     def add(self, entry: Entry, parent: int = 0) -> int:
         self._next += 4
@@ -458,7 +522,59 @@ class FakeIOKit(FakeLibrary):
         return obj
 
     def leaks(self) -> dict[int, int]:
-        return {h: n for h, n in self.outstanding.items() if n}
+        found = {h: n for h, n in self.outstanding.items() if n}
+        found.update(dict.fromkeys(self.connections, 1))  # an IOServiceOpen never closed
+        return found
+
+    def c_IOServiceOpen(self, service: int, task: int, kind: int, connect: Any) -> int:
+        assert self.outstanding[service] > 0, "IOServiceOpen on a released service"
+        assert task == FakeLibSystem.TASK and kind == 0
+        self._next += 4
+        self.connections.add(self._next)
+        out(connect).value = self._next
+        return 0
+
+    def c_IOServiceClose(self, connection: int) -> int:
+        if connection not in self.connections:
+            self.bad_closes.append(connection)
+            return 0xE00002C2  # kIOReturnBadArgument
+        self.connections.remove(connection)
+        return 0
+
+    def c_IOConnectCallStructMethod(
+        self, connection: int, selector: int, inp: Any, insize: int, outp: Any, outsize: Any
+    ) -> int:
+        assert connection in self.connections and selector == 2
+        request = out(inp)
+        assert isinstance(request, SMCKeyData) and insize == 80 == out(outsize).value
+        self.smc_requests += 1
+        reply = SMCKeyData(key=request.key)
+        name = request.key.to_bytes(4, "big").decode("latin-1")
+        found = self.smc.get(name)
+        if request.data8 == 8:  # READ_INDEX
+            names = list(self.smc)
+            if request.data32 >= len(names):
+                reply.result = 132
+            else:
+                reply.key = int.from_bytes(names[request.data32].encode("latin-1"), "big")
+        elif found is None:
+            reply.result = 132  # key not found
+        elif request.data8 == 9:  # READ_KEYINFO
+            reply.keyInfo.dataSize = len(found[1])
+            reply.keyInfo.dataType = int.from_bytes(found[0].encode("latin-1"), "big")
+        elif request.data8 == 5:  # READ_BYTES
+            assert request.keyInfo.dataSize == len(found[1])
+            reply.bytes[: len(found[1])] = list(found[1])
+        elif request.data8 == 6:  # WRITE_BYTES
+            size = request.keyInfo.dataSize
+            assert size == len(found[1])
+            payload = bytes(request.bytes)[:size]
+            self.smc[name] = (found[0], payload)
+            self.smc_writes.append((name, payload))
+        else:
+            reply.result = 1
+        write(outp, bytes(reply))
+        return 0
 
     def c_IOObjectRelease(self, obj: int) -> int:
         if self.outstanding[obj] <= 0:
@@ -506,6 +622,8 @@ class FakeIOKit(FakeLibrary):
         self, obj: int, props: Any, alloc: Any, options: int
     ) -> int:
         assert alloc is None and options == 0
+        if self.entries[obj].gone:
+            return 0xE00002C0  # kIOReturnNoDevice
         out(props).value = self.cf.make(self.entries[obj].props, owned=True)
         return 0
 
@@ -518,6 +636,11 @@ class FakeIOKit(FakeLibrary):
 
     def c_IORegistryEntryGetChildIterator(self, obj: int, plane: bytes, iterator: Any) -> int:
         out(iterator).value = self._iterator(self.entries[obj].children)
+        return 0
+
+    def c_IORegistryEntryGetRegistryEntryID(self, obj: int, found: Any) -> int:
+        assert self.outstanding[obj] > 0, "registry id of a released entry"
+        out(found).value = 0x100000000 + obj  # registry IDs are 64-bit
         return 0
 
     def c_IORegistryEntryFromPath(self, port: int, path: bytes) -> int:
@@ -540,5 +663,264 @@ class FakeIOKit(FakeLibrary):
         index = self.cf._get(source, NUMBER)
         return int(self._descriptions[index])
 
+    # IOHIDEventSystemClient: ``hid_sensors`` is a list of (product name, °C or None).
+    def c_IOHIDEventSystemClientCreate(self, alloc: Any) -> int | None:
+        if self.hid_sensors is None:
+            return None
+        client = self.cf.make({"client": True}, owned=True)
+        self._hid_client = client
+        return client
+
+    def c_IOHIDEventSystemClientSetMatching(self, client: int, matching: int) -> int:
+        assert client == self._hid_client
+        pairs = self.cf._get(matching, DICTIONARY)
+        self.hid_matching = {self.cf.objects[k][1]: self.cf.objects[v][1] for k, v in pairs}
+        return 0
+
+    def c_IOHIDEventSystemClientCopyServices(self, client: int) -> int:
+        assert client == self._hid_client
+        self._hid_services = {}
+        handles = []
+        for name, celsius in self.hid_sensors or []:
+            handle = self.cf.make({"service": name})
+            self._hid_services[handle] = (name, celsius)
+            handles.append(handle)
+        self.cf._next += 16
+        self.cf.objects[self.cf._next] = (ARRAY, handles)
+        self.cf.own(self.cf._next)
+        return self.cf._next
+
+    def c_IOHIDServiceClientCopyProperty(self, service: int, key: int) -> int | None:
+        assert self.cf._get(key, STRING) == "Product"
+        return self.cf.make(self._hid_services[service][0], owned=True)
+
+    def c_IOHIDServiceClientCopyEvent(
+        self, service: int, kind: int, options: int, ts: int
+    ) -> int | None:
+        assert kind == 15
+        celsius = self._hid_services[service][1]
+        if celsius is None:
+            return None
+        event = self.cf.make({"event": celsius}, owned=True)
+        self._hid_events[event] = celsius
+        return event
+
+    def c_IOHIDEventGetFloatValue(self, event: int, field: int) -> float:
+        assert field == 15 << 16
+        return self._hid_events[event]
+
+    def c_IOPMCopyAssertionsByProcess(self, found: Any) -> int:
+        if self.assertions is None:
+            return 0xE00002BC  # kIOReturnError
+        out(found).value = self.cf.make(self.assertions, owned=True)
+        return 0
+
+    def c_IOPMCopyCPUPowerStatus(self, status: Any) -> int:
+        if self.cpu_power is None:
+            return 0xE00002F0  # kIOReturnNotFound: Apple Silicon publishes no CPU power status
+        out(status).value = self.cf.make(self.cpu_power, owned=True)
+        return 0
+
     def c_IOPSCopyExternalPowerAdapterDetails(self) -> int | None:
         return self.cf.make(self.adapter, owned=True) if self.adapter is not None else None
+
+
+# --- IOReport --------------------------------------------------------------------------------
+
+
+class FakeIOReport(FakeLibrary):
+    """libIOReport with two groups: ``Energy Model`` (``channels``: ``(name, unit, value)``) and
+    ``CPU Stats``/``CPU Core Performance States`` (``states``: channel → cumulative
+    ``[(state, residency)]``). Samples copy the values as they are when taken; a delta subtracts.
+    ``available``/``refuse`` model a Mac without the groups and a NULL subscription."""
+
+    table = signatures.IOREPORT
+
+    def __init__(self, cf: FakeCF) -> None:
+        super().__init__()
+        self.cf = cf
+        self.channels: list[tuple[str, str, int]] = []
+        self.states: dict[str, list[tuple[str, int]]] = {}
+        self.available = True
+        self.refuse = False
+        self._kind: dict[int, str] = {}
+        self._channel: dict[int, tuple[str, str, int]] = {}
+        self._sample_states: dict[int, dict[str, list[tuple[str, int]]]] = {}
+        self._state_channel: dict[int, tuple[str, list[tuple[str, int]]]] = {}
+
+    def _owned_dict(self, pairs: list[tuple[int, int]]) -> int:
+        self.cf._next += 16
+        self.cf.objects[self.cf._next] = (DICTIONARY, pairs)
+        self.cf.own(self.cf._next)
+        return self.cf._next
+
+    def _channels_dict(self, handles: list[int]) -> int:
+        self.cf._next += 16
+        array = self.cf._next
+        self.cf.objects[array] = (ARRAY, handles)
+        return self._owned_dict([(self.cf.make("IOReportChannels"), array)])
+
+    def c_IOReportCopyChannelsInGroup(
+        self, group: int, subgroup: Any, a: int, b: int, c: int
+    ) -> int | None:
+        name = self.cf._get(group, STRING)
+        sub = self.cf._get(subgroup, STRING) if subgroup else None
+        if not self.available:
+            return None
+        if (name, sub) == ("Energy Model", None):
+            kind = "energy"
+        elif (name, sub) in (
+            ("CPU Stats", "CPU Core Performance States"),
+            ("GPU Stats", "GPU Performance States"),
+        ):
+            kind = "states"
+        else:
+            return None
+        found = self.cf.make({"IOReportChannels": [kind]}, owned=True)
+        self._kind[found] = kind
+        return found
+
+    def c_IOReportCreateSubscription(
+        self, a: Any, desired: int, subscribed: Any, channel_id: int, b: Any
+    ) -> int | None:
+        assert self.cf.owned[desired] > 0, "subscribing with a released dictionary"
+        if self.refuse:
+            return None
+        kind = self.cf._get(self.cf._get(self.cf._get(desired, DICTIONARY)[0][1], ARRAY)[0], STRING)
+        out(subscribed).value = self.cf.make({"subscribed": kind}, owned=True)
+        subscription = self.cf.make({"subscription": kind}, owned=True)
+        self._kind[subscription] = kind
+        return subscription
+
+    def c_IOReportCreateSamples(self, subscription: int, subscribed: int, a: Any) -> int:
+        assert self.cf.owned[subscription] > 0 and self.cf.owned[subscribed] > 0
+        if self._kind[subscription] == "states":
+            sample = self._channels_dict([])
+            self._sample_states[sample] = {k: list(v) for k, v in self.states.items()}
+            return sample
+        items = []
+        for channel in self.channels:
+            handle = self.cf.make({"channel": channel[0]})
+            self._channel[handle] = channel
+            items.append(handle)
+        return self._channels_dict(items)
+
+    def c_IOReportCreateSamplesDelta(self, previous: int, current: int, a: Any) -> int:
+        assert self.cf.owned[previous] > 0 and self.cf.owned[current] > 0
+        before, after = self._sample_states[previous], self._sample_states[current]
+        handles = []
+        for name, states in after.items():
+            old = dict(before.get(name, []))
+            handle = self.cf.make({"channel": name})
+            self._state_channel[handle] = (name, [(s, r - old.get(s, 0)) for s, r in states])
+            handles.append(handle)
+        return self._channels_dict(handles)
+
+    def c_IOReportChannelGetGroup(self, channel: int) -> int:
+        return self.cf.make("Energy Model")
+
+    def c_IOReportChannelGetChannelName(self, channel: int) -> int:
+        if channel in self._state_channel:
+            return self.cf.make(self._state_channel[channel][0])
+        return self.cf.make(self._channel[channel][0])
+
+    def c_IOReportChannelGetUnitLabel(self, channel: int) -> int:
+        return self.cf.make(self._channel[channel][1])
+
+    def c_IOReportSimpleGetIntegerValue(self, channel: int, index: int) -> int:
+        assert index == 0
+        return self._channel[channel][2]
+
+    def c_IOReportStateGetCount(self, channel: int) -> int:
+        return len(self._state_channel[channel][1])
+
+    def c_IOReportStateGetNameForIndex(self, channel: int, index: int) -> int:
+        return self.cf.make(self._state_channel[channel][1][index][0])
+
+    def c_IOReportStateGetResidency(self, channel: int, index: int) -> int:
+        return self._state_channel[channel][1][index][1]
+
+
+# --- Objective-C runtime ---------------------------------------------------------------------
+
+
+class FakeObjC(FakeLibrary):
+    """The Objective-C runtime: objects are handles to ``{selector name: value}`` tables (a value
+    may be a function of the message's arguments); classes are objects registered by name.
+    ``respondsToSelector:`` answers from the table; ``UTF8String`` of a Python ``str`` object works
+    through :meth:`string`. Autorelease pools must be balanced."""
+
+    table = signatures.OBJC
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects: dict[int, dict[str, Any]] = {}
+        self.classes: dict[str, int] = {}
+        self.selectors: dict[str, int] = {}
+        self.pools: list[int] = []
+        self.pool_depth = 0
+        #: +1 references handed to the caller (MTLCopyAllDevices), to be objc_released.
+        self.retained: list[int] = []
+        self._next = 0x70000
+
+    def new(self, table: dict[str, Any], class_name: str | None = None) -> int:
+        self._next += 16
+        self.objects[self._next] = table
+        if class_name is not None:
+            self.classes[class_name] = self._next
+        return self._next
+
+    def string(self, text: str) -> int:
+        return self.new({"UTF8String": text.encode()})
+
+    def array(self, items: list[int]) -> int:
+        return self.new({"count": len(items), "objectAtIndex:": lambda i: items[i]})
+
+    def c_objc_getClass(self, name: bytes) -> int | None:
+        return self.classes.get(name.decode())
+
+    def c_sel_registerName(self, name: bytes) -> int:
+        return self.selectors.setdefault(name.decode(), 0x9000 + len(self.selectors))
+
+    def c_objc_release(self, obj: int) -> None:
+        assert obj in self.retained, f"objc_release of {obj:#x}, not a +1 reference"
+        self.retained.remove(obj)
+
+    def c_objc_autoreleasePoolPush(self) -> int:
+        self.pool_depth += 1
+        self.pools.append(0xA000 + self.pool_depth)
+        return self.pools[-1]
+
+    def c_objc_autoreleasePoolPop(self, token: int) -> None:
+        assert self.pools and self.pools.pop() == token, "unbalanced autorelease pool"
+        self.pool_depth -= 1
+
+    def message(self, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+        def send(receiver: int, selector: int, *args: Any) -> Any:
+            assert len(args) == len(argtypes)
+            names = {v: k for k, v in self.selectors.items()}
+            name = names[selector]
+            self.calls[name] += 1
+            table = self.objects[receiver]
+            if name == "respondsToSelector:":
+                return names[args[0]] in table
+            value = table[name]
+            return value(*args) if callable(value) else value
+
+        return send
+
+
+class FakeMetal(FakeLibrary):
+    """Metal.framework: ``MTLCopyAllDevices`` hands out a +1 NSArray of the runtime's devices."""
+
+    table = signatures.METAL
+
+    def __init__(self, runtime: FakeObjC) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.devices: list[int] = []
+
+    def c_MTLCopyAllDevices(self) -> int:
+        devices = self.runtime.array(self.devices)
+        self.runtime.retained.append(devices)
+        return devices

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,26 @@ def ioregviewer(path: Path) -> dict[str, Any]:
     """The properties of a DarwinDumper IORegistry Viewer data file."""
     nodes = json.loads(path.read_text())
     return {node["data"]["title"]: _viewer_value(node) for node in nodes}
+
+
+#: One line of a DarwinDumper SMC key dump: ``  KEY  [type]  printed value  (bytes xx xx …)``.
+_SMC_LINE = re.compile(rb"^\s*(.{4})\s+\[(.{4})\]\s*(.*?)\s*\(bytes ([0-9a-fA-F ]*)\)\s*$")
+
+
+def smc_dump(path: Path) -> dict[str, tuple[str, bytes, str]]:
+    """SMC key dump → ``{key: (type, payload bytes, the value the dumper printed)}``.
+
+    The file is read as bytes (some dumps hold non-UTF-8 key names). The printed value is often
+    wrong (see SOURCES.md); the payload bytes are what the SMC returned.
+    """
+    keys: dict[str, tuple[str, bytes, str]] = {}
+    for line in path.read_bytes().splitlines():
+        match = _SMC_LINE.match(line)
+        if match:
+            key, data_type, printed, hexbytes = match.groups()
+            keys[key.decode("latin-1")] = (
+                data_type.decode("latin-1"),
+                bytes.fromhex(hexbytes.decode()),
+                printed.decode("latin-1"),
+            )
+    return keys

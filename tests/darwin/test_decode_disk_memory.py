@@ -27,6 +27,9 @@ def test_block_storage_statistics(darwin_fixtures: Path) -> None:
     io = disk.disk_io("disk0", props["Statistics"])
     assert io.name == "disk0"
     assert io.is_partition is False
+    assert (io.major, io.minor) == (None, None)  # no IOMedia properties given
+    media = {"BSD Name": "disk0", "BSD Major": 1, "BSD Minor": 0}
+    assert (disk.disk_io("disk0", props["Statistics"], media).major, 0) == (1, 0)
     assert (io.reads, io.read_bytes) == (615801, 14160125952)
     assert (io.writes, io.write_bytes) == (201498, 3637972992)
     # "Total Time (Read)" = 186691814685 ns, "Total Time (Write)" = 17152832587 ns.
@@ -56,7 +59,7 @@ def _statfs(mount_point: str, fs_type: str, flags: int, **kw: int) -> bytes:
 
 
 def test_statfs_volumes() -> None:
-    # Synthetic getfsstat answer: root, a plumbing volume, devfs and a USB stick.
+    # Synthetic getfsstat answer: root, the data volume, devfs and a USB stick.
     raw = (
         _statfs(
             "/",
@@ -74,7 +77,8 @@ def test_statfs_volumes() -> None:
         "/dev",
         "/Volumes/STICK",
     ]
-    assert [disk.is_hidden(m) for m in mounts] == [False, True, True, False]
+    # The data volume is nobrowse, but it holds the user's files: shown by default.
+    assert [disk.is_hidden(m) for m in mounts] == [False, False, True, False]
     assert [disk.is_pseudo(m) for m in mounts] == [False, False, True, False]
     root = disk.volume(mounts[0], space_used=12 * 4096)
     assert root.device == "/dev/disk3s1s1"
@@ -182,3 +186,15 @@ def test_fuzz_statistics(stats: dict[str, object]) -> None:
         disk.disk_io("disk0", stats)
     except ParseError:
         pass
+
+
+def test_swap_usage_from_xsw_usage() -> None:
+    from darwin_metrics.darwin.ffi.structs import XswUsage
+
+    raw = bytes(XswUsage(xsu_total=2 << 30, xsu_avail=1536 << 20, xsu_used=512 << 20,
+                         xsu_pagesize=16384, xsu_encrypted=1))  # fmt: skip
+    assert memory.swap_usage(raw) == (2 << 30, 512 << 20, 1536 << 20)
+    with pytest.raises(ParseError):
+        memory.swap_usage(raw[:24])
+    with pytest.raises(ParseError):
+        memory.swap_usage(bytes(XswUsage(xsu_total=1, xsu_used=2)))

@@ -213,3 +213,62 @@ def test_fuzz_iflist2_messages(items: list[tuple[int, int, bytes]]) -> None:
         net.iflist2(raw)
     except ParseError:
         pass
+
+
+def test_ifmibdata_counters_are_exact() -> None:
+    # The route dump gives a non-Apple process byte counters rounded down to 1 KiB and cut to 32
+    # bits (xnu rtsock.c ALIGN_BYTES); ifmibdata carries the kernel's own 64-bit values.
+    exact = 5 * 2**32 + 1023
+    raw = b.ifmibdata("en0", ibytes=exact, obytes=4097, ipackets=9, iqdrops=2, snd_drops=7)
+    assert len(raw) == 180
+    name, counters = net.ifmibdata(raw)
+    assert name == "en0"
+    assert (counters.rx_bytes, counters.tx_bytes) == (exact, 4097)
+    assert (counters.rx_packets, counters.rx_drops, counters.tx_drops) == (9, 2, 7)
+    rounded = (exact & ~1023) & 0xFFFFFFFF  # what NET_RT_IFLIST2 would have said
+    assert rounded != counters.rx_bytes
+    assert net.ifmibdata(bytes(180))[0] == ""  # an index with no attached interface
+    with pytest.raises(ParseError):
+        net.ifmibdata(raw[:179])  # the kernel answers ENOMEM; a short buffer is never decoded
+
+
+def test_iflist2_skips_one_malformed_record() -> None:
+    en0 = bytearray(b.ifinfo2("en0", 4, k.IFT_ETHER, bytes(6)))
+    sdl_at = len(en0) - len(b.sdl("en0", k.IFT_ETHER, 4, bytes(6)))
+    en0[sdl_at] = 6  # sdl_len shorter than the name the sockaddr_dl claims
+    lo0 = b.ifinfo2("lo0", 1, k.IFT_LOOP, b"")
+    assert [r.name for r in net.iflist2(bytes(en0) + lo0)] == ["lo0"]
+
+
+def test_pcblist_empty_table_has_no_trailer() -> None:
+    # xig_count == 0: the kernel returns the header alone.
+    header = b.table()[: len(b.table()) // 2]
+    assert net.pcblist(header, "tcp") == []
+    assert net.pcblist(b.table(), "udp") == []  # header and trailer, no records
+
+
+def test_pcblist_scoped_ipv6_addresses() -> None:
+    local = bytes.fromhex("fe80" + "0006" + "0000" * 5 + "0001")  # fe80::1, scope 6 embedded
+    remote = bytes.fromhex("fe80" + "0006" + "0000" * 4 + "aabb" + "ccdd")
+    raw = b.table(
+        b.inpcb(k.INP_IPV6, 22, 5000, local, remote) + b.tcpcb(k.TCPS_ESTABLISHED),
+        b.inpcb(k.INP_IPV6, 5353, 0, bytes.fromhex("ff02" + "0001" + "00" * 11 + "fb"), bytes(16)),
+    )
+    tcp, mdns = net.pcblist(raw, "tcp", {6: "en0", 1: "lo0"}.get)
+    assert (tcp.local_address, tcp.remote_address) == ("fe80::1%en0", "fe80::aabb:ccdd%en0")
+    assert mdns.local_address == "ff02::fb%lo0"
+    (unnamed,) = net.pcblist(b.table(b.inpcb(k.INP_IPV6, 22, 0, local, bytes(16))), "udp")
+    assert unnamed.local_address == "fe80::1%6"
+    assert (
+        net.ipv6_text(bytes.fromhex("20010db8" + "00" * 11 + "01"), lambda i: "x") == "2001:db8::1"
+    )
+    assert net.ipv6_text(bytes.fromhex("fe80" + "00" * 13 + "01"), lambda i: "x") == "fe80::1"
+
+
+def test_ifalldata() -> None:
+    raw = b.ifmibdata("en0", ibytes=1) + bytes(180) + b.ifmibdata("lo0", obytes=2)
+    found = net.ifalldata(raw)
+    assert {n: (c.rx_bytes, c.tx_bytes) for n, c in found.items()} == {"en0": (1, 0), "lo0": (0, 2)}
+    assert net.ifalldata(b"") == {}
+    with pytest.raises(ParseError):
+        net.ifalldata(raw[:-1])

@@ -17,6 +17,7 @@ import pytest
 
 from darwin_metrics.darwin.ffi import cf, iokit, libc, libproc, loader, netio, signatures
 from darwin_metrics.darwin.ffi.structs import (
+    KinfoProc,
     ProcTaskInfo,
     ProcThreadInfo,
     RusageInfoV6,
@@ -199,6 +200,24 @@ def test_pidinfo_errors(sys_lib: FakeLibSystem) -> None:
     assert ProcTaskInfo.from_buffer_copy(libproc.task_info(12)).pti_threadnum == 3
     with pytest.raises(NoSuchProcess):
         libproc.task_info(13)  # failure without errno: the pid is gone
+
+
+def test_stale_errno_is_never_read(sys_lib: FakeLibSystem) -> None:
+    # proc_pidinfo can fail (return 0) without setting errno; ctypes keeps the errno of an earlier
+    # call, so without clearing it first an old EPERM would read as "access denied".
+    sys_lib.processes[20] = FakeProcess(info={4: b""}, kinfo=bytes(KinfoProc()))  # exists
+    sys_lib.processes[21] = FakeProcess(info={4: b""})  # kinfo_proc has no record: gone
+    ctypes.set_errno(errno.EPERM)
+    with pytest.raises(OSError) as failed:
+        libproc.task_info(20)
+    assert not isinstance(failed.value, AccessDenied) and failed.value.errno == errno.EIO
+    ctypes.set_errno(errno.EPERM)
+    with pytest.raises(NoSuchProcess):
+        libproc.task_info(21)
+    assert libproc.pid_exists(20) and not libproc.pid_exists(21)
+    ctypes.set_errno(errno.ENOENT)
+    sys_lib.by_name["kern.x"] = b"\1\0\0\0"
+    assert libc.sysctlbyname("kern.x") == b"\1\0\0\0"
 
 
 def test_kinfo_proc(sys_lib: FakeLibSystem) -> None:
@@ -421,3 +440,62 @@ def test_interface_ioctls(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(OSError):
             netio.functional_type(sock, "bad0")
     assert (0xC02C6948, b"en0") in seen and (0xC02C6938, b"en0") in seen
+
+
+def test_smc_reads_and_key_not_found(io_lib: FakeIOKit, sys_lib: FakeLibSystem) -> None:
+    from darwin_metrics.darwin.ffi.smc import SMC, SMCError
+
+    io_lib.add(Entry("AppleSMC", ("AppleSMC", "IOService")))
+    io_lib.smc = {"#KEY": ("ui32", bytes.fromhex("00000002")), "TC0P": ("sp78", b"\x43\x20")}
+    with SMC() as smc:
+        assert smc.read("TC0P") == ("sp78", b"\x43\x20")
+        assert smc.read("TC9Z") is None  # result 132: no such key
+        assert smc.key_info("TC9Z") is None
+        calls = io_lib.smc_requests
+        assert smc.read("TC9Z") is None and io_lib.smc_requests == calls  # cached
+        assert smc.key_names() == ["#KEY", "TC0P"]
+        smc.write("TC0P", b"\x10\x00")
+        assert io_lib.smc_writes == [("TC0P", b"\x10\x00")]
+        with pytest.raises(ValueError):
+            smc.write("TC0P", b"\x10")
+        with pytest.raises(SMCError):
+            smc.write("ZZZZ", b"\x00")
+    assert io_lib.connections == set()  # IOServiceClose ran
+    smc = SMC()
+    smc.close()
+    smc.close()  # idempotent
+    assert io_lib.bad_closes == []
+
+
+def test_smc_missing_service(io_lib: FakeIOKit, sys_lib: FakeLibSystem) -> None:
+    from darwin_metrics.darwin.ffi.smc import SMC
+
+    with pytest.raises(NotSupported):
+        SMC()
+
+
+def test_ioreport_energy_sample_and_releases(cf_lib: FakeCF) -> None:
+    from darwin_metrics.darwin.ffi.ioreport import EnergyReport
+    from tests.darwin.fakes import FakeIOReport
+
+    report_lib = FakeIOReport(cf_lib)
+    report_lib.channels = [("CPU Energy", "mJ  ", 1500), ("GPU Energy", "nJ", 7)]
+    with loader.substitute(IOReport=report_lib):
+        with EnergyReport() as report:
+            first = report.sample()
+            report_lib.channels[0] = ("CPU Energy", "mJ  ", 4500)
+            second = report.sample()
+        assert [(c.name, c.unit, c.value) for c in first] == [
+            ("CPU Energy", "mJ", 1500),
+            ("GPU Energy", "nJ", 7),
+        ]
+        assert second[0].value == 4500
+        report.close()  # idempotent
+        assert cf_lib.leaks() == {}  # subscription, dictionaries and samples all released
+        report_lib.refuse = True
+        with pytest.raises(NotSupported, match="IOReport unavailable"):
+            EnergyReport()
+        report_lib.available = False
+        with pytest.raises(NotSupported):
+            EnergyReport()
+    assert cf_lib.leaks() == {} and cf_lib.bad_releases == []

@@ -45,6 +45,17 @@ IN_REFERENCE: dict[type[Any], str] = {
     structs.XinpcbN: "xinpcb_n",
     structs.XsocketN: "xsocket_n",
     structs.XtcpcbN: "xtcpcb_n",
+    structs.IfMibData: "ifmibdata",
+    structs.XswUsage: "xsw_usage",
+    structs.TcpStat: "tcpstat",
+    structs.UdpStat: "udpstat",
+    structs.IpStat: "ipstat",
+    structs.Ip6Stat: "ip6stat",
+    structs.IcmpStat: "icmpstat",
+    structs.SMCKeyDataVers: "SMCKeyData_vers_t",
+    structs.SMCKeyDataPLimitData: "SMCKeyData_pLimitData_t",
+    structs.SMCKeyDataKeyInfo: "SMCKeyData_keyInfo_t",
+    structs.SMCKeyData: "SMCKeyData_t",
 }
 
 #: Layouts not in the JSON: (size, {field: (offset, size)}), from the cited headers (LP64).

@@ -419,6 +419,83 @@ def test_unix_dump_decoding() -> None:
     ]
 
 
+def test_no_owner_scan_without_a_holdable_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sockets without an inode (TIME_WAIT) cannot be held: no /proc/*/fd scan for them."""
+    time_wait = conn_mod._inet(
+        conn_mod._TABLES["tcp4"],
+        InetRow("127.0.0.1", 5, "127.0.0.1", 6, 6, 0, 0, 0, 0),
+    )
+
+    def no_scan(roots: Roots) -> dict[int, list[int]]:
+        raise AssertionError("scanned /proc/*/fd")
+
+    monkeypatch.setattr(conn_mod, "read_tables", lambda roots, tables: [time_wait])
+    monkeypatch.setattr(conn_mod, "socket_owners", no_scan)
+    (found,) = read_connections(Roots(), "tcp4", pids=True)
+    assert found.pids == () and found.state == "TIME_WAIT"
+    counts = read_connection_counts(Roots(), pids=True)
+    assert counts.total == 1 and counts.listening == ()
+
+
+def test_tcp_any_family_request_layout() -> None:
+    """The older ``inet_diag_req`` (60 bytes): family AF_UNSPEC, every state, type 18."""
+    data = sockdiag.tcp_any_family_request(9)
+    length, msg_type, flags, seq, _port = struct.unpack_from("=IHHII", data)
+    assert (length, msg_type, seq) == (16 + 60, sockdiag.TCPDIAG_GETSOCK, 9)
+    assert flags == 0x301  # NLM_F_REQUEST | NLM_F_DUMP
+    body = data[16:]
+    assert body[0] == socket.AF_UNSPEC and body[1:52] == b"\0" * 51
+    assert struct.unpack_from("=II", body, 52) == (0xFFFFFFFF, 0)
+
+
+def test_inet_dump_decoding_of_the_older_reply_type() -> None:
+    """Replies to ``TCPDIAG_GETSOCK`` carry that type; both families decode from one buffer."""
+    old = [
+        pack_message(sockdiag.TCPDIAG_GETSOCK, 2, 7, msg[16:])
+        for msg in (
+            inet_diag_msg(socket.AF_INET, 10, "127.0.0.1", 80, "0.0.0.0", 0, 0, 11),
+            inet_diag_msg(socket.AF_INET6, 10, "::1", 81, "::", 0, 0, 12),
+        )
+    ]
+    result = sockdiag.DumpResult()
+    rows = sockdiag.parse_inet_dump(b"".join(old) + DONE, "t", result)
+    assert result.done
+    assert [(r.family, r.local_port, r.inode) for r in rows] == [(2, 80, 11), (10, 81, 12)]
+
+
+class _Canned:
+    """A netlink transport that answers each request with the next canned reply."""
+
+    def __init__(self, replies: list[bytes]) -> None:
+        self.replies = replies
+        self.sent: list[int] = []
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(struct.unpack_from("=H", data, 4)[0])
+
+    def recv(self) -> bytes:
+        return self.replies.pop(0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_tcp_both_families_split_and_refusal() -> None:
+    both = (
+        inet_diag_msg(socket.AF_INET6, 1, "::1", 9, "::1", 10, 0, 21)
+        + inet_diag_msg(socket.AF_INET, 10, "127.0.0.1", 8, "0.0.0.0", 0, 0, 20)
+        + DONE
+    )
+    canned = _Canned([both])
+    split = conn_mod._tcp_both_families(canned)
+    assert canned.sent == [sockdiag.TCPDIAG_GETSOCK]
+    assert split is not None
+    assert [r.inode for r in split["tcp4"]] == [20]
+    assert [r.inode for r in split["tcp6"]] == [21]
+    refused = pack_message(2, 0, 7, struct.pack("=i", -22) + b"\0" * 16)
+    assert conn_mod._tcp_both_families(_Canned([refused])) is None
+
+
 def test_dump_error_and_truncation() -> None:
     error = pack_message(2, 0, 7, struct.pack("=i", -2) + b"\0" * 16)
     result = sockdiag.DumpResult()

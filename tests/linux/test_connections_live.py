@@ -210,6 +210,22 @@ def test_netlink_and_text_tables_agree(opened: Opened) -> None:
             assert a == b
 
 
+def test_one_tcp_dump_equals_one_per_family(opened: Opened) -> None:
+    """The single TCPDIAG_GETSOCK dump finds the test's TCP sockets exactly as the per-family
+    SOCK_DIAG_BY_FAMILY dumps do, each in its own table."""
+    mine = {os.fstat(s.fileno()).st_ino for s in opened.sockets.values()}
+    together = conn_mod._from_netlink(("tcp4", "tcp6"))
+    apart = conn_mod._from_netlink(("tcp4",)) + conn_mod._from_netlink(("tcp6",))
+    a = {c.inode: c for c in together if c.inode in mine}
+    b = {c.inode: c for c in apart if c.inode in mine}
+    assert a == b
+    assert opened.inode("tcp4_listen") in a
+    if "tcp6_listen" in opened.sockets:
+        assert a[opened.inode("tcp6_listen")].family == "ipv6"
+    families = [c.family for c in together]
+    assert families == sorted(families)  # the IPv4 table first, as when dumped apart
+
+
 def test_process_connections_and_process(opened: Opened) -> None:
     mine = {os.fstat(s.fileno()).st_ino for s in opened.sockets.values()}
     got = dm.process_connections(ME, "all")

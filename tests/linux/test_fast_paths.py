@@ -2,8 +2,9 @@
 
 Each shortcut (reading only the needed lines of a file, reading only the head of ``/proc/vmstat``,
 the kernel-layout fast path of the PSI parser, reusing a record when its input bytes are the same as
-last time) is checked against the full path on the captured trees, on hand-made files, and under
-hypothesis (arbitrary bytes: a value or ParseError, nothing else).
+last time, converting a file's numbers in one msgspec decode) is checked against the full path on
+the captured trees, on hand-made files, and under hypothesis (arbitrary bytes: a value or
+ParseError, nothing else).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import disk, fs, memory, volumes
 from darwin_metrics.linux._files import read_head
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.parsers import pidstatus
 from darwin_metrics.linux.parsers.cpuinfo import parse_cpu_mhz, parse_cpuinfo
 from darwin_metrics.linux.parsers.diskstats import diskstats_row, parse_diskstats
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
-from darwin_metrics.linux.parsers.pidstat import parse_pid_stat, stat_values
-from darwin_metrics.linux.parsers.pidstatus import parse_pid_status, status_values
+from darwin_metrics.linux.parsers.pidstat import int_fields
+from darwin_metrics.linux.parsers.pidstatus import PidStatus, parse_pid_status
 from darwin_metrics.linux.parsers.pressure import _line, parse_pressure
 from darwin_metrics.linux.parsers.vmstat import parse_vmstat
 from tests.conftest import HANDMADE, Tree
@@ -227,14 +229,110 @@ def test_pressure_memo_parses_changed_files(tmp_path: Path) -> None:
         memory.read_pressure(roots)
 
 
-# --- /proc/PID/stat and status as tuples ------------------------------------------------------
+# --- /proc/PID/stat, status and io: numbers converted in one go ---------------------------------
 
 
-def test_values_are_the_records_fields(pf_tree: Tree) -> None:
-    stat = (pf_tree.proc / "26231" / "stat").read_bytes()
-    status = (pf_tree.proc / "26231" / "status").read_bytes()
-    assert stat_values(stat) == tuple(parse_pid_stat(stat))
-    assert status_values(status) == tuple(parse_pid_status(status))
+_TOKENS = st.lists(
+    st.one_of(
+        st.integers(min_value=-(2**70), max_value=2**70).map(lambda n: str(n).encode()),
+        st.sampled_from(
+            [b"007", b"+5", b"-0", b"1,2", b"[1", b"2]", b"1e3", b"1.5", b"null", b'"3"', b"0x1f"]
+        ),
+        st.sampled_from([b" 7", b"8\n", b"\x0b9", b"1_000", b"", b",", b"[]", b"-", b"\xd9\xa1"]),
+    ),
+    max_size=14,
+)
+
+
+def _each_int(tokens: list[bytes]) -> list[int] | None:
+    try:
+        return [int(t) for t in tokens]
+    except ValueError:
+        return None
+
+
+@given(_TOKENS)
+def test_int_fields_is_int_of_each_token(tokens: list[bytes]) -> None:
+    """The one-decode conversion gives exactly what int() of each token gives, or ValueError."""
+    expected = _each_int(tokens)
+    if expected is None:
+        with pytest.raises(ValueError):
+            int_fields(tokens)
+    else:
+        assert int_fields(tokens) == expected
+
+
+def _status_field_by_field(data: bytes) -> PidStatus | None:
+    """The status parse with each value converted on its own (the path for partial files)."""
+    tgid, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = pidstatus._lines(b"\n" + data)
+    try:
+        assert tgid is not None and uids is not None and gids is not None
+        u = uids.split(None, 2)
+        g = gids.split(None, 2)
+        return PidStatus(
+            pidstatus._natural(tgid),
+            pidstatus._natural(u[0]),
+            pidstatus._natural(u[1]) if len(u) > 1 else None,
+            pidstatus._natural(g[0]),
+            pidstatus._natural(g[1]) if len(g) > 1 else None,
+            pidstatus._kib(size),
+            pidstatus._kib(rss_file),
+            pidstatus._kib(rss_shmem),
+            pidstatus._kib(swap),
+            pidstatus._count(vol),
+            pidstatus._count(invol),
+        )
+    except (AssertionError, ValueError, IndexError):
+        return None
+
+
+def test_status_in_one_conversion_equals_field_by_field(pf_tree: Tree, ne_tree: Tree) -> None:
+    files = [*pf_tree.proc.glob("[0-9]*/status"), *ne_tree.proc.glob("[0-9]*/status")]
+    files += [p for p in (HANDMADE / "process").iterdir() if p.name.startswith("status")]
+    assert len(files) >= 5
+    for path in files:
+        data = path.read_bytes()
+        expected = _status_field_by_field(data)
+        if expected is None:
+            with pytest.raises(ParseError):
+                parse_pid_status(data)
+        else:
+            assert parse_pid_status(data) == expected, path
+
+
+_STATUS_VALUE = st.one_of(
+    st.integers(min_value=-2, max_value=2**66).map(str), st.sampled_from(["0x10", "+1", "1 2"])
+)
+
+
+@given(
+    st.lists(_STATUS_VALUE, min_size=11, max_size=11),
+    st.lists(st.booleans(), min_size=9, max_size=9),
+)
+def test_status_like_the_kernel_prints_it(values: list[str], present: list[bool]) -> None:
+    """Kernel-ordered files with any values and any lines missing: one conversion or field by
+    field, the same answer (or ParseError for both)."""
+    tgid, uid, euid, gid, egid, size, rss_file, rss_shmem, swap, vol, invol = values
+    lines = [
+        ("Name", "x"),
+        ("Tgid", tgid),
+        ("Uid", f"{uid}\t{euid}\t0\t0"),
+        ("Gid", f"{gid}\t{egid}\t0\t0"),
+        ("VmSize", f"{size} kB"),
+        ("RssFile", f"{rss_file} kB"),
+        ("RssShmem", f"{rss_shmem} kB"),
+        ("VmSwap", f"{swap} kB"),
+        ("voluntary_ctxt_switches", vol),
+        ("nonvoluntary_ctxt_switches", invol),
+    ]
+    kept = [lines[0]] + [line for line, keep in zip(lines[1:], present, strict=True) if keep]
+    data = "".join(f"{key}:\t{value}\n" for key, value in kept).encode()
+    expected = _status_field_by_field(data)
+    if expected is None:
+        with pytest.raises(ParseError):
+            parse_pid_status(data)
+    else:
+        assert parse_pid_status(data) == expected
 
 
 # --- /proc/diskstats --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -11,6 +12,14 @@ from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.process import ProcessReader
 from darwin_metrics.records.process import Process
 from tests.conftest import Tree
+
+_REAL_IDLE_CPUS = parallel.idle_cpus
+
+
+@pytest.fixture(autouse=True)
+def _cpus_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split as on an idle machine, whatever else runs on this one now."""
+    monkeypatch.setattr(parallel, "idle_cpus", lambda: 64)
 
 
 def _read(roots: Roots, monkeypatch: pytest.MonkeyPatch, min_pids: int) -> tuple[Process, ...]:
@@ -64,3 +73,32 @@ def test_map_runs_keeps_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
     runs = parallel.map_runs(list(range(1000)), lambda run: list(run))
     assert [x for run in runs for x in run] == list(range(1000))
+
+
+def test_no_helper_thread_while_the_cpus_are_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "idle_cpus", lambda: 0)
+    seen: list[int] = []
+
+    def read(run: object) -> int:
+        seen.append(threading.get_ident())
+        return len(run)  # type: ignore[arg-type]
+
+    assert parallel.map_runs(list(range(1000)), read) == [1000]
+    assert seen == [threading.get_ident()]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: never split")
+def test_split_while_cpus_are_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    runs = parallel.map_runs(list(range(1000)), lambda run: list(run))
+    assert len(runs) >= 2
+    assert [x for run in runs for x in run] == list(range(1000))
+
+
+def test_idle_cpus_from_loadavg() -> None:
+    """Between none and every CPU; /proc/loadavg counts the caller as running."""
+    assert 0 <= _REAL_IDLE_CPUS() <= (os.cpu_count() or 1)
+    with open("/proc/loadavg", "rb") as f:
+        running = int(f.read().split()[3].split(b"/")[0])
+    assert running >= 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -389,10 +390,10 @@ def test_fuzz_status_like(lines: list[str]) -> None:
 
 @given(values=st.lists(st.integers(min_value=-3, max_value=2**65), min_size=7, max_size=7))
 def test_fuzz_io_like(values: list[int]) -> None:
-    text = "".join(f"{k}: {v}\n" for k, v in zip(PidIO._fields, values, strict=True))
+    text = "".join(f"{k}: {v}\n" for k, v in zip(PidIO.__struct_fields__, values, strict=True))
     try:
         io = parse_pid_io(text.encode(), "fuzz")
     except ParseError:
         assert min(values[:6]) < 0
         return
-    assert list(io) == values
+    assert list(msgspec.structs.astuple(io)) == values

@@ -88,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
     if nodes is not None:
         out.print(proctable.tree(nodes, by_pid, args.sort))
     else:
-        out.print(proctable.table(rows))
+        out.print(proctable.table(rows, sort=args.sort))
     return 0

@@ -18,9 +18,9 @@ DEFAULT_RETENTION = "30d"
 
 def families_arg(text: str) -> tuple[str, ...]:
     """An argparse type: comma-separated family names (``cpu,memory,interfaces``)."""
-    from darwin_metrics.metricpath import _root_types
+    from darwin_metrics.metricpath import root_types
 
-    known = set(_root_types())
+    known = set(root_types())
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in known]
     if unknown or not names:

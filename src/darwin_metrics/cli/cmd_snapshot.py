@@ -6,11 +6,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.cli.common import console, print_json
+from darwin_metrics.cli.common import console, interval, print_json
 
 if TYPE_CHECKING:
     from rich.tree import Tree
 
+    from darwin_metrics.records.rates import Rates
     from darwin_metrics.records.snapshot import Snapshot
 
 
@@ -28,22 +29,49 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_false",
         help="leave out the process list",
     )
+    parser.add_argument(
+        "--interval",
+        type=interval,
+        default=0.0,
+        metavar="SECONDS",
+        help="also measure rates over this many seconds: adds 'elapsed' and 'rates' "
+        "(default 0: no rates)",
+    )
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    import darwin_metrics
+def take(seconds: float, processes: bool) -> tuple[Snapshot, Rates | None]:
+    """One snapshot, and the rates over ``seconds`` before it (``None`` when ``seconds`` is 0)."""
+    if seconds <= 0:
+        import darwin_metrics
 
+        return darwin_metrics.snapshot(processes=processes), None
+    from darwin_metrics.cli.cmd_summary import take as sample
+
+    taken = sample(seconds, processes=processes)
+    return taken.snapshot, taken.rates
+
+
+def run(args: argparse.Namespace) -> int:
+    from darwin_metrics.records.base import to_dict
+
+    snap, rates = take(args.interval, args.processes)
     if args.json:
-        print_json(darwin_metrics.snapshot(processes=args.processes))
+        if args.interval <= 0:
+            print_json(snap)
+            return 0
+        data: dict[str, Any] = to_dict(snap)
+        data["elapsed"] = None if rates is None else rates.elapsed
+        data["rates"] = to_dict(rates)
+        print_json(data)
         return 0
     out = console()
-    out.print(render(darwin_metrics.snapshot(processes=args.processes)))
+    out.print(render(snap, rates))
     return 0
 
 
-def render(snap: Snapshot) -> Tree:
-    """Every family as a tree of fields (raw SI values); processes as a table."""
+def render(snap: Snapshot, rates: Rates | None = None) -> Tree:
+    """Every family as a tree of fields (raw SI values); processes as a table; then the rates."""
     from rich.text import Text
     from rich.tree import Tree
 
@@ -64,6 +92,8 @@ def render(snap: Snapshot) -> Tree:
             branch.add(proctable.table(rows))
         else:
             _add(root.add(Text(name, style="bold")), data[name])
+    if rates is not None:
+        _add(root.add(Text(f"rates over {rates.elapsed:.3f} s", style="bold")), to_dict(rates))
     return root
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from darwin_metrics.cli.common import console, interval
+from darwin_metrics.cli.common import console, interval, print_json
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="processes",
         action="store_false",
         help="leave out the process list (faster)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the sample as JSON: {timestamp, snapshot, elapsed, rates} (see docs/json.md)",
     )
 
 
@@ -55,6 +60,9 @@ def take(seconds: float, *, processes: bool = True) -> Sample:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json:
+        print_json(take(args.interval, processes=args.processes))
+        return 0
     out = console()
     from darwin_metrics.cli.summary import SECTIONS, processes_section, render
 

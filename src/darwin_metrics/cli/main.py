@@ -72,6 +72,17 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "draw recorded history to a PNG or SVG file (needs the 'plot' extra)",
         "darwin_metrics.cli.cmd_plot",
     ),
+    ("top", "live full-screen dashboard (q quits)", "darwin_metrics.cli.cmd_top"),
+    (
+        "serve",
+        "Prometheus exporter (node_exporter names) and the live page",
+        "darwin_metrics.cli.cmd_serve",
+    ),
+    (
+        "otel",
+        "push metrics to an OpenTelemetry collector over OTLP/HTTP",
+        "darwin_metrics.cli.cmd_otel",
+    ),
     (
         "watch",
         "print events as they happen (--json for JSON lines)",

@@ -6,26 +6,27 @@ The sorting and JSON parts are plain Python; only :func:`table` and :func:`tree`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
-
-import msgspec
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.rates import ProcessKey, process_key
+from darwin_metrics.rates import ProcessKey
 from darwin_metrics.records.base import to_dict
 from darwin_metrics.records.process import Process, ProcessNode
 from darwin_metrics.records.rates import ProcessRates
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import Console, ConsoleOptions, RenderResult
     from rich.tree import Tree
 
 SortKey = Literal["cpu", "memory", "io"]
 SORT_KEYS: tuple[SortKey, ...] = ("cpu", "memory", "io")
 
 
-class Row(msgspec.Struct, frozen=True):
-    """A process and its rates over the sampling interval (``None`` without one)."""
+class Row(NamedTuple):
+    """A process and its rates over the sampling interval (``None`` without one).
+
+    A named tuple: the dashboard builds thousands of these every refresh.
+    """
 
     process: Process
     rates: ProcessRates | None
@@ -35,8 +36,10 @@ def pair(
     processes: Iterable[Process], rates: Mapping[ProcessKey, ProcessRates] | None
 ) -> list[Row]:
     """One :class:`Row` per process, with its rates looked up by ``(pid, create_time)``."""
-    found = rates or {}
-    return [Row(process=p, rates=found.get(process_key(p))) for p in processes]
+    if not rates:
+        return [Row(p, None) for p in processes]
+    get = rates.get
+    return [Row(p, get((p.pid, p.create_time))) for p in processes]
 
 
 def _io_bytes(process: Process) -> int:
@@ -82,7 +85,30 @@ def sort_value(row: Row, sort: SortKey) -> tuple[float, float]:
 
 def sort_rows(rows: Iterable[Row], sort: SortKey) -> list[Row]:
     """Rows largest first by :func:`sort_value`, ties by pid."""
-    return sorted(rows, key=lambda r: (tuple(-v for v in sort_value(r, sort)), r.process.pid))
+    return sorted(rows, key=_SORT_KEYS[sort])
+
+
+def _by_cpu(row: Row) -> tuple[float, float, int]:
+    proc, rates = row
+    percent = -1.0 if rates is None or rates.cpu_percent is None else rates.cpu_percent
+    times = proc.cpu_times
+    seconds = -1.0 if times is None else times.user + times.system
+    return (-percent, -seconds, proc.pid)
+
+
+def _by_memory(row: Row) -> tuple[float, float, int]:
+    memory = row.process.memory
+    if memory is None:
+        return (1.0, 1.0, row.process.pid)
+    return (-float(memory.rss), -float(memory.vms), row.process.pid)
+
+
+def _by_io(row: Row) -> tuple[float, float, int]:
+    return (-_io_rate(row.rates), -float(_io_bytes(row.process)), row.process.pid)
+
+
+#: The sort key of each order: :func:`sort_value` negated (largest first), then the pid.
+_SORT_KEYS = {"cpu": _by_cpu, "memory": _by_memory, "io": _by_io}
 
 
 def entry(row: Row) -> dict[str, Any]:
@@ -97,16 +123,17 @@ def tree_entries(
 ) -> list[dict[str, Any]]:
     """The process tree as JSON: each node is :func:`entry` plus ``children``, siblings sorted."""
     result = []
-    for node in _sorted_nodes(nodes, rows, sort):
+    for node in sorted_nodes(nodes, rows, sort):
         data = entry(rows[node.process.pid])
         data["children"] = tree_entries(node.children, rows, sort)
         result.append(data)
     return result
 
 
-def _sorted_nodes(
+def sorted_nodes(
     nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey
 ) -> list[ProcessNode]:
+    """Sibling ``nodes`` in the order :func:`sort_rows` gives their rows."""
     order = {id(r): i for i, r in enumerate(sort_rows((rows[n.process.pid] for n in nodes), sort))}
     return sorted(nodes, key=lambda n: order[id(rows[n.process.pid])])
 
@@ -117,38 +144,37 @@ def _cpu_cell(row: Row) -> str:
     return fmt.MISSING
 
 
-def table(rows: Sequence[Row], *, io: bool = True) -> Table:
-    """A table of processes in the given order; ``io=False`` leaves out the I/O rate columns."""
-    from rich.table import Table
-    from rich.text import Text
+def table(rows: Sequence[Row], *, io: bool = True, sort: SortKey | None = None) -> FittedTable:
+    """A table of processes in the given order; ``io=False`` leaves out the I/O rate columns.
 
-    out = Table(box=None, pad_edge=False, header_style="bold", expand=True)
-    out.add_column("PID", justify="right", no_wrap=True)
-    out.add_column("USER", no_wrap=True, max_width=10, overflow="ellipsis")
-    out.add_column("CPU%", justify="right", no_wrap=True)
-    out.add_column("RSS", justify="right", no_wrap=True)
-    out.add_column("THR", justify="right", no_wrap=True)
-    if io:
-        out.add_column("READ/s", justify="right", no_wrap=True)
-        out.add_column("WRITE/s", justify="right", no_wrap=True)
-    out.add_column("TIME", justify="right", no_wrap=True)
-    out.add_column("NAME", no_wrap=True, overflow="ellipsis", ratio=1)
-    for row in rows:
-        proc, rates = row.process, row.rates
-        cells: list[str | Text] = [
-            str(proc.pid),
-            Text(fmt.clean(proc.username or (str(proc.uid) if proc.uid is not None else "-"))),
-            _cpu_cell(row),
-            fmt.size(_rss(proc)),
-            fmt.MISSING if proc.num_threads is None else str(proc.num_threads),
-        ]
-        if io:
-            cells.append(fmt.byte_rate(rates.read_bytes_per_second if rates else None))
-            cells.append(fmt.byte_rate(rates.write_bytes_per_second if rates else None))
-        cells.append(fmt.duration(_cpu_seconds(proc)))
-        cells.append(Text(fmt.clean(proc.name)))
-        out.add_row(*cells)
-    return out
+    The columns fit the width the table is drawn at (see :mod:`darwin_metrics.cli.proccolumns`):
+    the least useful drop first, and the PID is never cut.
+    """
+    return FittedTable(rows, io=io, sort=sort)
+
+
+class FittedTable:
+    """A rich renderable: the process table laid out for the width it is given."""
+
+    def __init__(self, rows: Sequence[Row], *, io: bool, sort: SortKey | None) -> None:
+        self.rows = rows
+        self.exclude = () if io else ("read", "write")
+        self.sort = sort
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        from darwin_metrics.cli import proccolumns as pc
+
+        pid_width = max((len(str(r.process.pid)) for r in self.rows), default=1)
+        sort: SortKey = self.sort or "cpu"
+        columns, name_width = pc.choose_columns(options.max_width, sort, pid_width, self.exclude)
+        marked = self.sort if self.sort is not None else "none"
+        header = pc.format_header(columns, name_width, marked)  # type: ignore[arg-type]
+        yield Text(header.rstrip(), style="bold", no_wrap=True, overflow="crop")
+        for row in self.rows:
+            line = pc.format_line(row, columns, name_width).rstrip()
+            yield Text(line, no_wrap=True, overflow="crop")
 
 
 def tree(nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey) -> Tree:
@@ -165,7 +191,7 @@ def _grow(
 ) -> None:
     from rich.text import Text
 
-    for node in _sorted_nodes(nodes, rows, sort):
+    for node in sorted_nodes(nodes, rows, sort):
         row = rows[node.process.pid]
         proc = row.process
         label = Text(fmt.clean(proc.name), style="bold")

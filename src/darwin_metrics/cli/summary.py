@@ -1,9 +1,10 @@
-"""The one-screen summary: a list of section renderers, each ``Sample -> rich renderable``.
+"""The one-screen summary: a list of section renderers, each ``Sample -> rich renderable | None``.
 
 :data:`SECTIONS` is the order on screen. A new section is one function that takes a
-:class:`~darwin_metrics.records.Sample` and returns a renderable (use :func:`panel` for the frame and
-:func:`none_here` when its family is ``None``), plus its name in :data:`SECTIONS`. This module imports
-rich; only the CLI imports it.
+:class:`~darwin_metrics.records.Sample` and returns a renderable (use :func:`panel` for the frame),
+or ``None`` when this machine has nothing for it (the section is then not drawn, and its title from
+:data:`TITLES` is listed on one line at the end), plus its name in :data:`SECTIONS`. This module
+imports rich; only the CLI imports it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from darwin_metrics.cli import fmt, proctable
 from darwin_metrics.cli.summary_gpu import gpus_section
 from darwin_metrics.cli.summary_power import batteries_section, power_section
 from darwin_metrics.cli.summary_sensors import fans_section, temperatures_section
-from darwin_metrics.cli.widgets import NONE_HERE, bar, none_here, panel
+from darwin_metrics.cli.widgets import bar, panel
 from darwin_metrics.records.memory import Memory
 from darwin_metrics.records.net import Interface
 from darwin_metrics.records.rates import InterfaceRates, Sample
 
-Section = Callable[[Sample], RenderableType]
+Section = Callable[[Sample], RenderableType | None]
 
 #: Rows shown at most in the list sections, to keep the summary on one screen.
 MAX_VOLUMES = 8
@@ -40,11 +41,11 @@ def _more(shown: int, total: int, what: str) -> Text | None:
     return Text(f"... {hidden} more {what} (darwin-metrics snapshot)", style="dim")
 
 
-def cpu_section(sample: Sample) -> RenderableType:
+def cpu_section(sample: Sample) -> RenderableType | None:
     """Model, counts, load and total busy percent, then one bar per logical CPU."""
     cpu = sample.snapshot.cpu
     if cpu is None:
-        return none_here("CPU")
+        return None
     rates = sample.rates.cpu if sample.rates else None
     counts = f"{cpu.logical_count} logical"
     if cpu.physical_count is not None:
@@ -127,21 +128,21 @@ def _memory_body(memory: Memory) -> Group:
     return Group(grid, Text(", ".join(extra)), pressure)
 
 
-def memory_section(sample: Sample) -> RenderableType:
+def memory_section(sample: Sample) -> RenderableType | None:
     """RAM and swap use with bars, and the memory pressure level."""
     memory = sample.snapshot.memory
     if memory is None:
-        return none_here("Memory")
+        return None
     return panel("Memory", _memory_body(memory))
 
 
-def volumes_section(sample: Sample) -> RenderableType:
+def volumes_section(sample: Sample) -> RenderableType | None:
     """Mounted file systems with size, used, available and a use bar."""
     volumes = sample.snapshot.volumes
     if volumes is None:
-        return none_here("Volumes")
+        return None
     if not volumes:
-        return panel("Volumes", Text("no mounted volumes", style="dim"))
+        return None
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("MOUNT", no_wrap=True, overflow="ellipsis", max_width=30)
     table.add_column("TYPE", no_wrap=True)
@@ -189,13 +190,13 @@ def _state(iface: Interface) -> str:
     return "up" if iface.is_running is not False else "up, no link"
 
 
-def interfaces_section(sample: Sample) -> RenderableType:
+def interfaces_section(sample: Sample) -> RenderableType | None:
     """Network interfaces: kind, state, first address, link speed, receive and send rates."""
     interfaces = sample.snapshot.interfaces
     if interfaces is None:
-        return none_here("Network")
+        return None
     if not interfaces:
-        return panel("Network", Text("no interfaces", style="dim"))
+        return None
     rates = sample.rates
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("NAME", no_wrap=True, overflow="ellipsis", max_width=16)
@@ -224,11 +225,11 @@ def interfaces_section(sample: Sample) -> RenderableType:
     return panel("Network", Group(table, more) if more else table)
 
 
-def processes_section(sample: Sample) -> RenderableType:
+def processes_section(sample: Sample) -> RenderableType | None:
     """The processes using the most CPU over the sampling interval."""
     processes = sample.snapshot.processes
     if processes is None:
-        return none_here("Top processes")
+        return None
     rates = sample.rates.processes if sample.rates else None
     by_key = {(r.pid, r.create_time): r for r in rates} if rates is not None else None
     rows = proctable.sort_rows(proctable.pair(processes, by_key), "cpu")[:TOP_PROCESSES]
@@ -251,20 +252,50 @@ SECTIONS: list[Section] = [
 ]
 
 
+#: The title of each section, named on the last line when the section has nothing to show.
+TITLES: dict[Section, str] = {
+    cpu_section: "CPU",
+    memory_section: "memory",
+    volumes_section: "volumes",
+    interfaces_section: "network",
+    processes_section: "processes",
+    gpus_section: "GPUs",
+    temperatures_section: "temperatures",
+    fans_section: "fans",
+    power_section: "power rails",
+    batteries_section: "batteries",
+}
+
+#: The last line: where to go from the summary (both commands exist).
+HINT = "live view: darwin-metrics top  ·  as JSON: darwin-metrics --json"
+
+
 def render(sample: Sample, sections: Sequence[Section] = SECTIONS) -> Group:
-    """Every section of the summary for one sample."""
-    return Group(*(section(sample) for section in sections))
+    """The sections that have something to show for one sample, a line naming those that have
+    nothing on this machine, and :data:`HINT`."""
+    shown: list[RenderableType] = []
+    absent: list[str] = []
+    for section in sections:
+        body = section(sample)
+        if body is None:
+            absent.append(TITLES.get(section, section.__name__))
+        else:
+            shown.append(body)
+    if absent:
+        shown.append(Text(f"not on this machine: {', '.join(absent)}", style="dim"))
+    shown.append(Text(HINT, style="dim"))
+    return Group(*shown)
 
 
 __all__ = [
-    "NONE_HERE",
+    "HINT",
     "SECTIONS",
+    "TITLES",
     "Section",
     "bar",
     "cpu_section",
     "interfaces_section",
     "memory_section",
-    "none_here",
     "panel",
     "processes_section",
     "render",

@@ -6,7 +6,7 @@ from rich.console import RenderableType
 from rich.table import Table
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.cli.widgets import bar, none_here, panel
+from darwin_metrics.cli.widgets import bar, panel
 from darwin_metrics.records.rates import Sample
 
 
@@ -20,11 +20,11 @@ def _watts(draw: float | None, limit: float | None) -> str:
     return f"{draw:.0f} W" if limit is None else f"{draw:.0f}/{limit:.0f} W"
 
 
-def gpus_section(sample: Sample) -> RenderableType:
+def gpus_section(sample: Sample) -> RenderableType | None:
     """Each GPU: load bar, memory, temperature, power, clock and why it is slowed, if it is."""
     gpus = sample.snapshot.gpus
     if not gpus:
-        return none_here("GPUs")
+        return None
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("#", "NAME", "LOAD", "", "MEMORY", "TEMP", "POWER", "CLOCK", "SLOWED BY"):
         table.add_column(column, justify="left" if column in ("NAME", "SLOWED BY") else "right")

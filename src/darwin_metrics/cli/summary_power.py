@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.cli.widgets import bar, none_here, panel
+from darwin_metrics.cli.widgets import bar, panel
 from darwin_metrics.records.rates import Sample
 
 #: Power rails shown at most, to keep the summary on one screen.
@@ -19,11 +19,11 @@ def watts(value: float | None) -> str:
     return fmt.MISSING if value is None else f"{value:.1f} W"
 
 
-def batteries_section(sample: Sample) -> RenderableType:
+def batteries_section(sample: Sample) -> RenderableType | None:
     """Each system battery: charge bar, status, time left, power draw and health."""
     batteries = sample.snapshot.batteries
     if not batteries:
-        return none_here("Batteries")
+        return None
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("NAME", "CHARGE", "", "STATUS", "TIME LEFT", "POWER", "HEALTH", "CYCLES"):
         table.add_column(column, justify="left" if column in ("NAME", "STATUS") else "right")
@@ -42,11 +42,11 @@ def batteries_section(sample: Sample) -> RenderableType:
     return panel("Batteries", table)
 
 
-def power_section(sample: Sample) -> RenderableType:
+def power_section(sample: Sample) -> RenderableType | None:
     """Measured power rails in watts (RAPL, hwmon, battery, GPU); unreadable rails say why."""
     power = sample.snapshot.power
     if power is None or not power.rails:
-        return none_here("Power")
+        return None
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("RAIL", "SOURCE", "POWER", "LIMIT"):
         table.add_column(column, justify="left" if column in ("RAIL", "SOURCE") else "right")

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from darwin_metrics.cli import fmt
-from darwin_metrics.cli.widgets import none_here, panel
+from darwin_metrics.cli.widgets import panel
 from darwin_metrics.records.rates import Sample, ThermalRates
 from darwin_metrics.records.sensors import SensorKind, Temperatures
 from darwin_metrics.records.thermal import Thermal
@@ -69,13 +69,13 @@ def throttling_line(thermal: Thermal | None, rates: ThermalRates | None = None) 
     return Text(f"THROTTLING: {fmt.clean(', '.join(sources))}", style="bold red")
 
 
-def temperatures_section(sample: Sample) -> RenderableType:
+def temperatures_section(sample: Sample) -> RenderableType | None:
     """The hottest sensor of each kind (cpu, gpu, storage, …) and whether the machine throttles."""
     temps = sample.snapshot.temperatures
     line = throttling_line(sample.snapshot.thermal, sample.rates.thermal if sample.rates else None)
     if temps is None or not (temps.sensors or temps.zones):
         if line is None:
-            return none_here("Temperatures")
+            return None
         return panel("Temperatures", Group(Text(fmt.MISSING, style="dim"), line))
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("KIND", "HOTTEST", "CRITICAL", "SENSORS", "WHERE"):
@@ -85,11 +85,11 @@ def temperatures_section(sample: Sample) -> RenderableType:
     return panel("Temperatures", Group(table, line) if line is not None else table)
 
 
-def fans_section(sample: Sample) -> RenderableType:
+def fans_section(sample: Sample) -> RenderableType | None:
     """Each fan: speed, duty and who drives it."""
     fans = sample.snapshot.fans
     if not fans:
-        return none_here("Fans")
+        return None
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for column in ("FAN", "LABEL", "SPEED", "DUTY", "MODE"):
         table.add_column(column, justify="right" if column in ("SPEED", "DUTY") else "left")

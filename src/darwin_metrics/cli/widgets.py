@@ -1,4 +1,4 @@
-"""Building blocks shared by the summary sections: the panel frame, "none here", the level bar."""
+"""Building blocks shared by the summary sections: the panel frame and the level bar."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
-NONE_HERE = "none on this machine"
-
 
 def panel(title: str, body: RenderableType) -> Panel:
     """The frame every section uses."""
     return Panel(body, title=f"[bold]{title}[/]", title_align="left", padding=(0, 1))
-
-
-def none_here(title: str) -> Panel:
-    """A section whose family this machine does not give."""
-    return panel(title, Text(NONE_HERE, style="dim"))
 
 
 def bar(percent: float | None, width: int = 20) -> RenderableType:

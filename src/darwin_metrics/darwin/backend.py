@@ -5,19 +5,30 @@ Creating a :class:`DarwinBackend` loads nothing; libraries open on the first cal
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.backend import Backend
 
 if TYPE_CHECKING:
+    from darwin_metrics.darwin.cpu import CoreFrequencies
+    from darwin_metrics.darwin.gpu import GPUFrequency
+    from darwin_metrics.darwin.power import PowerReader
     from darwin_metrics.darwin.process import ProcessReader
+    from darwin_metrics.darwin.sensors import SMCSensors
+    from darwin_metrics.fancontrol import FanController
     from darwin_metrics.records.battery import PowerSources
     from darwin_metrics.records.connections import Connection, ConnectionCounts
     from darwin_metrics.records.cpu import CPU
     from darwin_metrics.records.disk import DiskIO, Volume
+    from darwin_metrics.records.gpu import GPU
     from darwin_metrics.records.memory import Memory
     from darwin_metrics.records.net import Interface
+    from darwin_metrics.records.netstats import NetworkStats
+    from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.process import Process, Thread
+    from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.thermal import Thermal
+    from darwin_metrics.records.wifi import WiFi
 
 
 class DarwinBackend(Backend):
@@ -27,6 +38,40 @@ class DarwinBackend(Backend):
 
     def __init__(self) -> None:
         self._processes: ProcessReader | None = None
+        self._smc: SMCSensors | None = None
+        self._power: PowerReader | None = None
+        self._frequencies: CoreFrequencies | None = None
+        self._gpu_frequency: GPUFrequency | None = None
+
+    def power(self) -> Power:
+        if self._power is None:
+            from darwin_metrics.darwin.power import PowerReader
+
+            self._power = PowerReader()
+        return self._power.read()
+
+    def _smc_sensors(self) -> SMCSensors:
+        if self._smc is None:
+            from darwin_metrics.darwin.sensors import SMCSensors
+
+            self._smc = SMCSensors()
+        return self._smc
+
+    def temperatures(self) -> Temperatures:
+        return self._smc_sensors().temperatures()
+
+    def fans(self) -> tuple[Fan, ...]:
+        return self._smc_sensors().fans()
+
+    def fan_control(self, fan: Fan | str, **options: Any) -> FanController:
+        from darwin_metrics.darwin.fancontrol import FanController, find_fan
+
+        return FanController(find_fan(self.fans(), fan), **options)
+
+    def restore_pending_fans(self, state_dir: str | None = None) -> tuple[str, ...]:
+        from darwin_metrics.darwin.fancontrol import restore_pending
+
+        return restore_pending(state_dir)
 
     def _process_reader(self) -> ProcessReader:
         if self._processes is None:
@@ -36,9 +81,11 @@ class DarwinBackend(Backend):
         return self._processes
 
     def cpu(self) -> CPU:
-        from darwin_metrics.darwin.cpu import read_cpu
+        from darwin_metrics.darwin.cpu import CoreFrequencies, read_cpu
 
-        return read_cpu()
+        if self._frequencies is None:
+            self._frequencies = CoreFrequencies()
+        return read_cpu(self._frequencies)
 
     def memory(self) -> Memory:
         from darwin_metrics.darwin.memory import read_memory
@@ -75,6 +122,11 @@ class DarwinBackend(Backend):
 
         return read_process_connections(pid, kind)
 
+    def network_stats(self, pid: int | None = None) -> NetworkStats:
+        from darwin_metrics.darwin.netstats import read_network_stats
+
+        return read_network_stats(pid)
+
     def processes(self) -> tuple[Process, ...]:
         return self._process_reader().processes()
 
@@ -88,3 +140,25 @@ class DarwinBackend(Backend):
         from darwin_metrics.darwin.battery import read_power_sources
 
         return read_power_sources()
+
+    def thermal(self) -> Thermal:
+        from darwin_metrics.darwin.thermal import read_thermal
+
+        return read_thermal()
+
+    def gpus(self) -> tuple[GPU, ...]:
+        from darwin_metrics.darwin.gpu import GPUFrequency, read_gpus
+
+        if self._gpu_frequency is None:
+            self._gpu_frequency = GPUFrequency()
+        return read_gpus(self._gpu_frequency)
+
+    def power_management(self) -> PowerManagement:
+        from darwin_metrics.darwin.powermgmt import read_power_management
+
+        return read_power_management()
+
+    def wifi(self) -> tuple[WiFi, ...]:
+        from darwin_metrics.darwin.wifi import read_wifi
+
+        return read_wifi()

@@ -3,15 +3,15 @@ and the external adapter's details (``IOPSCopyExternalPowerAdapterDetails``)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from darwin_metrics.darwin.decode import battery as decode
 from darwin_metrics.darwin.ffi import iokit
 from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.battery import PowerSources
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _optional(read: Any, what: str) -> Any:

@@ -1,24 +1,27 @@
 """CPU on macOS: sysctl identity, device-tree clusters and ``pmgr`` frequency tables (read once),
-``host_processor_info`` per-core ticks, psutil's counters since boot, and the load average."""
+``host_processor_info`` per-core ticks, psutil's counters since boot, the load average, and on
+Apple Silicon each core's frequency from IOReport residencies (:class:`CoreFrequencies`)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from darwin_metrics.darwin.decode import cpu as decode
+from darwin_metrics.darwin.decode import ioreport
 from darwin_metrics.darwin.decode.common import c_string, integer
 from darwin_metrics.darwin.ffi import iokit, libc
-from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.darwin.ffi.ioreport import StateReport
+from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.cpu import CPU
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _lock = threading.Lock()
-_static: tuple[dict[str, Any], decode.Topology] | None = None
+_static: tuple[dict[str, Any], decode.Topology, dict[int, tuple[float, ...]]] | None = None
 
 
 def read_sysctl_values() -> dict[str, Any]:
@@ -44,6 +47,16 @@ def read_sysctl_values() -> dict[str, Any]:
             if raw is not None:
                 values[f"hw.perflevel{level}.{key}"] = c_string(raw)
     return values
+
+
+def read_architecture() -> str:
+    """``arm64`` or ``x86_64`` for the machine, also from a process under Rosetta."""
+    values = {}
+    for name in ("sysctl.proc_translated", "hw.optional.arm64", "hw.cputype"):
+        raw = libc.sysctl_optional(name)
+        if raw is not None:
+            values[name] = integer(raw)
+    return decode.architecture(values)
 
 
 def _pmgr() -> Mapping[str, Any] | None:
@@ -72,6 +85,11 @@ def read_registry() -> tuple[
 
 def static_info() -> tuple[dict[str, Any], decode.Topology]:
     """Identity and topology, which do not change while the machine runs: read once."""
+    values, topo, _tables = _static_all()
+    return values, topo
+
+
+def _static_all() -> tuple[dict[str, Any], decode.Topology, dict[int, tuple[float, ...]]]:
     global _static
     if _static is None:
         with _lock:
@@ -80,15 +98,57 @@ def static_info() -> tuple[dict[str, Any], decode.Topology]:
                 cpus, children, pmgr = (
                     read_registry() if decode.architecture(values) == "arm64" else (None, [], None)
                 )
-                _static = (values, decode.topology(values, cpus, children, pmgr))
+                topo = decode.topology(values, cpus, children, pmgr)
+                _static = (values, topo, decode.core_tables(topo, pmgr))
     return _static
 
 
-def read_cpu() -> CPU:
-    """The CPU record: per-core times from ``host_processor_info``, the rest as described above."""
+class CoreFrequencies:
+    """Per-core average frequency between consecutive readings, from IOReport's ``CPU Core
+    Performance States`` residencies mapped onto the ``pmgr`` tables (Apple Silicon). The first
+    reading, Intel Macs and machines without IOReport give none (remembered)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._report: StateReport | None = None
+        self._unavailable = False
+
+    def close(self) -> None:
+        """Release the IOReport subscription."""
+        with self._lock:
+            if self._report is not None:
+                self._report.close()
+                self._report = None
+
+    def read(self) -> dict[int, float]:
+        """Core index → Hz over the interval since the previous call (cores without one left out)."""
+        _values, topo, tables = _static_all()
+        if not tables:
+            return {}
+        with self._lock:
+            if self._unavailable:
+                return {}
+            try:
+                if self._report is None:
+                    self._report = StateReport()
+                channels = self._report.delta()
+            except (OSError, DarwinMetricsError) as exc:
+                self._unavailable = isinstance(exc, NotSupported)
+                log.debug("IOReport CPU states: %s", exc)
+                return {}
+        if channels is None:
+            return {}
+        found = ioreport.core_residencies(channels, topo.core_cluster, tables)
+        return {core: r.hertz for core, r in found.items() if r.hertz is not None}
+
+
+def read_cpu(frequencies: CoreFrequencies | None = None) -> CPU:
+    """The CPU record: per-core times from ``host_processor_info``, the rest as described above;
+    ``frequencies`` adds each core's current frequency (IOReport, from the second reading on)."""
     import psutil
 
     values, topology = static_info()
+    core_hertz = frequencies.read() if frequencies is not None else None
     times = decode.tick_times(libc.cpu_load_ticks())
     stats = psutil.cpu_stats()
     return decode.build_cpu(
@@ -100,4 +160,5 @@ def read_cpu() -> CPU:
         interrupts=int(stats.interrupts),
         soft_interrupts=int(stats.soft_interrupts),
         boot_time=float(psutil.boot_time()),
+        core_hertz=core_hertz,
     )

@@ -1,7 +1,8 @@
 """Disks and volumes on macOS.
 
 Disk I/O: every ``IOMedia`` whose parent conforms to ``IOBlockStorageDriver`` is a whole physical
-disk; its ``BSD Name`` names it and the parent's ``Statistics`` count its I/O.
+disk; its ``BSD Name`` names it, ``BSD Major``/``BSD Minor`` identify it, and the parent's
+``Statistics`` count its I/O. One disk that disappears mid-scan is skipped, not fatal.
 
 Volumes: ``getfsstat`` (the ``$INODE64`` symbol on x86_64), and on APFS the volume's own used space
 from ``getattrlist(ATTR_VOL_SPACEUSED)``.
@@ -9,27 +10,33 @@ from ``getattrlist(ATTR_VOL_SPACEUSED)``.
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.darwin.decode import disk as decode
 from darwin_metrics.darwin.decode.common import dictionary, text
 from darwin_metrics.darwin.ffi import iokit, libc
 from darwin_metrics.errors import DarwinMetricsError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.disk import DiskIO, Volume
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _disk(entry: int) -> DiskIO | None:
-    with iokit.parent(entry, "IOService") as driver:
-        if not driver or not iokit.conforms_to(driver, "IOBlockStorageDriver"):
-            return None
-        statistics = dictionary(iokit.properties(driver).get("Statistics"))
-    name = text(iokit.properties(entry).get("BSD Name"))
+    """The DiskIO of one IOMedia, or None when it is not a whole disk under a block storage
+    driver. A disk ejected mid-scan (its registry calls fail) is skipped and logged."""
+    try:
+        with iokit.parent(entry, "IOService") as driver:
+            if not driver or not iokit.conforms_to(driver, "IOBlockStorageDriver"):
+                return None
+            statistics = dictionary(iokit.properties(driver).get("Statistics"))
+        media = iokit.properties(entry)
+    except OSError as exc:
+        log.debug("skipping an IOMedia entry: %s", exc)
+        return None
+    name = text(media.get("BSD Name"))
     if not name or not statistics:
         return None
     try:
-        return decode.disk_io(name, statistics)
+        return decode.disk_io(name, statistics, media)
     except DarwinMetricsError as exc:
         log.debug("skipping disk %s: %s", name, exc)
         return None

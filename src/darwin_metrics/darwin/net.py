@@ -1,7 +1,8 @@
 """Network on macOS: interfaces and system-wide TCP/UDP connections.
 
-Interfaces: ``sysctl NET_RT_IFLIST2`` (identity, flags, MTU, IFT type, link address and 64-bit
-counters, including send-queue drops, which psutil reports as 0), psutil's ``net_if_addrs`` for
+Interfaces: ``sysctl NET_RT_IFLIST2`` (identity, flags, MTU, IFT type, link address), exact
+64-bit counters from each interface's ``ifmibdata`` (the route dump rounds byte counters to 1 KiB
+and 32 bits for non-Apple binaries; send-queue drops too, which psutil reports as 0), psutil's ``net_if_addrs`` for
 IPv4/IPv6 addresses, and two ioctls per interface: SIOCGIFFUNCTIONALTYPE (kind) and
 SIOCGIFXMEDIA/SIOCGIFMEDIA (carrier, speed, duplex).
 
@@ -11,7 +12,6 @@ reads, which need no root. The owner shown is the socket's last user (``so_last_
 
 from __future__ import annotations
 
-import logging
 import socket
 from typing import Any
 
@@ -22,15 +22,16 @@ from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import constants as k
 from darwin_metrics.darwin.ffi import libc, libproc, netio
 from darwin_metrics.errors import DarwinMetricsError, NotSupported
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.connections import (
     Connection,
     ConnectionCount,
     ConnectionCounts,
     ListeningPort,
 )
-from darwin_metrics.records.net import Address, AddressFamily, Interface
+from darwin_metrics.records.net import Address, AddressFamily, Interface, InterfaceCounters
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: kind → (protocols, families) for :func:`read_connections`. ``all`` is TCP and UDP: unix-domain
 #: sockets are not read on macOS.
@@ -65,44 +66,92 @@ def _addresses(entries: list[Any], mac: str | None) -> tuple[Address, ...]:
     return tuple(result)
 
 
+def _all_counters() -> dict[str, InterfaceCounters]:
+    """Every attached interface's exact counters in one call (``IFMIB_IFALLDATA``); empty when
+    the kernel refuses it (each interface is then asked for by index)."""
+    mib = (k.CTL_NET, k.PF_LINK, k.NETLINK_GENERIC, k.IFMIB_IFALLDATA, 0, k.IFDATA_GENERAL)
+    try:
+        return decode.ifalldata(libc.sysctl(mib))
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("ifalldata: %s", exc)
+        return {}
+
+
+def _exact_counters(link: decode.LinkRecord) -> InterfaceCounters | None:
+    """The unrounded counters of ``link`` from its ``ifmibdata``; ``None`` when the kernel has no
+    record for the index any more or the index now names another interface."""
+    mib = (k.CTL_NET, k.PF_LINK, k.NETLINK_GENERIC, k.IFMIB_IFDATA, link.index, k.IFDATA_GENERAL)
+    try:
+        name, counters = decode.ifmibdata(libc.sysctl(mib))
+    except (OSError, DarwinMetricsError) as exc:
+        log.debug("ifmibdata of %s (index %d): %s", link.name, link.index, exc)
+        return None
+    if name != link.name:
+        log.debug("ifmibdata index %d names %r, not %r", link.index, name, link.name)
+        return None
+    return counters
+
+
+def _interface(
+    sock: socket.socket,
+    link: decode.LinkRecord,
+    addresses: list[Any],
+    counters: dict[str, InterfaceCounters],
+) -> Interface:
+    functional = netio.functional_type(sock, link.name)
+    raw_media = netio.media(sock, link.name)
+    media = decode.media(raw_media) if raw_media is not None else None
+    return Interface(
+        name=link.name,
+        index=link.index,
+        kind=decode.interface_kind(link.name, functional, link.ift_type),
+        is_up=bool(link.flags & k.IFF_UP),
+        is_running=bool(link.flags & k.IFF_RUNNING),
+        has_carrier=media.has_carrier if media else None,
+        mtu=link.mtu,
+        speed_bits_per_second=media.speed if media else None,
+        duplex=media.duplex if media else None,
+        mac=link.mac,
+        addresses=_addresses(addresses, link.mac),
+        counters=counters[link.name] if link.name in counters else _exact_counters(link),
+        flags=link.flags,
+    )
+
+
 def read_interfaces() -> tuple[Interface, ...]:
-    """Every interface with its kind, link state, addresses and counters."""
+    """Every interface with its kind, link state, addresses and exact counters.
+
+    One interface that fails (it went away mid-scan) is skipped and logged, not fatal.
+    """
     import psutil
 
     raw = libc.sysctl((k.CTL_NET, k.PF_ROUTE, 0, 0, k.NET_RT_IFLIST2, 0))
     links = decode.iflist2(raw)
     addresses = psutil.net_if_addrs()
+    counters = _all_counters()
     result = []
     with netio.datagram_socket() as sock:
         for link in links:
-            functional = netio.functional_type(sock, link.name)
-            raw_media = netio.media(sock, link.name)
-            media = decode.media(raw_media) if raw_media is not None else None
-            result.append(
-                Interface(
-                    name=link.name,
-                    index=link.index,
-                    kind=decode.interface_kind(link.name, functional, link.ift_type),
-                    is_up=bool(link.flags & k.IFF_UP),
-                    is_running=bool(link.flags & k.IFF_RUNNING),
-                    has_carrier=media.has_carrier if media else None,
-                    mtu=link.mtu,
-                    speed_bits_per_second=media.speed if media else None,
-                    duplex=media.duplex if media else None,
-                    mac=link.mac,
-                    addresses=_addresses(list(addresses.get(link.name, ())), link.mac),
-                    counters=link.counters,
-                    flags=link.flags,
-                )
-            )
+            try:
+                found = list(addresses.get(link.name, ()))
+                result.append(_interface(sock, link, found, counters))
+            except (OSError, DarwinMetricsError) as exc:
+                log.debug("skipping interface %s: %s", link.name, exc)
     return tuple(result)
+
+
+def _ifname(index: int) -> str | None:
+    try:
+        return socket.if_indextoname(index)
+    except OSError:
+        return None
 
 
 def _tables(protocols: tuple[str, ...]) -> list[Connection]:
     found: list[Connection] = []
     for protocol in protocols:
         raw = libc.sysctlbyname(f"net.inet.{protocol}.pcblist_n")
-        found.extend(decode.pcblist(raw, "tcp" if protocol == "tcp" else "udp"))
+        found.extend(decode.pcblist(raw, "tcp" if protocol == "tcp" else "udp", _ifname))
     return found
 
 

@@ -91,10 +91,10 @@ def patterns(path: MetricPath) -> list[tuple[PatternStep, ...]]:
                 f"{path.text!r}: history stores items by identity, so [{step.selector[0]}=...] "
                 f"cannot be matched there (use one of: {', '.join(sorted(_IDENTITY_KEYS))})"
             )
-    roots = metricpath._root_types()
+    roots = metricpath.root_types()
     found: list[tuple[PatternStep, ...]] = []
     for root in roots.get(path.steps[0].name, []):
-        found.extend(_walk_types(metricpath._strip_optional(root), path, 0, ()))
+        found.extend(_walk_types(metricpath.strip_optional(root), path, 0, ()))
     unique = list(dict.fromkeys(found))
     if not unique:
         raise PathError(f"{path.text!r}: names nothing that history stores")
@@ -105,22 +105,22 @@ def _walk_types(
     hint: Any, path: MetricPath, index: int, prefix: tuple[PatternStep, ...]
 ) -> Iterator[tuple[PatternStep, ...]]:
     if index == len(path.steps):
-        if metricpath._is_number(hint):
+        if metricpath.is_number(hint):
             yield prefix
         else:
-            main = metricpath._main_value(hint)
+            main = metricpath.main_value(hint)
             if main is not None:
                 yield (*prefix, (main, None))
         return
     step = path.steps[index]
     if index:
-        if not metricpath._is_record(hint):
+        if not metricpath.is_record(hint):
             return
-        sub = metricpath._hints(metricpath._strip_optional(hint)).get(step.name)
+        sub = metricpath.field_types(metricpath.strip_optional(hint)).get(step.name)
         if sub is None:
             return
-        hint = metricpath._strip_optional(sub)
-    item = metricpath._item_type(hint)
+        hint = metricpath.strip_optional(sub)
+    item = metricpath.item_type(hint)
     if item is not None:
         if step.selector is not None:
             yield from _walk_types(item, path, index + 1, (*prefix, (step.name, step.selector)))
@@ -129,9 +129,9 @@ def _walk_types(
         yield from _walk_types(hint, path, index + 1, (*prefix, (step.name, None)))
         return
     main = metricpath.MAIN_COLLECTION.get(getattr(hint, "__name__", ""))
-    if main is None or not metricpath._is_record(hint):
+    if main is None or not metricpath.is_record(hint):
         return
-    inner = metricpath._item_type(metricpath._hints(hint).get(main))
+    inner = metricpath.item_type(metricpath.field_types(hint).get(main))
     if inner is not None:
         steps = (*prefix, (step.name, None), (main, step.selector))
         yield from _walk_types(inner, path, index + 1, steps)

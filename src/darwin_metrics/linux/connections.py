@@ -203,13 +203,37 @@ def _diag_dump(
     return rows
 
 
+def _tcp_both_families(sock: Transport) -> dict[str, list[sockdiag.InetDiagRow]] | None:
+    """The IPv4 and IPv6 TCP sockets from one ``TCPDIAG_GETSOCK`` dump (one walk of the kernel's
+    TCP hash tables instead of two), by table name; ``None`` when the kernel refuses it."""
+    from darwin_metrics.linux.netlink import next_seq
+
+    request = sockdiag.tcp_any_family_request(next_seq())
+    try:
+        rows = _diag_dump(sock, request, sockdiag.parse_inet_dump)
+    except OSError:
+        return None
+    split: dict[str, list[sockdiag.InetDiagRow]] = {"tcp4": [], "tcp6": []}
+    for row in rows:
+        split["tcp4" if row.family == socket.AF_INET else "tcp6"].append(row)
+    return split
+
+
 def _from_netlink(tables: Iterable[str]) -> list[Connection]:
-    """Dump the tables through ``NETLINK_SOCK_DIAG``; ``OSError`` when that is unavailable."""
+    """Dump the tables through ``NETLINK_SOCK_DIAG``; ``OSError`` when that is unavailable.
+
+    When both TCP tables are asked for, one dump gives both (see :func:`_tcp_both_families`),
+    falling back to one dump per family where the kernel refuses that request.
+    """
     from darwin_metrics.linux.netlink import NetlinkSocket, next_seq
 
+    wanted = tuple(tables)
     out: list[Connection] = []
     with NetlinkSocket(sockdiag.NETLINK_SOCK_DIAG) as sock:
-        for name in tables:
+        tcp: dict[str, list[sockdiag.InetDiagRow]] | None = None
+        if "tcp4" in wanted and "tcp6" in wanted:
+            tcp = _tcp_both_families(sock)
+        for name in wanted:
             if name == "unix":
                 request = sockdiag.unix_request(next_seq())
                 for u in _diag_dump(sock, request, sockdiag.parse_unix_dump):
@@ -227,8 +251,12 @@ def _from_netlink(tables: Iterable[str]) -> list[Connection]:
                     )
                 continue
             table = _TABLES[name]
-            request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
-            out.extend(_inet(table, r) for r in _diag_dump(sock, request, sockdiag.parse_inet_dump))
+            if tcp is not None and name in tcp:
+                rows = tcp[name]
+            else:
+                request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
+                rows = _diag_dump(sock, request, sockdiag.parse_inet_dump)
+            out.extend(_inet(table, r) for r in rows)
     return out
 
 
@@ -393,12 +421,14 @@ def read_connections(roots: Roots, kind: str = "inet", pids: bool = True) -> tup
     """The sockets of ``kind`` in the caller's network namespace.
 
     With ``pids=True`` each record carries the processes holding the socket (one scan of
-    ``/proc/*/fd``); with ``pids=False`` its ``pids`` is ``None``.
+    ``/proc/*/fd``, left out when no socket has an inode a process could hold: none at all, or
+    only ``TIME_WAIT`` ones); with ``pids=False`` its ``pids`` is ``None``.
     """
     conns = read_tables(roots, tables_for(kind))
     if not pids:
         return tuple(conns)
-    return _with_owners(conns, socket_owners(roots))
+    held = any(c.inode for c in conns)
+    return _with_owners(conns, socket_owners(roots) if held else {})
 
 
 def process_socket_inodes(roots: Roots, pid: int) -> set[int]:
@@ -474,7 +504,9 @@ def read_connection_counts(roots: Roots, pids: bool = True) -> ConnectionCounts:
     for c in conns:
         key = (c.protocol, c.family, c.state)
         counts[key] = counts.get(key, 0) + 1
-    owners = socket_owners(roots) if pids else None
+    # Only listening sockets are given owners: no scan when none of them has an inode.
+    wanted = any(c.listening and c.protocol != "unix" and c.inode for c in conns)
+    owners = (socket_owners(roots) if wanted else {}) if pids else None
     names: dict[int, str] = {}
     listening = []
     for c in conns:

@@ -30,21 +30,23 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 
+import msgspec
+
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.fs import DENIED_ERRNOS, Roots
 from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers.btime import parse_btime
 from darwin_metrics.linux.parsers.cmdline import parse_cmdline
-from darwin_metrics.linux.parsers.pidio import parse_pid_io
+from darwin_metrics.linux.parsers.pidio import PidIO, parse_pid_io
 from darwin_metrics.linux.parsers.pidstat import (
     PF_FORKNOEXEC,
     STATES,
+    PidStat,
     parse_pid_stat,
-    stat_values,
     state_name,
 )
-from darwin_metrics.linux.parsers.pidstatus import parse_pid_status, status_values
+from darwin_metrics.linux.parsers.pidstatus import parse_pid_status
 from darwin_metrics.linux.parsers.statm import parse_statm
 from darwin_metrics.records.process import (
     Process,
@@ -68,8 +70,6 @@ _NO_IMAGE = frozenset({"Z", "X", "x"})
 PF_KTHREAD = 0x00200000
 #: Not a user name (the user cache maps unknown uids to None).
 _NO_NAME = object()
-#: What processes() reads for one pid: stat, status, io, cmdline and the open-file count.
-_Read = tuple[bytes, bytes | None, bytes | None, bytes | None, int | None]
 _BUFSIZE = 8192
 _O_READ = os.O_RDONLY | os.O_CLOEXEC
 #: How long a uid → user name answer is trusted, in seconds.
@@ -93,6 +93,39 @@ def _read(path: str) -> bytes:
             chunks.append(data)
     finally:
         os.close(fd)
+
+
+def _io_record(io: PidIO) -> ProcessIO:
+    return ProcessIO(
+        read_bytes=io.read_bytes,
+        write_bytes=io.write_bytes,
+        read_chars=io.rchar,
+        write_chars=io.wchar,
+        read_syscalls=io.syscr,
+        write_syscalls=io.syscw,
+        cancelled_write_bytes=io.cancelled_write_bytes if io.cancelled_write_bytes >= 0 else None,
+    )
+
+
+class _Files(msgspec.Struct, frozen=True, gc=False):
+    """What :meth:`ProcessReader.processes` reads for one pid: the raw ``stat``, ``status``,
+    ``io`` and ``cmdline`` (``None`` where absent or denied) and the open-descriptor count.
+    Equal ``_Files`` parse into equal records."""
+
+    stat: bytes
+    status: bytes | None
+    io: bytes | None
+    cmdline: bytes | None
+    num_fds: int | None
+
+
+class _Remembered(msgspec.Struct, frozen=True, gc=False):
+    """Per live pid, for the next call: what was read, the record made of it, and whether the
+    process is a kernel thread (whose empty ``cmdline`` is then not read again)."""
+
+    files: _Files
+    record: Process
+    kernel_thread: bool
 
 
 class _UserNames:
@@ -140,8 +173,8 @@ class ProcessReader:
         self._btime: int | None = None
         self._users = _UserNames()
         self._exe: dict[int, tuple[tuple[int, str, bool], str | None]] = {}
-        #: pid → (what was read for it, the record made of it, whether it is a kernel thread).
-        self._memo: dict[int, tuple[_Read, Process, bool]] = {}
+        #: pid → what was read for it, the record made of it, whether it is a kernel thread.
+        self._memo: dict[int, _Remembered] = {}
         self._fd_count_by_size: bool | None = None
         self._lock = threading.Lock()
         self._parents: dict[int, tuple[int, int]] = {}
@@ -313,176 +346,30 @@ class ProcessReader:
         malformed is left out and logged. ``strict`` (``process(pid)``): those raise, and a thread
         id (its ``status`` names another thread group) is left out.
 
-        Every file is read on every call. When all that was read for a pid is byte for byte what
-        was read for it last time (an idle process: same ``stat``, ``status``, ``io``,
-        ``cmdline`` and open-file count), the record built from those bytes then is the answer
-        again, since parsing the same bytes gives the same record; otherwise the files are
-        parsed. One loop with the reader's state in local variables: this runs for every process
-        on every call.
+        Per pid: :meth:`_read_files`; when all of it is byte for byte what was read for the pid
+        last time (an idle process), the record built from those bytes then is the answer again,
+        since parsing the same bytes gives the same record; otherwise :meth:`_build` parses and
+        builds it. This runs for every process on every call.
         """
-        read = _read
-        stat = os.stat
-        listdir = os.listdir
         proc = self._proc
-        tick = self._clk_tck
-        page = self._page_size
-        btime = self._btime
-        fd_by_size = self._fd_count_by_size
-        users = self._users
-        user_names = users.names
-        exe_cache = self._exe
-        memo = self._memo
+        memo = None if strict else self._memo
+        user_names = self._users.names
         found: list[Process] = []
         append = found.append
         for pid in pids:
             base = f"{proc}/{pid}/"
+            previous = None if memo is None else memo.get(pid)
             try:
-                # -- read ---------------------------------------------------------------------
-                stat_path = base + "stat"
-                try:
-                    stat_data = read(stat_path)
-                except OSError as exc:
-                    if exc.errno in _GONE:
-                        continue
-                    if exc.errno in DENIED_ERRNOS:
-                        raise AccessDenied(f"cannot read {stat_path}", path=stat_path) from None
-                    raise
-                status_path = base + "status"
-                status_data: bytes | None
-                try:
-                    status_data = read(status_path)
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    if exc.errno in _GONE and self._gone(base):
-                        continue
-                    status_data = None
-                io_path = base + "io"
-                io_data: bytes | None
-                try:
-                    io_data = read(io_path)
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    io_data = None
-                previous = None if strict else memo.get(pid)
-                cmdline_data: bytes | None = b""
-                # A kernel thread's command line is always empty: not read again while its
-                # stat is unchanged (the same kernel thread).
-                if previous is None or not previous[2] or previous[0][0] != stat_data:
-                    try:
-                        cmdline_data = read(base + "cmdline")
-                    except OSError as exc:
-                        if exc.errno not in _ABSENT:
-                            raise
-                        cmdline_data = None
-                num_fds: int | None
-                try:
-                    num_fds = stat(base + "fd").st_size if fd_by_size else len(listdir(base + "fd"))
-                except OSError as exc:
-                    if exc.errno not in _ABSENT:
-                        raise
-                    num_fds = None
-
-                # -- the same bytes as last time: the same record -----------------------------
-                key = (stat_data, status_data, io_data, cmdline_data, num_fds)
-                if previous is not None and previous[0] == key:
-                    last = previous[1]
+                files = self._read_files(base, previous)
+                if files is None:
+                    continue
+                if previous is not None and previous.files == files:
+                    last = previous.record
                     # ... unless the user database has since named the uid differently.
                     if last.uid is None or user_names.get(last.uid, _NO_NAME) == last.username:
                         append(last)
                         continue
-
-                # -- parse ----------------------------------------------------------------------
-                (
-                    _,
-                    comm,
-                    state,
-                    ppid,
-                    tty_nr,
-                    flags,
-                    utime,
-                    stime,
-                    cutime,
-                    cstime,
-                    nice,
-                    num_threads,
-                    starttime,
-                    vsize,
-                    rss,
-                    processor,
-                ) = stat_values(stat_data, stat_path)
-                status = None if status_data is None else status_values(status_data, status_path)
-                if strict and status is not None and status[0] != pid:
-                    continue
-
-                io: ProcessIO | None = None
-                if io_data is not None:
-                    rchar, wchar, syscr, syscw, read_bytes, write_bytes, cancelled = parse_pid_io(
-                        io_data, io_path
-                    )
-                    io = ProcessIO(
-                        read_bytes=read_bytes,
-                        write_bytes=write_bytes,
-                        read_chars=rchar,
-                        write_chars=wchar,
-                        read_syscalls=syscr,
-                        write_syscalls=syscw,
-                        cancelled_write_bytes=cancelled if cancelled >= 0 else None,
-                    )
-                cmdline = None if cmdline_data is None else parse_cmdline(cmdline_data)
-
-                uid: int | None = None
-                gid: int | None = None
-                username: str | None = None
-                swap: int | None = None
-                shared: int | None = None
-                voluntary: int | None = None
-                involuntary: int | None = None
-                from_statm = False
-                if status is not None:
-                    (
-                        _,
-                        uid,
-                        _,
-                        gid,
-                        _,
-                        vm_size,
-                        rss_file,
-                        rss_shmem,
-                        vm_swap,
-                        voluntary,
-                        involuntary,
-                    ) = status
-                    try:
-                        username = user_names[uid]
-                    except KeyError:
-                        username = users.name(uid)
-                    if vm_size is None:
-                        # No address space (kernel thread, zombie): nothing shared or swapped.
-                        shared = swap = 0
-                    else:
-                        swap = vm_swap
-                        if rss_file is not None:
-                            shared = rss_file + (rss_shmem or 0)
-                if shared is None and (status is None or status[5] is not None):
-                    shared = self._statm_shared(base)
-                    from_statm = True
-
-                exe: str | None = None
-                if state not in _NO_IMAGE:
-                    # Re-read the link whenever the process may have called exec since last time.
-                    exe_key = (starttime, comm, bool(flags & PF_FORKNOEXEC))
-                    cached = exe_cache.get(pid)
-                    if cached is not None and cached[0] == exe_key:
-                        exe = cached[1]
-                    else:
-                        try:
-                            exe = os.readlink(base + "exe")
-                        except OSError as exc:
-                            if exc.errno not in _ABSENT:
-                                raise
-                        exe_cache[pid] = (exe_key, exe)
+                built = self._build(pid, base, files, strict)
             except ParseError as exc:
                 if strict:
                     raise
@@ -493,46 +380,165 @@ class ProcessReader:
                     raise
                 log.debug("skipping process %d: %s", pid, exc)
                 continue
-
-            record = Process(
-                pid=pid,
-                ppid=ppid,
-                name=comm,
-                exe=exe,
-                cmdline=cmdline,
-                status=STATES.get(state, "unknown"),
-                username=username,
-                uid=uid,
-                gid=gid,
-                create_time=None if btime is None else btime + starttime / tick,
-                nice=nice,
-                # The controlling terminal's device number, printed as a signed int.
-                terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
-                cpu_times=ProcessCPUTimes(
-                    user=utime / tick,
-                    system=stime / tick,
-                    children_user=cutime / tick if cutime >= 0 else None,
-                    children_system=cstime / tick if cstime >= 0 else None,
-                ),
-                memory=ProcessMemory(
-                    rss=rss * page if rss > 0 else 0,
-                    vms=vsize,
-                    shared=shared,
-                    swap=swap,
-                ),
-                num_threads=num_threads,
-                num_fds=num_fds,
-                io=io,
-                voluntary_ctx_switches=voluntary,
-                involuntary_ctx_switches=involuntary,
-                last_cpu=processor if processor is None or processor >= 0 else None,
-            )
+            if built is None:
+                continue
+            record, kernel_thread, from_statm = built
             # Kept for the next processes() call, which forgets the pids that have gone; not by
             # process(pid), which would keep every pid ever asked for. statm is not in the key.
-            if not strict and not from_statm:
-                memo[pid] = (key, record, bool(flags & PF_KTHREAD))
+            if memo is not None and not from_statm:
+                memo[pid] = _Remembered(files, record, kernel_thread)
             append(record)
         return found
+
+    # -- read ------------------------------------------------------------------------------
+
+    def _read_files(self, base: str, previous: _Remembered | None) -> _Files | None:
+        """Everything :meth:`processes` reads for the process directory ``base`` (one ``stat``
+        ends in ``/``); ``None`` when the process has gone. A file the caller may not read, or
+        that this kernel lacks, is ``None``; a ``stat`` the caller may not read raises
+        :class:`AccessDenied`."""
+        stat_path = base + "stat"
+        try:
+            stat_data = _read(stat_path)
+        except OSError as exc:
+            if exc.errno in _GONE:
+                return None
+            if exc.errno in DENIED_ERRNOS:
+                raise AccessDenied(f"cannot read {stat_path}", path=stat_path) from None
+            raise
+        try:
+            status_data: bytes | None = _read(base + "status")
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            if exc.errno in _GONE and self._gone(base):
+                return None
+            status_data = None
+        try:
+            io_data: bytes | None = _read(base + "io")
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            io_data = None
+        # A kernel thread's command line is always empty: not read again while its stat is
+        # unchanged (the same kernel thread).
+        cmdline_data: bytes | None = b""
+        if previous is None or not previous.kernel_thread or previous.files.stat != stat_data:
+            try:
+                cmdline_data = _read(base + "cmdline")
+            except OSError as exc:
+                if exc.errno not in _ABSENT:
+                    raise
+                cmdline_data = None
+        # Open descriptors: the size of fd/ where the kernel reports the count there, else a
+        # listing of it.
+        num_fds: int | None
+        try:
+            if self._fd_count_by_size:
+                num_fds = os.stat(base + "fd").st_size
+            else:
+                num_fds = len(os.listdir(base + "fd"))
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+            num_fds = None
+        return _Files(stat_data, status_data, io_data, cmdline_data, num_fds)
+
+    # -- parse and build -------------------------------------------------------------------
+
+    def _build(
+        self, pid: int, base: str, files: _Files, strict: bool
+    ) -> tuple[Process, bool, bool] | None:
+        """The record for ``files`` with whether the process is a kernel thread and whether
+        its shared memory came from ``statm`` (outside ``files``, so the record is not kept);
+        ``None`` in ``strict`` mode for a thread id. :class:`ParseError` for a malformed file."""
+        stat = parse_pid_stat(files.stat, base + "stat")
+        status = None if files.status is None else parse_pid_status(files.status, base + "status")
+        if strict and status is not None and status.tgid != pid:
+            return None
+        io = None if files.io is None else _io_record(parse_pid_io(files.io, base + "io"))
+        # Shared and swapped memory from status; from statm (outside files, so the record is
+        # not kept) for kernels whose status lacks RssFile.
+        shared: int | None = None
+        swap: int | None = None
+        uid: int | None = None
+        username: str | None = None
+        if status is not None:
+            uid = status.uid
+            try:
+                username = self._users.names[uid]
+            except KeyError:
+                username = self._users.name(uid)
+            if status.vm_size is None:
+                # No address space (kernel thread, zombie): nothing shared or swapped.
+                shared = swap = 0
+            else:
+                swap = status.vm_swap
+                if status.rss_file is not None:
+                    shared = status.rss_file + (status.rss_shmem or 0)
+        from_statm = shared is None and (status is None or status.vm_size is not None)
+        if from_statm:
+            shared = self._statm_shared(base)
+        tick = self._clk_tck
+        btime = self._btime
+        tty_nr = stat.tty_nr
+        cutime = stat.cutime
+        cstime = stat.cstime
+        rss = stat.rss
+        processor = stat.processor
+        record = Process(
+            pid=pid,
+            ppid=stat.ppid,
+            name=stat.comm,
+            exe=self._exe_path(pid, base, stat),
+            cmdline=None if files.cmdline is None else parse_cmdline(files.cmdline),
+            status=STATES.get(stat.state, "unknown"),
+            username=username,
+            uid=uid,
+            gid=None if status is None else status.gid,
+            create_time=None if btime is None else btime + stat.starttime / tick,
+            nice=stat.nice,
+            # The controlling terminal's device number, printed as a signed int.
+            terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
+            cpu_times=ProcessCPUTimes(
+                user=stat.utime / tick,
+                system=stat.stime / tick,
+                children_user=cutime / tick if cutime >= 0 else None,
+                children_system=cstime / tick if cstime >= 0 else None,
+            ),
+            memory=ProcessMemory(
+                rss=rss * self._page_size if rss > 0 else 0,
+                vms=stat.vsize,
+                shared=shared,
+                swap=swap,
+            ),
+            num_threads=stat.num_threads,
+            num_fds=files.num_fds,
+            io=io,
+            voluntary_ctx_switches=None if status is None else status.voluntary_ctxt_switches,
+            involuntary_ctx_switches=None if status is None else status.nonvoluntary_ctxt_switches,
+            last_cpu=processor if processor is None or processor >= 0 else None,
+        )
+        return record, bool(stat.flags & PF_KTHREAD), from_statm
+
+    def _exe_path(self, pid: int, base: str, stat: PidStat) -> str | None:
+        """The ``exe`` link, read again only when the process may have called exec since the
+        last read (another start time, name or "forked, not exec'd" flag); ``None`` for a
+        zombie or dead process and where it may not be read."""
+        if stat.state in _NO_IMAGE:
+            return None
+        key = (stat.starttime, stat.comm, bool(stat.flags & PF_FORKNOEXEC))
+        cached = self._exe.get(pid)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        exe: str | None = None
+        try:
+            exe = os.readlink(base + "exe")
+        except OSError as exc:
+            if exc.errno not in _ABSENT:
+                raise
+        self._exe[pid] = (key, exe)
+        return exe
 
     def _statm_shared(self, base: str) -> int | None:
         """Resident shared bytes from ``statm``, for kernels whose ``status`` lacks ``RssFile``."""

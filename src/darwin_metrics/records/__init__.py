@@ -9,8 +9,11 @@ it to the ``TYPE_CHECKING`` imports (what type checkers and editors read), to :d
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+#: ``typing.TYPE_CHECKING`` without importing typing (type checkers treat this name as true):
+#: ``import darwin_metrics`` and ``darwin-metrics --version`` load this package, and typing is a
+#: measurable part of their start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from darwin_metrics.records.base import to_dict, to_json
     from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter, PowerSources
@@ -62,9 +65,11 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import (
         CorePowerPolicy,
         Power,
+        PowerAssertion,
         PowerManagement,
         PowerRail,
         PowerRailRate,
+        ProcessEnergy,
         ProcessPowerEstimate,
     )
     from darwin_metrics.records.process import (
@@ -134,9 +139,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "power": (
         "CorePowerPolicy",
         "Power",
+        "PowerAssertion",
         "PowerManagement",
         "PowerRail",
         "PowerRailRate",
+        "ProcessEnergy",
         "ProcessPowerEstimate",
     ),
     "process": (
@@ -225,9 +232,11 @@ __all__ = [
     "CorePowerPolicy",
     "Power",
     "PowerAdapter",
+    "PowerAssertion",
     "PowerManagement",
     "PowerRail",
     "PowerSources",
+    "ProcessEnergy",
     "ProcessPowerEstimate",
     "CPU",
     "CPUCluster",
@@ -273,7 +282,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """Import the record module that defines ``name`` on first use, and keep the name here."""
     module = _MODULE_OF.get(name)
     if module is None:

@@ -114,6 +114,11 @@ class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     ``ecc_enabled``/``ecc_errors``, ``mig_mode`` and ``processes`` (``()`` when none run, ``None``
     when the driver cannot list them) complete the NVIDIA picture.
+
+    macOS adds: ``core_count`` (Apple GPU cores), ``renderer_utilization_percent`` and
+    ``tiler_utilization_percent`` (Apple GPUs' two pipelines, 0-100), ``memory_allocated`` (bytes
+    the driver has allocated, of which ``memory_used`` are in use) and ``unified_memory`` (the GPU
+    shares system memory: Apple Silicon).
     """
 
     index: int
@@ -179,6 +184,11 @@ class GPU(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ecc_errors: GPUEccErrors | None = None
     mig_mode: MigMode | None = None
     processes: tuple[GPUProcess, ...] | None = None
+    core_count: int | None = None
+    renderer_utilization_percent: float | None = None
+    tiler_utilization_percent: float | None = None
+    memory_allocated: int | None = None
+    unified_memory: bool | None = None
 
     @property
     def throttling_reasons(self) -> tuple[str, ...] | None:

@@ -91,17 +91,47 @@ class CorePowerPolicy(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     available_preferences: tuple[str, ...] = ()
 
 
+class PowerAssertion(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A power assertion a process holds (macOS): it keeps the display or the system awake.
+
+    ``type`` is the assertion type (``PreventUserIdleSystemSleep``, ``PreventUserIdleDisplaySleep``,
+    ``NoIdleSleepAssertion``…); ``name`` the reason the process gave; ``process`` its name.
+    """
+
+    pid: int
+    type: str
+    name: str | None = None
+    process: str | None = None
+
+
+class ProcessEnergy(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Energy one process has used since it started, as the kernel measured it (macOS
+    ``proc_pid_rusage`` ``ri_energy_nj``), in joules."""
+
+    pid: int
+    name: str | None = None
+    energy_joules: float
+
+
 class PowerManagement(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How the machine is set to trade speed for power.
 
     ``platform_profile`` is the ACPI platform profile (``low-power``, ``balanced``, ``performance``…);
     ``on_ac`` is True on external power, False on battery, ``None`` when unknown.
+    macOS adds ``low_power_mode`` (Low Power Mode on; ``None`` where the OS cannot say),
+    ``adapter_watts`` (the connected adapter's rating, W), ``assertions``, what keeps the Mac
+    awake, and ``top_energy``, the processes that used the most energy since they started
+    (measured by the kernel; Apple Silicon; other users' processes only as root).
     """
 
     cores: tuple[CorePowerPolicy, ...]
     platform_profile: str | None = None
     platform_profile_choices: tuple[str, ...] = ()
     on_ac: bool | None = None
+    low_power_mode: bool | None = None
+    adapter_watts: float | None = None
+    assertions: tuple[PowerAssertion, ...] = ()
+    top_energy: tuple[ProcessEnergy, ...] = ()
 
 
 class ProcessPowerEstimate(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -60,7 +60,9 @@ class Thermal(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     names each present-tense source that throttles (``gpu0:hw_thermal_slowdown``).
     ``packages``/``cores`` are ``None`` where the CPU has no throttle counters (AMD, ARM, VMs);
     ``gpus`` is empty without GPUs that report reasons. ``pressure_level`` is the operating
-    system's thermal pressure level where it has one (macOS); ``None`` on Linux.
+    system's thermal pressure level where it has one (macOS: ``nominal``, ``moderate``, ``heavy``,
+    ``trapping``, ``sleeping``); ``None`` on Linux. ``cpu_speed_limit_percent`` is the speed the
+    platform currently allows the CPU, in percent of nominal (Intel Macs); ``None`` elsewhere.
     """
 
     throttling: bool | None
@@ -69,3 +71,4 @@ class Thermal(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     cores: tuple[CoreThrottle, ...] | None = None
     gpus: tuple[GPUThrottle, ...] = ()
     pressure_level: str | None = None
+    cpu_speed_limit_percent: float | None = None

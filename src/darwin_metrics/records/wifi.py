@@ -71,8 +71,8 @@ class WiFi(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     quality (0-100; ``/proc/net/wireless`` link value out of 70, the cfg80211 scale).
     ``tx_bits_per_second``/``rx_bits_per_second`` are the last data rates in bits per second. ``connected_time``
     is seconds since association; ``tx_power_dbm`` in dBm. ``counters`` are the interface's own traffic
-    counters (sysfs statistics), ``station`` the per-peer counters. Any figure the driver does not
-    give is ``None``.
+    counters (sysfs statistics), ``station`` the per-peer counters. ``phy_mode`` is the 802.11
+    generation in use (``802.11ax``; macOS). Any figure the driver does not give is ``None``.
     """
 
     interface: str
@@ -96,3 +96,4 @@ class WiFi(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     station: WiFiStation | None = None
     discarded: WiFiDiscarded | None = None
     counters: InterfaceCounters | None = None
+    phy_mode: str | None = None

@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import integer, text
 from darwin_metrics.darwin.ffi.constants import (
@@ -69,8 +70,7 @@ _NAME_LETTER = {"Efficiency": "E", "Performance": "P"}
 _LETTER_NAME = {"E": "Efficiency", "P": "Performance"}
 
 
-@dataclass(frozen=True)
-class PerfLevel:
+class PerfLevel(msgspec.Struct, frozen=True, gc=False):
     """One ``hw.perflevelN``: 0 is the fastest."""
 
     index: int
@@ -79,8 +79,7 @@ class PerfLevel:
     logical: int | None
 
 
-@dataclass(frozen=True)
-class Topology:
+class Topology(msgspec.Struct, frozen=True, gc=False):
     """Clusters (fastest first) and, per logical CPU, its cluster letter and nominal range (Hz)."""
 
     clusters: tuple[CPUCluster, ...]
@@ -280,8 +279,11 @@ def build_cpu(
     interrupts: int | None = None,
     soft_interrupts: int | None = None,
     boot_time: float | None = None,
+    core_hertz: Mapping[int, float] | None = None,
 ) -> CPU:
-    """Assemble the CPU record. On Intel the per-core range is ``hw.cpufrequency_min/max``."""
+    """Assemble the CPU record. On Intel the per-core range is ``hw.cpufrequency_min/max``;
+    ``core_hertz`` is each core's average frequency over the last interval (IOReport), where
+    known."""
     intel_min = integer(values.get("hw.cpufrequency_min"))
     intel_max = integer(values.get("hw.cpufrequency_max"))
     cores = []
@@ -294,6 +296,7 @@ def build_cpu(
                 index=index,
                 times=core_times,
                 frequency=CoreFrequency(
+                    hertz=(core_hertz or {}).get(index),
                     min_hertz=low_high[0] if low_high else None,
                     max_hertz=low_high[1] if low_high else None,
                 ),
@@ -321,3 +324,17 @@ def build_cpu(
         clusters=topo.clusters,
         nominal_hertz=float(nominal) if nominal else None,
     )
+
+
+def core_tables(topo: Topology, pmgr: Mapping[str, Any] | None) -> dict[int, tuple[float, ...]]:
+    """Each core's full DVFS table (Hz, ascending): the ``pmgr`` CPU table whose lowest and
+    highest states are the core's nominal range."""
+    if pmgr is None:
+        return {}
+    tables = cpu_tables(pmgr)
+    found = {}
+    for core, (low, high) in topo.core_range.items():
+        match = [t for t in tables if (min(t), max(t)) == (low, high)]
+        if len(match) == 1:
+            found[core] = tuple(sorted(match[0]))
+    return found

@@ -4,20 +4,24 @@
 operations, bytes, and nanoseconds spent (``Total Time``), read and write. APFS volumes are not
 block devices of their own here, so these are physical disks only.
 
+``major``/``minor`` come from the whole-disk IOMedia's ``BSD Major``/``BSD Minor``.
+
 Volumes: capacity from ``f_blocks``/``f_bfree``/``f_bavail`` x ``f_bsize``. On APFS the volumes of
 one container share its free space, so ``used`` comes from the volume's own ``ATTR_VOL_SPACEUSED``
 when the collector has it, else ``total - free``. ``used_percent`` follows ``df``:
 ``used / (used + available)``. Hidden by default (``volumes(all=False)``): pseudo file systems
 (devfs, autofs, …), the system's plumbing volumes under ``/System/Volumes/`` (VM, Preboot, Update,
-Data …) and other volumes mounted ``nobrowse``.
+…) and other volumes mounted ``nobrowse``. The data volume ``/System/Volumes/Data`` is shown: it is
+where the user's files and the container's real use are.
 """
 
 from __future__ import annotations
 
 import ctypes
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import c_string, number
 from darwin_metrics.darwin.ffi import constants as k
@@ -27,6 +31,8 @@ from darwin_metrics.records.disk import DiskIO, Volume
 
 PSEUDO_FS = frozenset({"devfs", "autofs", "fdesc", "nullfs", "lifs", "procfs", "kernfs"})
 SYSTEM_VOLUMES = "/System/Volumes/"
+#: The user's data volume of the boot volume group (macOS 10.15 and later).
+DATA_VOLUME = "/System/Volumes/Data"
 
 #: (flag, option) in the order ``mount`` prints them; ``rdonly`` shows as ``ro``/``rw`` first.
 _OPTIONS = (
@@ -56,8 +62,14 @@ _OPTIONS = (
 )
 
 
-def disk_io(name: str, statistics: Mapping[str, Any]) -> DiskIO:
-    """A DiskIO from a converted ``Statistics`` dictionary (times ns → s)."""
+def disk_io(
+    name: str, statistics: Mapping[str, Any], media: Mapping[str, Any] | None = None
+) -> DiskIO:
+    """A DiskIO from a converted ``Statistics`` dictionary (times ns → s).
+
+    ``media`` is the whole-disk IOMedia's properties: its ``BSD Major``/``BSD Minor`` identify the
+    device, so a disk name re-used by another disk is told apart from a counter wrap.
+    """
 
     def need(key: str) -> int:
         value = number(statistics, key)
@@ -69,8 +81,14 @@ def disk_io(name: str, statistics: Mapping[str, Any]) -> DiskIO:
         value = number(statistics, key)
         return value / 1e9 if value is not None and value >= 0 else None
 
+    def device_number(key: str) -> int | None:
+        value = number(media, key) if media is not None else None
+        return value if value is not None and value >= 0 else None
+
     return DiskIO(
         name=name,
+        major=device_number("BSD Major"),
+        minor=device_number("BSD Minor"),
         is_partition=False,
         reads=need("Operations (Read)"),
         read_bytes=need("Bytes (Read)"),
@@ -81,8 +99,7 @@ def disk_io(name: str, statistics: Mapping[str, Any]) -> DiskIO:
     )
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(msgspec.Struct, frozen=True, gc=False):
     """The fields of one ``struct statfs`` that volumes need."""
 
     device: str
@@ -135,7 +152,13 @@ def is_pseudo(mount: Mount) -> bool:
 
 
 def is_hidden(mount: Mount) -> bool:
-    """Left out by ``volumes(all=False)``: pseudo, system plumbing or ``nobrowse`` volumes."""
+    """Left out by ``volumes(all=False)``: pseudo, system plumbing or ``nobrowse`` volumes.
+
+    The data volume (``/System/Volumes/Data``, mounted ``nobrowse``) is shown: it holds the user's
+    files, while ``/`` is the sealed system volume whose few GB used say nothing about the disk.
+    """
+    if mount.mount_point == DATA_VOLUME:
+        return is_pseudo(mount)
     if is_pseudo(mount) or mount.mount_point.startswith(SYSTEM_VOLUMES):
         return True
     return bool(mount.flags & k.MNT_DONTBROWSE) and not mount.flags & k.MNT_ROOTFS

@@ -24,7 +24,7 @@ from darwin_metrics.darwin.ffi.constants import (
     NOTE_MEMORYSTATUS_PRESSURE_NORMAL,
     NOTE_MEMORYSTATUS_PRESSURE_WARN,
 )
-from darwin_metrics.darwin.ffi.structs import VMStatistics64
+from darwin_metrics.darwin.ffi.structs import VMStatistics64, XswUsage
 from darwin_metrics.errors import ParseError
 from darwin_metrics.records.memory import Memory, Pressure, PressureLevel, Swap
 
@@ -41,6 +41,15 @@ def pressure(level: int | None, available_percent: int | None) -> Pressure:
     if available_percent is not None and 0 <= available_percent <= 100:
         free = float(available_percent)
     return Pressure(level=_LEVELS.get(level) if level is not None else None, free_percent=free)
+
+
+def swap_usage(raw: bytes) -> tuple[int, int, int]:
+    """``(total, used, free)`` bytes of swap from ``vm.swapusage`` (``struct xsw_usage``)."""
+    xsw = struct_from(raw, XswUsage, "vm.swapusage")
+    total, used, free = int(xsw.xsu_total), int(xsw.xsu_used), int(xsw.xsu_avail)
+    if used > total or free > total:
+        raise ParseError("vm.swapusage", f"used {used} or free {free} exceeds total {total}")
+    return total, used, free
 
 
 def memory(

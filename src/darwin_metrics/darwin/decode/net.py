@@ -1,8 +1,12 @@
 """Network decoders: ``NET_RT_IFLIST2`` records, media words, interface kinds, addresses, and the
 ``net.inet.{tcp,udp}.pcblist_n`` socket tables.
 
-Counters come from ``if_msghdr2``/``if_data64`` (64-bit; the ``getifaddrs`` ``if_data`` copy is
-32-bit and wraps at 4 GiB). ``tx_drops`` is the send-queue drop count ``ifm_snd_drops``.
+Counters: the route dump (``if_msghdr2``/``if_data64``) rounds the byte counters down to 1 KiB and
+truncates them to 32 bits for every process that is not an Apple platform binary (``ALIGN_BYTES``
+in xnu's ``rtsock.c``), so exact counters come from ``struct ifmibdata``
+(``net.link.generic.ifdata.<index>.general``, :func:`ifmibdata`), which the kernel copies unrounded.
+``tx_drops`` is the send-queue drop count (``ifmd_snd_drops``). A malformed route record is
+skipped, not fatal to the whole list.
 
 Kind, in this order: loopback (functional type or IFT_LOOP); the functional type for Wi-Fi and
 cellular; IFT types for bridges, VLANs, link aggregates, tunnels (gif, stf, PPP) and cellular;
@@ -18,14 +22,17 @@ from __future__ import annotations
 import ctypes
 import ipaddress
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Literal
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import struct_from
 from darwin_metrics.darwin.ffi import constants as k
 from darwin_metrics.darwin.ffi.structs import (
+    IfData64,
     IfMediaReq,
+    IfMibData,
     IfMsghdr2,
     SockaddrDl,
     XinpcbN,
@@ -34,6 +41,7 @@ from darwin_metrics.darwin.ffi.structs import (
     XtcpcbN,
 )
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.connections import Connection, ConnectionState
 from darwin_metrics.records.net import Address, AddressFamily, InterfaceCounters, InterfaceKind
 
@@ -76,9 +84,10 @@ TCP_STATES: dict[int, ConnectionState] = {
 
 _TUNNEL_PREFIXES = ("utun", "ipsec", "ppp", "gif", "stf")
 
+log = get_logger(__name__)
 
-@dataclass(frozen=True)
-class LinkRecord:
+
+class LinkRecord(msgspec.Struct, frozen=True, gc=False):
     """One RTM_IFINFO2 record: identity, flags, MTU, IFT type, link address and counters."""
 
     name: str
@@ -91,8 +100,7 @@ class LinkRecord:
     counters: InterfaceCounters
 
 
-@dataclass(frozen=True)
-class Media:
+class Media(msgspec.Struct, frozen=True, gc=False):
     """What the active media word says: carrier (None when the driver does not say), speed, duplex."""
 
     has_carrier: bool | None
@@ -116,8 +124,44 @@ def sockaddr_dl(raw: bytes) -> tuple[str, int, int, str | None]:
     return name, int(index), int(ift_type), mac
 
 
+def _counters(d: IfData64, snd_drops: int) -> InterfaceCounters:
+    return InterfaceCounters(
+        rx_bytes=int(d.ifi_ibytes),
+        rx_packets=int(d.ifi_ipackets),
+        rx_errors=int(d.ifi_ierrors),
+        rx_drops=int(d.ifi_iqdrops),
+        rx_multicast=int(d.ifi_imcasts),
+        tx_bytes=int(d.ifi_obytes),
+        tx_packets=int(d.ifi_opackets),
+        tx_errors=int(d.ifi_oerrors),
+        tx_drops=snd_drops & 0xFFFFFFFF,
+        tx_collisions=int(d.ifi_collisions),
+    )
+
+
+def _link_record(message: bytes) -> LinkRecord:
+    hdr = struct_from(message, IfMsghdr2, "if_msghdr2")
+    name, _index, _type, mac = sockaddr_dl(message[ctypes.sizeof(IfMsghdr2) :])
+    data = hdr.ifm_data
+    return LinkRecord(
+        name=name,
+        index=int(hdr.ifm_index),
+        flags=int(hdr.ifm_flags) & 0xFFFFFFFF,
+        mtu=int(data.ifi_mtu),
+        ift_type=int(data.ifi_type),
+        baudrate=int(data.ifi_baudrate),
+        mac=mac,
+        counters=_counters(data, int(hdr.ifm_snd_drops)),
+    )
+
+
 def iflist2(raw: bytes) -> list[LinkRecord]:
-    """Every RTM_IFINFO2 record of ``sysctl {CTL_NET, PF_ROUTE, 0, 0, NET_RT_IFLIST2, 0}``."""
+    """Every RTM_IFINFO2 record of ``sysctl {CTL_NET, PF_ROUTE, 0, 0, NET_RT_IFLIST2, 0}``.
+
+    A record whose own contents are malformed (a bad link address) is skipped and logged; only a
+    broken message framing, after which nothing can be trusted, raises :class:`ParseError`. The
+    byte counters here are rounded (see the module docstring): prefer :func:`ifmibdata`.
+    """
     records = []
     pos = 0
     while pos < len(raw):
@@ -127,35 +171,37 @@ def iflist2(raw: bytes) -> list[LinkRecord]:
         if msglen < 4 or pos + msglen > len(raw):
             raise ParseError("NET_RT_IFLIST2", f"message length {msglen} at offset {pos}")
         if msgtype == k.RTM_IFINFO2:
-            message = raw[pos : pos + msglen]
-            hdr = struct_from(message, IfMsghdr2, "if_msghdr2")
-            name, _index, _type, mac = sockaddr_dl(message[ctypes.sizeof(IfMsghdr2) :])
-            data = hdr.ifm_data
-            records.append(
-                LinkRecord(
-                    name=name,
-                    index=int(hdr.ifm_index),
-                    flags=int(hdr.ifm_flags) & 0xFFFFFFFF,
-                    mtu=int(data.ifi_mtu),
-                    ift_type=int(data.ifi_type),
-                    baudrate=int(data.ifi_baudrate),
-                    mac=mac,
-                    counters=InterfaceCounters(
-                        rx_bytes=int(data.ifi_ibytes),
-                        rx_packets=int(data.ifi_ipackets),
-                        rx_errors=int(data.ifi_ierrors),
-                        rx_drops=int(data.ifi_iqdrops),
-                        rx_multicast=int(data.ifi_imcasts),
-                        tx_bytes=int(data.ifi_obytes),
-                        tx_packets=int(data.ifi_opackets),
-                        tx_errors=int(data.ifi_oerrors),
-                        tx_drops=int(hdr.ifm_snd_drops) & 0xFFFFFFFF,
-                        tx_collisions=int(data.ifi_collisions),
-                    ),
-                )
-            )
+            try:
+                records.append(_link_record(raw[pos : pos + msglen]))
+            except ParseError as exc:
+                log.debug("skipping interface record at offset %d: %s", pos, exc)
         pos += msglen
     return records
+
+
+def ifmibdata(raw: bytes) -> tuple[str, InterfaceCounters]:
+    """``(name, exact counters)`` from one ``struct ifmibdata`` (180 bytes).
+
+    An interface that is not attached gives an all-zero record with an empty name; the caller
+    treats the empty name as "no data" rather than as zero traffic.
+    """
+    mib = struct_from(raw, IfMibData, "ifmibdata")
+    name = bytes(mib.ifmd_name).split(b"\0", 1)[0].decode("utf-8", "replace")
+    return name, _counters(mib.ifmd_data, int(mib.ifmd_snd_drops))
+
+
+def ifalldata(raw: bytes) -> dict[str, InterfaceCounters]:
+    """Name → exact counters from ``net.link.generic.ifalldata`` (``IFMIB_IFALLDATA``): one
+    ``ifmibdata`` per attached interface, concatenated; unattached (nameless) records skipped."""
+    size = ctypes.sizeof(IfMibData)
+    if len(raw) % size:
+        raise ParseError("ifalldata", f"{len(raw)} bytes is not a multiple of {size}")
+    found = {}
+    for offset in range(0, len(raw), size):
+        name, counters = ifmibdata(raw[offset : offset + size])
+        if name:
+            found[name] = counters
+    return found
 
 
 def media_subtype(word: int) -> int:
@@ -246,8 +292,7 @@ def _round8(n: int) -> int:
     return (n + 7) & ~7
 
 
-@dataclass
-class _Socket:
+class _Socket(msgspec.Struct):
     inpcb: XinpcbN
     socket: XsocketN | None = None
     tcpcb: XtcpcbN | None = None
@@ -257,6 +302,8 @@ def _items(raw: bytes, source: str) -> list[_Socket]:
     gen = struct_from(raw, Xinpgen, source)
     if gen.xig_len != len(bytes(gen)):
         raise ParseError(source, f"header length {gen.xig_len}")
+    if gen.xig_count == 0 and len(raw) < 2 * len(bytes(gen)):
+        return []  # an empty table: the kernel writes no trailer
     end = len(raw) - len(bytes(gen))  # the trailing xinpgen
     if end < len(bytes(gen)):
         raise ParseError(source, "no trailer")
@@ -283,26 +330,61 @@ def _items(raw: bytes, source: str) -> list[_Socket]:
     return sockets
 
 
+def _scope_index(packed: bytes) -> int | None:
+    """The interface index KAME stacks embed in bytes 2-3 of a scoped IPv6 address (link-local
+    unicast ``fe80::/10``, interface- and link-local multicast ``ff01::/16``, ``ff02::/16``); None
+    for other addresses."""
+    if packed[0] == 0xFE and packed[1] & 0xC0 == 0x80:
+        return (packed[2] << 8) | packed[3]
+    if packed[0] == 0xFF and packed[1] & 0x0F in (1, 2):
+        return (packed[2] << 8) | packed[3]
+    return None
+
+
+def ipv6_text(packed: bytes, ifname: Callable[[int], str | None]) -> str:
+    """An IPv6 address as ``netstat`` prints it: the kernel's embedded scope is taken out of the
+    address and shown as ``%ifname`` (``fe80::1%lo0``), or ``%index`` when the name is unknown."""
+    scope = _scope_index(packed)
+    if not scope:
+        return str(ipaddress.IPv6Address(packed))
+    bare = ipaddress.IPv6Address(packed[:2] + b"\0\0" + packed[4:])
+    return f"{bare}%{ifname(scope) or scope}"
+
+
+def _no_names(index: int) -> str | None:
+    return None
+
+
 def _endpoint(
-    inp: XinpcbN, family: Literal["ipv4", "ipv6"], local: bool
+    inp: XinpcbN,
+    family: Literal["ipv4", "ipv6"],
+    local: bool,
+    ifname: Callable[[int], str | None],
 ) -> tuple[str | None, int | None]:
     port_be = inp.inp_lport if local else inp.inp_fport
     port = struct.unpack(">H", struct.pack("<H", port_be))[0]
     if family == "ipv4":
         union = inp.inp_dependladdr.inp46_local if local else inp.inp_dependfaddr.inp46_foreign
-        addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.IPv4Address(
-            bytes(union.ia46_addr4)
-        )
-    else:
-        raw6 = inp.inp_dependladdr.inp6_local if local else inp.inp_dependfaddr.inp6_foreign
-        addr = ipaddress.IPv6Address(bytes(raw6))
-    if not local and port == 0 and int(addr) == 0:
+        packed = bytes(union.ia46_addr4)
+        if not local and port == 0 and not any(packed):
+            return None, None
+        return str(ipaddress.IPv4Address(packed)), port
+    raw6 = inp.inp_dependladdr.inp6_local if local else inp.inp_dependfaddr.inp6_foreign
+    packed = bytes(raw6)
+    if not local and port == 0 and not any(packed):
         return None, None
-    return str(addr), port
+    return ipv6_text(packed, ifname), port
 
 
-def pcblist(raw: bytes, protocol: Literal["tcp", "udp"]) -> list[Connection]:
+def pcblist(
+    raw: bytes,
+    protocol: Literal["tcp", "udp"],
+    ifname: Callable[[int], str | None] = _no_names,
+) -> list[Connection]:
     """Connections from ``net.inet.<protocol>.pcblist_n`` output.
+
+    ``ifname`` names an interface index, for the scope of link-local IPv6 addresses. An empty table
+    (no sockets: the kernel writes the header and no trailer) gives ``[]``.
 
     ``pids`` holds the socket's last user (``so_last_pid``), the one process macOS records; ``uid``
     is ``so_uid``. Sockets have no inode on macOS (``inode=None``); queue sizes are not decoded.
@@ -318,8 +400,8 @@ def pcblist(raw: bytes, protocol: Literal["tcp", "udp"]) -> list[Connection]:
             family = "ipv6"
         else:
             continue
-        local_address, local_port = _endpoint(inp, family, local=True)
-        remote_address, remote_port = _endpoint(inp, family, local=False)
+        local_address, local_port = _endpoint(inp, family, True, ifname)
+        remote_address, remote_port = _endpoint(inp, family, False, ifname)
         if protocol == "tcp":
             code = int(item.tcpcb.t_state) if item.tcpcb is not None else None
             state: ConnectionState = TCP_STATES.get(code, "NONE") if code is not None else "NONE"

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.decode.common import c_string, struct_from
 from darwin_metrics.darwin.ffi import constants as k
@@ -44,8 +45,7 @@ THREAD_STATES = {
 }
 
 
-@dataclass(frozen=True)
-class Kinfo:
+class Kinfo(msgspec.Struct, frozen=True, gc=False):
     """What ``kinfo_proc`` tells about any process (no privilege needed)."""
 
     pid: int
@@ -65,8 +65,7 @@ class Kinfo:
         return bool(self.flags & k.P_TRANSLATED)
 
 
-@dataclass(frozen=True)
-class TaskInfo:
+class TaskInfo(msgspec.Struct, frozen=True, gc=False):
     """``proc_taskinfo``: sizes in bytes, times in seconds."""
 
     rss: int
@@ -79,8 +78,7 @@ class TaskInfo:
     pageins: int
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(msgspec.Struct, frozen=True, gc=False):
     """``rusage_info``: bytes, seconds and joules (energy only from version 6)."""
 
     version: int
@@ -134,14 +132,18 @@ def task_info(raw: bytes, timebase_hz: int) -> TaskInfo:
     )
 
 
-def rusage(version: int, raw: bytes, timebase_hz: int) -> Usage:
-    """Decode ``rusage_info`` of ``version`` 4, 5 or 6."""
+def rusage(version: int, raw: bytes, timebase_hz: int, *, energy_counted: bool = True) -> Usage:
+    """Decode ``rusage_info`` of ``version`` 4, 5 or 6.
+
+    ``energy_counted`` is False on Intel Macs, whose kernel never accumulates ``ri_energy_nj``
+    (always 0): energy is then ``None``, not 0 J.
+    """
     if version not in (k.RUSAGE_INFO_V4, k.RUSAGE_INFO_V5, k.RUSAGE_INFO_V6):
         raise ParseError("proc_pid_rusage", f"unsupported rusage_info version {version}")
     tb = _timebase(timebase_hz)
     ri = struct_from(raw, RusageInfoV4, f"rusage_info_v{version}")
     energy = None
-    if version >= k.RUSAGE_INFO_V6:
+    if version >= k.RUSAGE_INFO_V6 and energy_counted:
         v6 = struct_from(raw, RusageInfoV6, "rusage_info_v6")
         energy = v6.ri_energy_nj / 1e9
     return Usage(

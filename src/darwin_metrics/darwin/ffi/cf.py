@@ -16,8 +16,9 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from darwin_metrics.darwin.ffi import loader
 from darwin_metrics.darwin.ffi.constants import (
@@ -58,8 +59,40 @@ def create_string(text: str) -> int:
     return int(ref)
 
 
-@dataclass(frozen=True)
-class _TypeIDs:
+def create_number(value: int) -> int:
+    """A new CFNumber holding ``value`` as SInt64 (owned by the caller)."""
+    box = ctypes.c_int64(value)
+    ref = _fn("CFNumberCreate")(None, kCFNumberSInt64Type, ctypes.byref(box))
+    if not ref:
+        raise MemoryError("CFNumberCreate returned NULL")
+    return int(ref)
+
+
+def create_int_dictionary(values: dict[str, int]) -> int:
+    """A new CFDictionary of string keys and integer values (owned by the caller); the keys and
+    values it retains are released here."""
+    keys = [create_string(k) for k in values]
+    numbers = [create_number(v) for v in values.values()]
+    try:
+        key_array = (ctypes.c_void_p * len(keys))(*keys)
+        value_array = (ctypes.c_void_p * len(numbers))(*numbers)
+        ref = _fn("CFDictionaryCreate")(
+            None,
+            key_array,
+            value_array,
+            len(keys),
+            loader.global_address(loader.COREFOUNDATION, "kCFTypeDictionaryKeyCallBacks"),
+            loader.global_address(loader.COREFOUNDATION, "kCFTypeDictionaryValueCallBacks"),
+        )
+    finally:
+        for item in keys + numbers:
+            release(item)
+    if not ref:
+        raise MemoryError("CFDictionaryCreate returned NULL")
+    return int(ref)
+
+
+class _TypeIDs(msgspec.Struct, frozen=True, gc=False):
     string: int
     number: int
     boolean: int

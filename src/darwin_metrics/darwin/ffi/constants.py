@@ -183,3 +183,29 @@ kCFStringEncodingUTF8 = 0x08000100  # noqa: N816
 #: kIOMainPortDefault / kIOMasterPortDefault: the default main port is MACH_PORT_NULL.
 kIOMainPortDefault = 0  # noqa: N816
 kIOReturnSuccess = 0  # noqa: N816
+
+# bsd/net/if_mib.h: net.link.generic = {CTL_NET, PF_LINK, NETLINK_GENERIC}.
+PF_LINK = 18
+NETLINK_GENERIC = 0
+IFMIB_SYSTEM = 1
+IFMIB_IFCOUNT = 1
+IFMIB_IFDATA = 2
+IFMIB_IFALLDATA = 3
+IFDATA_GENERAL = 1
+
+# Libc include/libkern/OSThermalNotification.h (macOS values).
+kOSThermalPressureLevelNominal = 0  # noqa: N816
+kOSThermalPressureLevelModerate = 1  # noqa: N816
+kOSThermalPressureLevelHeavy = 2  # noqa: N816
+kOSThermalPressureLevelTrapping = 3  # noqa: N816
+kOSThermalPressureLevelSleeping = 4  # noqa: N816
+#: notify(3) name whose state is the level above (sys/OSThermalNotification.c).
+THERMAL_PRESSURE_NOTIFICATION = "com.apple.system.thermalpressurelevel"
+
+# AppleSMC user client (smcFanControl smc.h; 132 from macmon).
+KERNEL_INDEX_SMC = 2
+SMC_CMD_READ_BYTES = 5
+SMC_CMD_WRITE_BYTES = 6
+SMC_CMD_READ_INDEX = 8
+SMC_CMD_READ_KEYINFO = 9
+SMC_RESULT_KEY_NOT_FOUND = 132

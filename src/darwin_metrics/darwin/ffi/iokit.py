@@ -86,6 +86,16 @@ def each_service(class_name: str, visit: Callable[[int], T | None]) -> list[T]:
     return results
 
 
+def first_service(class_name: str) -> int:
+    """The first registered service of ``class_name`` (an io_object_t the caller releases, e.g.
+    with :func:`held`), or 0 when there is none."""
+    matching = _fn("IOServiceMatching")(class_name.encode())
+    if not matching:
+        return 0
+    # Consumes `matching`.
+    return int(_fn("IOServiceGetMatchingService")(kIOMainPortDefault, matching) or 0)
+
+
 def first_service_properties(class_name: str) -> dict[str, Any] | None:
     """Properties of the first registered service of ``class_name``, or ``None`` if there is none."""
     matching = _fn("IOServiceMatching")(class_name.encode())
@@ -108,6 +118,14 @@ def properties(entry: int) -> dict[str, Any]:
     with cf.owned(ref.value) as props:
         value = cf.to_python(props)
     return value if isinstance(value, dict) else {}
+
+
+def registry_id(entry: int) -> int | None:
+    """The entry's registry ID (``IORegistryEntryGetRegistryEntryID``; what Metal calls
+    ``registryID``), or None."""
+    found = ctypes.c_uint64(0)
+    kr = _fn("IORegistryEntryGetRegistryEntryID")(entry, ctypes.byref(found))
+    return int(found.value) if kr == kIOReturnSuccess else None
 
 
 def name(entry: int) -> str:
@@ -183,4 +201,28 @@ def external_power_adapter() -> dict[str, Any] | None:
         return None
     with cf.owned(ref):
         value = cf.to_python(ref)
+    return value if isinstance(value, dict) else None
+
+
+def cpu_power_status() -> dict[str, Any] | None:
+    """``IOPMCopyCPUPowerStatus``: ``CPU_Speed_Limit`` (percent), ``CPU_Scheduler_Limit``,
+    ``CPU_Available_CPUs``; ``None`` where the machine publishes none (Apple Silicon answers
+    kIOReturnNotFound)."""
+    ref = ctypes.c_void_p(None)
+    kr = _fn("IOPMCopyCPUPowerStatus")(ctypes.byref(ref))
+    if kr != kIOReturnSuccess:
+        return None
+    with cf.owned(ref.value) as status:
+        value = cf.to_python(status) if status else None
+    return value if isinstance(value, dict) else None
+
+
+def assertions_by_process() -> dict[Any, Any] | None:
+    """``IOPMCopyAssertionsByProcess``: pid → list of assertion dictionaries; None on failure."""
+    ref = ctypes.c_void_p(None)
+    kr = _fn("IOPMCopyAssertionsByProcess")(ctypes.byref(ref))
+    if kr != kIOReturnSuccess:
+        return None
+    with cf.owned(ref.value) as found:
+        value = cf.to_python(found) if found else None
     return value if isinstance(value, dict) else None

@@ -13,8 +13,9 @@ import ctypes
 import errno
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
+
+import msgspec
 
 from darwin_metrics.darwin.ffi import loader
 from darwin_metrics.darwin.ffi.constants import (
@@ -72,12 +73,14 @@ class MachError(OSError):
 def _read_sized(call: str, invoke: Callable[[Any, Any], int]) -> bytes:
     """Probe the size, then read with slack; retry with a doubled buffer on ENOMEM."""
     size = ctypes.c_size_t(0)
+    ctypes.set_errno(0)  # ctypes keeps errno across successful calls: never read a stale one
     if invoke(None, ctypes.byref(size)) != 0:
         raise_errno(call, ctypes.get_errno())
     capacity = size.value + size.value // 8 + 16
     for _ in range(MAX_RETRIES):
         buf = ctypes.create_string_buffer(capacity)
         size = ctypes.c_size_t(capacity)
+        ctypes.set_errno(0)
         if invoke(buf, ctypes.byref(size)) == 0:
             return buf.raw[: size.value]
         err = ctypes.get_errno()
@@ -226,8 +229,7 @@ def volume_space_used(mount_point: str) -> int | None:
 # --- Interfaces -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IfAddr:
+class IfAddr(msgspec.Struct, frozen=True, gc=False):
     """One ``getifaddrs`` entry: the interface, its flags, and its sockaddrs as raw bytes."""
 
     name: str
@@ -290,3 +292,53 @@ def notify_state(name: str) -> int:
         return int(state.value)
     finally:
         _fn("notify_cancel")(token.value)
+
+
+class NotifyWatch:
+    """A notify(3) registration that tells whether ``name`` was posted since the last look.
+
+    ``notify_register_check`` once; :meth:`changed` is ``notify_check`` (cheap, no IPC when nothing
+    was posted) and :meth:`state` ``notify_get_state``. :meth:`close` cancels the token (also on
+    ``with`` exit).
+    """
+
+    def __init__(self, name: str) -> None:
+        token = ctypes.c_int(0)
+        status = int(_fn("notify_register_check")(name.encode(), ctypes.byref(token)))
+        if status != 0:
+            raise OSError(f"notify_register_check({name}) returned status {status}")
+        self.name = name
+        self._token: int | None = token.value
+
+    def _live(self) -> int:
+        if self._token is None:
+            raise ValueError(f"notify watch of {self.name} is closed")
+        return self._token
+
+    def changed(self) -> bool:
+        """True when the name was posted since registration or the previous call."""
+        check = ctypes.c_int(0)
+        status = int(_fn("notify_check")(self._live(), ctypes.byref(check)))
+        if status != 0:
+            raise OSError(f"notify_check({self.name}) returned status {status}")
+        return bool(check.value)
+
+    def state(self) -> int:
+        """The name's 64-bit state."""
+        value = ctypes.c_uint64(0)
+        status = int(_fn("notify_get_state")(self._live(), ctypes.byref(value)))
+        if status != 0:
+            raise OSError(f"notify_get_state({self.name}) returned status {status}")
+        return int(value.value)
+
+    def close(self) -> None:
+        """Cancel the registration (idempotent)."""
+        if self._token is not None:
+            _fn("notify_cancel")(self._token)
+            self._token = None
+
+    def __enter__(self) -> NotifyWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

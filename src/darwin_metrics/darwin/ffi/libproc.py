@@ -3,7 +3,9 @@
 ``proc_pidinfo`` returns the number of bytes it wrote; ``<= 0`` is an error with ``errno`` set, and
 fewer bytes than the structure is a short read (:class:`ParseError`), never silently zero-filled.
 Errors map to :class:`NoSuchProcess` (ESRCH, or a failure with no errno for a pid that is gone) and
-:class:`AccessDenied` (EPERM/EACCES: other users' processes without root).
+:class:`AccessDenied` (EPERM/EACCES: other users' processes without root). ``errno`` is set to 0
+before every call: ctypes keeps the last value across successful calls, so a call that fails
+without setting it would otherwise report a stale error.
 """
 
 from __future__ import annotations
@@ -52,16 +54,29 @@ def _fn(name: str) -> Any:
     return loader.function(loader.LIBSYSTEM, name)
 
 
+def pid_exists(pid: int) -> bool:
+    """Whether the kernel has a process ``pid`` (zombies included): ``kinfo_proc`` answers."""
+    try:
+        return bool(libc.sysctl((CTL_KERN, KERN_PROC, KERN_PROC_PID, pid)))
+    except OSError:
+        return False
+
+
 def _raise(call: str, pid: int) -> None:
+    """Raise for a failed libproc call. errno was cleared before the call, so 0 here means the call
+    failed without saying why: the pid is then looked up rather than assumed gone."""
     err = ctypes.get_errno()
     if err == 0:
-        raise NoSuchProcess(pid)
+        if not pid_exists(pid):
+            raise NoSuchProcess(pid)
+        raise OSError(errno.EIO, f"{call}: failed for existing process {pid} without an errno")
     libc.raise_errno(call, err, pid=pid)
 
 
 def pidinfo(pid: int, flavor: int, arg: int, size: int) -> bytes:
     """``proc_pidinfo(pid, flavor, arg, buf, size)``; the bytes written, exactly ``size`` of them."""
     buf = ctypes.create_string_buffer(size)
+    ctypes.set_errno(0)  # ctypes keeps errno across successful calls: never read a stale one
     got = int(_fn("proc_pidinfo")(pid, flavor, arg, buf, size))
     if got <= 0:
         _raise(f"proc_pidinfo(flavor {flavor})", pid)
@@ -101,6 +116,7 @@ def pid_rusage(pid: int) -> tuple[int, bytes]:
         versions = tuple(v for v in RUSAGE_VERSIONS if v[0] == _rusage_version)
     for flavor, size in versions:
         buf = ctypes.create_string_buffer(size)
+        ctypes.set_errno(0)
         if int(fn(pid, flavor, buf)) == 0:
             with _rusage_lock:
                 _rusage_version = flavor
@@ -108,6 +124,8 @@ def pid_rusage(pid: int) -> tuple[int, bytes]:
         err = ctypes.get_errno()
         if err == errno.EINVAL and _rusage_version is None:
             continue
+        if err == 0:
+            _raise(f"proc_pid_rusage(v{flavor})", pid)
         libc.raise_errno(f"proc_pid_rusage(v{flavor})", err, pid=pid)
     raise OSError(errno.EINVAL, "proc_pid_rusage: no supported rusage_info version")
 
@@ -123,6 +141,7 @@ def thread_ids(pid: int, expected: int) -> tuple[bool, list[int]]:
         capacity = max(expected, 0) + 32
         for _ in range(libc.MAX_RETRIES):
             buf = (ctypes.c_uint64 * capacity)()
+            ctypes.set_errno(0)
             got = int(fn(pid, flavor, 0, buf, ctypes.sizeof(buf)))
             if got <= 0:
                 err = ctypes.get_errno()

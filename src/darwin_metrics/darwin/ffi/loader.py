@@ -25,12 +25,22 @@ from darwin_metrics.errors import NotSupported
 LIBSYSTEM = "libSystem"
 IOKIT = "IOKit"
 COREFOUNDATION = "CoreFoundation"
+IOREPORT = "IOReport"
+OBJC = "objc"
+FOUNDATION = "Foundation"
+COREWLAN = "CoreWLAN"
+METAL = "Metal"
 
 #: Full paths; on macOS 11+ they resolve inside the dyld shared cache.
 PATHS: Mapping[str, str] = {
     LIBSYSTEM: "/usr/lib/libSystem.B.dylib",
     IOKIT: "/System/Library/Frameworks/IOKit.framework/IOKit",
     COREFOUNDATION: "/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation",
+    IOREPORT: "/usr/lib/libIOReport.dylib",
+    OBJC: "/usr/lib/libobjc.A.dylib",
+    FOUNDATION: "/System/Library/Frameworks/Foundation.framework/Foundation",
+    COREWLAN: "/System/Library/Frameworks/CoreWLAN.framework/CoreWLAN",
+    METAL: "/System/Library/Frameworks/Metal.framework/Metal",
 }
 
 #: Functions whose x86_64 symbol carries the ``$INODE64`` suffix: the plain x86_64 symbols fill
@@ -105,6 +115,17 @@ def global_value(lib_name: str, name: str, ctype: Any) -> int:
     if isinstance(lib, ctypes.CDLL):
         try:
             return int(ctype.in_dll(lib, name).value)
+        except ValueError as exc:
+            raise NotSupported(f"{name} is not exported by {lib_name}") from exc
+    return int(lib.globals[name])
+
+
+def global_address(lib_name: str, name: str) -> int:
+    """The address of the exported data symbol ``name`` (``kCFTypeDictionaryKeyCallBacks``)."""
+    lib = library(lib_name)
+    if isinstance(lib, ctypes.CDLL):
+        try:
+            return ctypes.addressof(ctypes.c_char.in_dll(lib, name))
         except ValueError as exc:
             raise NotSupported(f"{name} is not exported by {lib_name}") from exc
     return int(lib.globals[name])

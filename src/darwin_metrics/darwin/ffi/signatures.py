@@ -17,7 +17,10 @@ from ctypes import (
     POINTER,
     c_bool,
     c_char_p,
+    c_double,
     c_int,
+    c_int32,
+    c_int64,
     c_long,
     c_size_t,
     c_uint,
@@ -71,6 +74,8 @@ LIBSYSTEM: dict[str, Signature] = {
     # uint32_t notify_get_state(int token, uint64_t *state)
     "notify_get_state": (c_uint32, (c_int, POINTER(c_uint64))),
     "notify_cancel": (c_uint32, (c_int,)),
+    # uint32_t notify_check(int token, int *check): *check = 1 when the name was posted since
+    "notify_check": (c_uint32, (c_int, POINTER(c_int))),
 }
 
 IOKIT: dict[str, Signature] = {
@@ -92,10 +97,35 @@ IOKIT: dict[str, Signature] = {
         (io_object_t, c_char_p, POINTER(io_object_t)),
     ),
     "IORegistryEntryFromPath": (io_object_t, (mach_port_t, c_char_p)),
+    # kern_return_t IORegistryEntryGetRegistryEntryID(io_registry_entry_t, uint64_t *entryID)
+    "IORegistryEntryGetRegistryEntryID": (kern_return_t, (io_object_t, POINTER(c_uint64))),
     "IOPSCopyPowerSourcesInfo": (CFTypeRef, ()),
     "IOPSCopyPowerSourcesList": (CFTypeRef, (CFTypeRef,)),
     "IOPSGetPowerSourceDescription": (CFTypeRef, (CFTypeRef, CFTypeRef)),
     "IOPSCopyExternalPowerAdapterDetails": (CFTypeRef, ()),
+    # kern_return_t IOServiceOpen(io_service_t, task_port_t owningTask, uint32_t type,
+    #                             io_connect_t *connect)
+    "IOServiceOpen": (kern_return_t, (io_object_t, mach_port_t, c_uint32, POINTER(io_object_t))),
+    "IOServiceClose": (kern_return_t, (io_object_t,)),
+    # kern_return_t IOConnectCallStructMethod(mach_port_t connection, uint32_t selector,
+    #     const void *input, size_t inputSize, void *output, size_t *outputSize)
+    "IOConnectCallStructMethod": (
+        kern_return_t,
+        (mach_port_t, c_uint32, c_void_p, c_size_t, c_void_p, POINTER(c_size_t)),
+    ),
+    # IOHIDEventSystemClient (private; the prototypes the HID sensor readers declare)
+    "IOHIDEventSystemClientCreate": (CFTypeRef, (CFTypeRef,)),
+    "IOHIDEventSystemClientSetMatching": (c_int, (CFTypeRef, CFTypeRef)),
+    "IOHIDEventSystemClientCopyServices": (CFTypeRef, (CFTypeRef,)),
+    "IOHIDServiceClientCopyProperty": (CFTypeRef, (CFTypeRef, CFTypeRef)),
+    # IOHIDEventRef IOHIDServiceClientCopyEvent(service, int64_t type, int32_t options, int64_t)
+    "IOHIDServiceClientCopyEvent": (CFTypeRef, (CFTypeRef, c_int64, c_int32, c_int64)),
+    # double IOHIDEventGetFloatValue(IOHIDEventRef, int32_t field)  (IOHIDFloat is double on LP64)
+    "IOHIDEventGetFloatValue": (c_double, (CFTypeRef, c_int32)),
+    # IOReturn IOPMCopyAssertionsByProcess(CFDictionaryRef *AssertionsByPID) (IOPMLib.h; Copy rule)
+    "IOPMCopyAssertionsByProcess": (kern_return_t, (POINTER(CFTypeRef),)),
+    # IOReturn IOPMCopyCPUPowerStatus(CFDictionaryRef *cpuPowerStatus) (IOPMLib.h; Copy rule)
+    "IOPMCopyCPUPowerStatus": (kern_return_t, (POINTER(CFTypeRef),)),
 }
 
 COREFOUNDATION: dict[str, Signature] = {
@@ -123,12 +153,71 @@ COREFOUNDATION: dict[str, Signature] = {
     "CFDictionaryGetKeysAndValues": (None, (CFTypeRef, POINTER(CFTypeRef), POINTER(CFTypeRef))),
     "CFArrayGetCount": (CFIndex, (CFTypeRef,)),
     "CFArrayGetValueAtIndex": (CFTypeRef, (CFTypeRef, CFIndex)),
+    # CFMutableDictionaryRef CFDictionaryCreateMutableCopy(CFAllocatorRef, CFIndex, CFDictionaryRef)
+    "CFDictionaryCreateMutableCopy": (CFTypeRef, (CFTypeRef, CFIndex, CFTypeRef)),
+    "CFDictionaryGetValue": (CFTypeRef, (CFTypeRef, CFTypeRef)),
+    # CFNumberRef CFNumberCreate(CFAllocatorRef, CFNumberType, const void *valuePtr)
+    "CFNumberCreate": (CFTypeRef, (CFTypeRef, CFIndex, c_void_p)),
+    # CFDictionaryRef CFDictionaryCreate(CFAllocatorRef, const void **keys, const void **values,
+    #     CFIndex numValues, const CFDictionaryKeyCallBacks *, const CFDictionaryValueCallBacks *)
+    "CFDictionaryCreate": (
+        CFTypeRef,
+        (CFTypeRef, POINTER(CFTypeRef), POINTER(CFTypeRef), CFIndex, c_void_p, c_void_p),
+    ),
+}
+
+#: libIOReport (private, no header; prototypes as macmon and asitop's bindings declare them).
+IOREPORT: dict[str, Signature] = {
+    # CFDictionaryRef IOReportCopyChannelsInGroup(CFStringRef group, CFStringRef subgroup,
+    #                                              uint64_t, uint64_t, uint64_t)
+    "IOReportCopyChannelsInGroup": (
+        CFTypeRef,
+        (CFTypeRef, CFTypeRef, c_uint64, c_uint64, c_uint64),
+    ),
+    # IOReportSubscriptionRef IOReportCreateSubscription(void *, CFMutableDictionaryRef desired,
+    #     CFMutableDictionaryRef *subscribed, uint64_t channel_id, CFTypeRef)
+    "IOReportCreateSubscription": (
+        CFTypeRef,
+        (c_void_p, CFTypeRef, POINTER(CFTypeRef), c_uint64, CFTypeRef),
+    ),
+    # CFDictionaryRef IOReportCreateSamples(IOReportSubscriptionRef, CFMutableDictionaryRef, CFTypeRef)
+    "IOReportCreateSamples": (CFTypeRef, (CFTypeRef, CFTypeRef, CFTypeRef)),
+    "IOReportChannelGetGroup": (CFTypeRef, (CFTypeRef,)),
+    "IOReportChannelGetChannelName": (CFTypeRef, (CFTypeRef,)),
+    "IOReportChannelGetUnitLabel": (CFTypeRef, (CFTypeRef,)),
+    # CFDictionaryRef IOReportCreateSamplesDelta(CFDictionaryRef prev, CFDictionaryRef cur, CFTypeRef)
+    "IOReportCreateSamplesDelta": (CFTypeRef, (CFTypeRef, CFTypeRef, CFTypeRef)),
+    "IOReportStateGetCount": (c_int32, (CFTypeRef,)),
+    "IOReportStateGetNameForIndex": (CFTypeRef, (CFTypeRef, c_int32)),
+    "IOReportStateGetResidency": (c_int64, (CFTypeRef, c_int32)),
+    # int64_t IOReportSimpleGetIntegerValue(CFDictionaryRef channel, int32_t index)
+    "IOReportSimpleGetIntegerValue": (c_int64, (CFTypeRef, c_int32)),
+}
+
+#: The Objective-C runtime. ``objc_msgSend`` is not in the table: it is called through a function
+#: pointer of the exact type of each message (see :mod:`darwin_metrics.darwin.ffi.objc`).
+OBJC: dict[str, Signature] = {
+    "objc_getClass": (c_void_p, (c_char_p,)),
+    "sel_registerName": (c_void_p, (c_char_p,)),
+    "objc_autoreleasePoolPush": (c_void_p, ()),
+    "objc_autoreleasePoolPop": (None, (c_void_p,)),
+    "objc_release": (None, (c_void_p,)),
+}
+
+#: Metal: ``NSArray<id<MTLDevice>> *MTLCopyAllDevices(void)`` (a +1 reference: objc_release it).
+METAL: dict[str, Signature] = {
+    "MTLCopyAllDevices": (c_void_p, ()),
 }
 
 SIGNATURES: dict[str, dict[str, Signature]] = {
     "libSystem": LIBSYSTEM,
     "IOKit": IOKIT,
     "CoreFoundation": COREFOUNDATION,
+    "IOReport": IOREPORT,
+    "objc": OBJC,
+    "Foundation": {},
+    "CoreWLAN": {},
+    "Metal": METAL,
 }
 
 #: Exported variables read with ``in_dll``: ``vm_size_t vm_kernel_page_size`` and the Mach

@@ -7,12 +7,13 @@ calls, ``read_bytes``/``write_bytes`` bytes fetched from or sent to storage, and
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.pidstat import int_fields
 
 
-class PidIO(NamedTuple):
+class PidIO(msgspec.Struct, frozen=True, gc=False):
     """The counters of ``/proc/PID/io``: bytes and call counts as printed."""
 
     rchar: int
@@ -24,7 +25,7 @@ class PidIO(NamedTuple):
     cancelled_write_bytes: int
 
 
-_KEYS = PidIO._fields
+_KEYS = PidIO.__struct_fields__
 #: The file as every kernel since 2.6.20 prints it: seven ``key: value`` lines in this order.
 _LAYOUT = [f"{key}:".encode() for key in _KEYS]
 
@@ -38,12 +39,12 @@ def parse_pid_io(data: bytes, source: str = "/proc/PID/io") -> PidIO:
     words = data.split()
     try:
         if len(words) == 14 and words[0::2] == _LAYOUT:
-            io = PidIO(*map(int, words[1::2]))
+            io = PidIO(*int_fields(words[1::2]))
         else:
             io = _parse_any_order(data, source)
     except ValueError:
         raise ParseError(source, f"not integers: {data[:80]!r}") from None
-    if min(io[:6]) < 0:
+    if min(io.rchar, io.wchar, io.syscr, io.syscw, io.read_bytes, io.write_bytes) < 0:
         raise ParseError(source, "negative counter")
     return io
 

@@ -9,8 +9,10 @@ so it runs from the first ``(`` to the *last* ``)``. Times are in clock ticks (`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
-from typing import NamedTuple
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
@@ -40,7 +42,7 @@ _MIN_FIELDS = 22
 _PROCESSOR = 36
 
 
-class PidStat(NamedTuple):
+class PidStat(msgspec.Struct, frozen=True, gc=False):
     """The fields of ``/proc/PID/stat`` that darwin-metrics uses, in the file's units.
 
     ``cutime``/``cstime`` are signed in the kernel's format and kept as printed; ``processor``
@@ -70,11 +72,29 @@ def state_name(code: str) -> str:
     return STATES.get(code, "unknown")
 
 
-def stat_values(
-    data: bytes, source: str = "/proc/PID/stat"
-) -> tuple[int, str, str, int, int, int, int, int, int, int, int, int, int, int, int, int | None]:
-    """The values of :class:`PidStat`, in its order, as a plain tuple (what the process reader
-    uses, sparing one object per process). Raises :class:`ParseError` naming ``source``."""
+_decode_ints = msgspec.json.Decoder(list[int]).decode
+
+
+def int_fields(tokens: Sequence[bytes]) -> list[int]:
+    """Decimal integer tokens (no whitespace inside, as ``bytes.split`` gives) as ints, what
+    ``[int(t) for t in tokens]`` gives; ``ValueError`` for a token that is not an integer.
+
+    Hot path of the per-process parsers: the tokens are joined into one JSON array and decoded by
+    msgspec in one call, about half the time of one ``int()`` per token. A token that is not a
+    JSON integer (a leading zero or ``+``, a separator inside it) fails the decode or changes the
+    element count, and then each token goes through ``int()``, which decides.
+    """
+    try:
+        values = _decode_ints(b"[" + b",".join(tokens) + b"]")
+    except msgspec.DecodeError:
+        return [int(t) for t in tokens]
+    if len(values) != len(tokens):
+        return [int(t) for t in tokens]
+    return values
+
+
+def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
+    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
     left = data.find(b"(")
     right = data.rfind(b")")
     if left <= 0 or right < left:
@@ -84,20 +104,23 @@ def stat_values(
     fields = rest.split(None, _PROCESSOR + 1)
     if len(fields) < _MIN_FIELDS:
         raise ParseError(source, f"{len(fields) + 2} fields, expected at least {_MIN_FIELDS + 2}")
+    has_processor = len(fields) > _PROCESSOR
+    tokens = [data[:left], *_PICK(fields)]
+    if has_processor:
+        tokens.append(fields[_PROCESSOR])
     try:
         state = fields[0].decode("ascii")
-        pid = int(data[:left])
-        ppid, tty_nr, flags, utime, stime, cutime, cstime, nice, threads, start, vsize, rss = map(
-            int, _PICK(fields)
-        )
-        processor = int(fields[_PROCESSOR]) if len(fields) > _PROCESSOR else None
+        values = int_fields(tokens)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(source, f"bad field: {exc}") from None
     if len(state) != 1:
         raise ParseError(source, f"bad state {state[:8]!r}")
+    pid, ppid, tty_nr, flags, utime, stime, cutime, cstime, nice, threads, start, vsize, rss = (
+        values[:13]
+    )
     if pid <= 0 or ppid < 0 or utime < 0 or stime < 0 or threads < 0 or start < 0 or vsize < 0:
         raise ParseError(source, "negative value where the kernel prints an unsigned one")
-    return (
+    return PidStat(
         pid,
         data[left + 1 : right].decode("utf-8", "replace"),
         state,
@@ -113,10 +136,5 @@ def stat_values(
         start,
         vsize,
         rss,
-        processor,
+        values[13] if has_processor else None,
     )
-
-
-def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
-    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
-    return PidStat._make(stat_values(data, source))

@@ -11,12 +11,13 @@ another line.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.linux.parsers.pidstat import int_fields
 
 
-class PidStatus(NamedTuple):
+class PidStatus(msgspec.Struct, frozen=True, gc=False):
     """Values from ``/proc/PID/status``; sizes in bytes, ``None`` where the file has no such line.
 
     ``uid``/``gid`` are the real ids, ``euid``/``egid`` the effective ones.
@@ -70,41 +71,60 @@ def _lines(data: bytes) -> list[bytes | None]:
     return found
 
 
-def status_values(
-    data: bytes, source: str = "/proc/PID/status"
-) -> tuple[
-    int, int, int | None, int, int | None, int | None, int | None, int | None, int | None,
-    int | None, int | None,
-]:  # fmt: skip
-    """The values of :class:`PidStatus`, in its order, as a plain tuple (what the process reader
-    uses, sparing one object per process). Raises :class:`ParseError` naming ``source``."""
+def parse_pid_status(data: bytes, source: str = "/proc/PID/status") -> PidStatus:
+    """Parse one ``status`` file. ``Tgid``, ``Uid`` and ``Gid`` must be present; the rest may not.
+
+    Raises :class:`ParseError` naming ``source`` for a malformed file.
+    """
     tgid_text, uids, gids, size, rss_file, rss_shmem, swap, vol, invol = _lines(b"\n" + data)
     try:
         if tgid_text is None:
             raise ValueError("no Tgid line")
-        tgid = int(tgid_text)
-        if tgid < 0:
-            raise ValueError("negative count")
         if uids is None:
             raise ValueError("no Uid line")
-        parts = uids.split(None, 2)
-        uid = int(parts[0])
-        euid = int(parts[1]) if len(parts) > 1 else None
-        if uid < 0 or (euid is not None and euid < 0):
-            raise ValueError("negative Uid")
         if gids is None:
             raise ValueError("no Gid line")
-        parts = gids.split(None, 2)
-        gid = int(parts[0])
-        egid = int(parts[1]) if len(parts) > 1 else None
-        if gid < 0 or (egid is not None and egid < 0):
-            raise ValueError("negative Gid")
-        return (
-            tgid,
-            uid,
-            euid,
-            gid,
-            egid,
+        uid_parts = uids.split(None, 2)
+        gid_parts = gids.split(None, 2)
+        if (
+            len(uid_parts) > 1
+            and len(gid_parts) > 1
+            and size is not None
+            and rss_file is not None
+            and rss_shmem is not None
+            and swap is not None
+            and vol is not None
+            and invol is not None
+        ):
+            # Every line present (a process with memory, Linux 4.5+): one conversion for all.
+            values = int_fields(
+                (
+                    tgid_text,
+                    uid_parts[0],
+                    uid_parts[1],
+                    gid_parts[0],
+                    gid_parts[1],
+                    _kib_text(size),
+                    _kib_text(rss_file),
+                    _kib_text(rss_shmem),
+                    _kib_text(swap),
+                    vol,
+                    invol,
+                )
+            )
+            if min(values) < 0:
+                raise ValueError("negative value")
+            values[5] *= 1024
+            values[6] *= 1024
+            values[7] *= 1024
+            values[8] *= 1024
+            return PidStatus(*values)
+        return PidStatus(
+            _natural(tgid_text),
+            _natural(uid_parts[0]),
+            _natural(uid_parts[1]) if len(uid_parts) > 1 else None,
+            _natural(gid_parts[0]),
+            _natural(gid_parts[1]) if len(gid_parts) > 1 else None,
             _kib(size),
             _kib(rss_file),
             _kib(rss_shmem),
@@ -116,29 +136,28 @@ def status_values(
         raise ParseError(source, str(exc)) from None
 
 
+def _kib_text(text: bytes) -> bytes:
+    """The number of a ``<n> kB`` value, as text."""
+    if not text.endswith(b" kB"):
+        raise ValueError(f"not '<n> kB': {text[:40]!r}")
+    return text[:-3]
+
+
 def _kib(text: bytes | None) -> int | None:
     if text is None:
         return None
-    if not text.endswith(b" kB"):
-        raise ValueError(f"not '<n> kB': {text[:40]!r}")
-    value = int(text[:-3])
+    value = int(_kib_text(text))
     if value < 0:
         raise ValueError("negative size")
     return value * 1024
 
 
-def _count(text: bytes | None) -> int | None:
-    if text is None:
-        return None
+def _natural(text: bytes) -> int:
     value = int(text)
     if value < 0:
-        raise ValueError("negative count")
+        raise ValueError("negative value")
     return value
 
 
-def parse_pid_status(data: bytes, source: str = "/proc/PID/status") -> PidStatus:
-    """Parse one ``status`` file. ``Tgid``, ``Uid`` and ``Gid`` must be present; the rest may not.
-
-    Raises :class:`ParseError` naming ``source`` for a malformed file.
-    """
-    return PidStatus._make(status_values(data, source))
+def _count(text: bytes | None) -> int | None:
+    return None if text is None else _natural(text)

@@ -5,6 +5,10 @@ except where noted:
 
 - ``inet_diag_req_v2`` (56 bytes): u8 family, u8 protocol, u8 ext, u8 pad, u32 states bitmask,
   ``inet_diag_sockid`` (48 bytes, zero for a dump).
+- ``inet_diag_req`` (60 bytes, the older request, message type ``TCPDIAG_GETSOCK``): u8 family,
+  u8 src_len, u8 dst_len, u8 ext, ``inet_diag_sockid``, u32 states bitmask, u32 dbs. The kernel
+  answers it for both address families at once (it sets the family to ``AF_UNSPEC``), so one
+  walk of the TCP hash tables gives the IPv4 and IPv6 sockets; replies carry the request's type.
 - ``inet_diag_msg`` (72 bytes): u8 family, u8 state, u8 timer, u8 retrans, ``inet_diag_sockid``
   (be16 sport, be16 dport, be32 src[4], be32 dst[4], u32 ifindex, u32 cookie[2]), u32 expires,
   u32 rqueue, u32 wqueue, u32 uid, u32 inode, then attributes.
@@ -36,6 +40,8 @@ from darwin_metrics.linux.parsers.netlink import (
 )
 
 SOCK_DIAG_BY_FAMILY = 20
+#: The older inet_diag request type for TCP sockets of every address family.
+TCPDIAG_GETSOCK = 18
 NETLINK_SOCK_DIAG = 4
 
 UNIX_DIAG_NAME = 0
@@ -98,6 +104,13 @@ def inet_request(family: int, protocol: int, seq: int, states: int = ALL_STATES)
     return pack_message(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, seq, body)
 
 
+def tcp_any_family_request(seq: int, states: int = ALL_STATES) -> bytes:
+    """A ``TCPDIAG_GETSOCK`` dump request for every TCP socket, IPv4 and IPv6 in one dump."""
+    body = struct.pack("=BBBB", socket.AF_UNSPEC, 0, 0, 0) + b"\0" * 48
+    body += struct.pack("=II", states, 0)
+    return pack_message(TCPDIAG_GETSOCK, NLM_F_REQUEST | NLM_F_DUMP, seq, body)
+
+
 def unix_request(seq: int, states: int = ALL_STATES) -> bytes:
     """A ``SOCK_DIAG_BY_FAMILY`` dump request for every unix socket, with name, peer, queues, uid."""
     show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID
@@ -127,7 +140,7 @@ def _walk(data: bytes, source: str, result: DumpResult) -> list[tuple[int, int]]
                 result.errno = code
                 result.done = True
                 break
-        elif msg_type == SOCK_DIAG_BY_FAMILY:
+        elif msg_type in (SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK):
             spans.append((offset + HEADER_SIZE, offset + length))
         offset += align(length)
     return spans

@@ -1,0 +1,8 @@
+"""The live terminal dashboard behind ``darwin-metrics top``, built on Textual (the ``cli`` extra).
+
+Modules: :mod:`.app` (the application), one module per panel (``panel_*``), :mod:`.proctable`
+(the process table widget) over :mod:`.procview` (sorting, tree, filter and column choice, plain
+Python), :mod:`.dialogs` (confirmations), :mod:`.actions` (signals and nice values),
+:mod:`.history` (the short histories behind the sparklines). Only the ``top`` command imports this
+package.
+"""
