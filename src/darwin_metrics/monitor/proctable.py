@@ -15,7 +15,7 @@ import os
 
 from darwin_metrics.errors import NotSupported, ParseError
 from darwin_metrics.linux.parsers.btime import parse_btime
-from darwin_metrics.linux.parsers.pidstat import STATES, stat_values
+from darwin_metrics.linux.parsers.pidstat import STATES, parse_pid_stat
 from darwin_metrics.records.process import Process, ProcessCPUTimes, ProcessMemory
 
 _FLAGS = os.O_RDONLY | os.O_CLOEXEC
@@ -64,24 +64,24 @@ class StatTable:
         return tuple(out)
 
     def _record(self, data: bytes) -> Process:
-        (pid, comm, state, ppid, tty_nr, _flags, utime, stime, cutime, cstime, nice, threads,
-         start, vsize, rss, processor) = stat_values(data)  # fmt: skip
+        st = parse_pid_stat(data)
         tick = self._tick
+        tty_nr, processor = st.tty_nr, st.processor
         return Process(
-            pid=pid,
-            ppid=ppid,
-            name=comm,
-            status=STATES.get(state, "unknown"),
-            create_time=None if self._btime is None else self._btime + start / tick,
-            nice=nice,
+            pid=st.pid,
+            ppid=st.ppid,
+            name=st.comm,
+            status=STATES.get(st.state, "unknown"),
+            create_time=None if self._btime is None else self._btime + st.starttime / tick,
+            nice=st.nice,
             terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
             cpu_times=ProcessCPUTimes(
-                user=utime / tick,
-                system=stime / tick,
-                children_user=cutime / tick if cutime >= 0 else None,
-                children_system=cstime / tick if cstime >= 0 else None,
+                user=st.utime / tick,
+                system=st.stime / tick,
+                children_user=st.cutime / tick if st.cutime >= 0 else None,
+                children_system=st.cstime / tick if st.cstime >= 0 else None,
             ),
-            memory=ProcessMemory(rss=rss * self._page if rss > 0 else 0, vms=vsize),
-            num_threads=threads,
+            memory=ProcessMemory(rss=st.rss * self._page if st.rss > 0 else 0, vms=st.vsize),
+            num_threads=st.num_threads,
             last_cpu=processor if processor is None or processor >= 0 else None,
         )
