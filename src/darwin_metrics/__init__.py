@@ -7,6 +7,8 @@ watts); a value this machine cannot give is ``None``. Record types live in
 >>> import darwin_metrics as dm
 >>> dm.memory().total          # bytes
 >>> dm.Sampler().sample()      # readings plus rates since the previous sample
+>>> with dm.Monitor() as m:    # typed events as they happen (docs/events.md)
+...     for event in m.events(): print(event)
 """
 
 from __future__ import annotations
@@ -28,6 +30,34 @@ if TYPE_CHECKING:
 
     from darwin_metrics.backend import Backend
     from darwin_metrics.fancontrol import FanController
+    from darwin_metrics.monitor.aio import asnapshot, stream
+    from darwin_metrics.monitor.core import Monitor
+    from darwin_metrics.monitor.events import (
+        AddressAdded,
+        AddressRemoved,
+        BatteryLow,
+        BatteryStateChanged,
+        CgroupLimitHit,
+        Event,
+        FanStalled,
+        GpuAppeared,
+        GpuLost,
+        InterfaceDown,
+        InterfaceUp,
+        MemoryPressureChanged,
+        PortClosed,
+        PortOpened,
+        PowerSourceChanged,
+        ProcessExited,
+        ProcessStarted,
+        TemperatureCritical,
+        ThresholdCrossed,
+        ThrottlingStarted,
+        ThrottlingStopped,
+        VolumeAlmostFull,
+        VolumeMounted,
+        VolumeUnmounted,
+    )
     from darwin_metrics.records import (
         CPU,
         GPU,
@@ -293,7 +323,39 @@ _LAZY = {
     "records": "darwin_metrics.records",
     "FanController": "darwin_metrics.fancontrol",
     "Backend": "darwin_metrics.backend",
+    "Monitor": "darwin_metrics.monitor.core",
+    "stream": "darwin_metrics.monitor.aio",
+    "asnapshot": "darwin_metrics.monitor.aio",
 }
+#: Event types of the Monitor (darwin_metrics.monitor.events), imported on first use.
+_EVENTS = frozenset(
+    {
+        "Event",
+        "ThresholdCrossed",
+        "ProcessStarted",
+        "ProcessExited",
+        "InterfaceUp",
+        "InterfaceDown",
+        "AddressAdded",
+        "AddressRemoved",
+        "PortOpened",
+        "PortClosed",
+        "ThrottlingStarted",
+        "ThrottlingStopped",
+        "FanStalled",
+        "TemperatureCritical",
+        "PowerSourceChanged",
+        "BatteryLow",
+        "BatteryStateChanged",
+        "VolumeMounted",
+        "VolumeUnmounted",
+        "VolumeAlmostFull",
+        "MemoryPressureChanged",
+        "GpuAppeared",
+        "GpuLost",
+        "CgroupLimitHit",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -303,6 +365,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
         return module if name == "records" else getattr(module, name)
+    if name in _EVENTS:
+        return getattr(importlib.import_module("darwin_metrics.monitor.events"), name)
     records = importlib.import_module("darwin_metrics.records")
     if name in records.__all__:
         return getattr(records, name)
@@ -317,6 +381,33 @@ def __dir__() -> list[str]:
 __all__ = [
     *_record_names,
     "AccessDenied",
+    "AddressAdded",
+    "AddressRemoved",
+    "BatteryLow",
+    "BatteryStateChanged",
+    "CgroupLimitHit",
+    "Event",
+    "FanStalled",
+    "GpuAppeared",
+    "GpuLost",
+    "InterfaceDown",
+    "InterfaceUp",
+    "MemoryPressureChanged",
+    "Monitor",
+    "PortClosed",
+    "PortOpened",
+    "PowerSourceChanged",
+    "ProcessExited",
+    "ProcessStarted",
+    "TemperatureCritical",
+    "ThresholdCrossed",
+    "ThrottlingStarted",
+    "ThrottlingStopped",
+    "VolumeAlmostFull",
+    "VolumeMounted",
+    "VolumeUnmounted",
+    "asnapshot",
+    "stream",
     "Backend",
     "DarwinMetricsError",
     "NoSuchProcess",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import msgspec
@@ -58,21 +58,35 @@ def take_snapshot(
     *,
     include_processes: bool = True,
     read_times: dict[str, float] | None = None,
+    families: Collection[str] | None = None,
 ) -> Snapshot:
     """Read every family from ``backend``; ``processes`` is skipped when not asked for.
 
     ``read_times``, when given, receives the monotonic time at which each family's read began
-    (the Sampler divides each family's counter deltas by its own interval).
+    (the Sampler divides each family's counter deltas by its own interval). ``families``, when
+    given, limits the read to those names (the others are ``None``).
     """
+    names = [n for n, _ in FAMILIES if families is None or n in families]
+    if not include_processes and "processes" in names:
+        names.remove("processes")
+    values = read_families(backend, names, read_times)
+    return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
+
+
+def read_families(
+    backend: Backend, names: Collection[str], read_times: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Read the named families (in :data:`FAMILIES` order): name → value, ``None`` for a family
+    that failed. ``read_times`` as in :func:`take_snapshot`."""
     values: dict[str, Any] = {}
     with backend.shared_reads():
         for name, read in FAMILIES:
-            if name == "processes" and not include_processes:
+            if name not in names:
                 continue
             if read_times is not None:
                 read_times[name] = time.monotonic()
             values[name], _ = _collect(name, read, backend)
-    return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
+    return values
 
 
 def capabilities(backend: Backend) -> Capabilities:

@@ -14,6 +14,7 @@ serialised and each sees the one before it; rates are meant for one caller sampl
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.collect import take_snapshot
@@ -33,9 +34,17 @@ class Sampler:
     over the time between its own two reads.
     """
 
-    def __init__(self, backend: Backend | None = None, *, processes: bool = True) -> None:
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        *,
+        processes: bool = True,
+        families: Collection[str] | None = None,
+    ) -> None:
         self.backend = backend if backend is not None else default_backend()
         self.processes = processes
+        #: The families read (``None``: all); the others are ``None`` in every snapshot.
+        self.families = frozenset(families) if families is not None else None
         self._lock = threading.Lock()
         self._previous: tuple[dict[str, float], Snapshot] | None = None
 
@@ -45,23 +54,31 @@ class Sampler:
         with self._lock:
             read_times: dict[str, float] = {}
             snapshot = take_snapshot(
-                self.backend, include_processes=self.processes, read_times=read_times
+                self.backend,
+                include_processes=self.processes,
+                read_times=read_times,
+                families=self.families,
             )
-            previous = self._previous
-            self._previous = (read_times, snapshot)
-            if previous is None or not read_times:
-                return Sample(timestamp=snapshot.timestamp, snapshot=snapshot)
-            before_times, before = previous
-            family_elapsed = {
-                name: at - before_times[name]
-                for name, at in read_times.items()
-                if name in before_times
-            }
-            elapsed = min(read_times.values()) - min(before_times.values())
-            rates: Rates = compute_rates(before, snapshot, elapsed, family_elapsed)
-            return Sample(
-                timestamp=snapshot.timestamp, snapshot=snapshot, elapsed=elapsed, rates=rates
-            )
+            return self._combine(snapshot, read_times)
+
+    def combine(self, snapshot: Snapshot, read_times: dict[str, float]) -> Sample:
+        """A sample of a snapshot read elsewhere (the async stream reads its families on the
+        event loop and in a worker thread): rates against the previous one, as :meth:`sample`."""
+        with self._lock:
+            return self._combine(snapshot, read_times)
+
+    def _combine(self, snapshot: Snapshot, read_times: dict[str, float]) -> Sample:
+        previous = self._previous
+        self._previous = (read_times, snapshot)
+        if previous is None or not read_times:
+            return Sample(timestamp=snapshot.timestamp, snapshot=snapshot)
+        before_times, before = previous
+        family_elapsed = {
+            name: at - before_times[name] for name, at in read_times.items() if name in before_times
+        }
+        elapsed = min(read_times.values()) - min(before_times.values())
+        rates: Rates = compute_rates(before, snapshot, elapsed, family_elapsed)
+        return Sample(timestamp=snapshot.timestamp, snapshot=snapshot, elapsed=elapsed, rates=rates)
 
     def reset(self) -> None:
         """Forget the previous snapshot: the next sample has no rates."""

@@ -99,6 +99,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "push metrics to an OpenTelemetry collector over OTLP/HTTP",
         "darwin_metrics.cli.cmd_otel",
     ),
+    (
+        "watch",
+        "print events as they happen (--json for JSON lines)",
+        "darwin_metrics.cli.cmd_watch",
+    ),
 )
 
 
