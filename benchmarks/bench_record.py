@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from darwin_metrics.history.recorder import Recorder
-from darwin_metrics.metricpath import _root_types, flatten
+from darwin_metrics.metricpath import flatten, root_types
 from darwin_metrics.sampler import Sampler
 
 WARMUP = 10
@@ -57,7 +57,7 @@ def one_run(seconds: int, folder: Path) -> dict[str, float]:
     sampler = Sampler(processes=False)
     first = sampler.sample()
     families = sorted(
-        name for name in _root_types() if name != "processes" and flatten(first, [name])
+        name for name in root_types() if name != "processes" and flatten(first, [name])
     )
     command = [sys.executable, "-m", "darwin_metrics", "record", "--db"]
     child = subprocess.Popen([*command, str(folder / "cmd.db")], stderr=subprocess.DEVNULL)
