@@ -54,8 +54,10 @@ class Panel(Static):
         """Add what this panel charts from ``sample`` to ``history`` (once per sample)."""
 
     def body(self, sample: Sample, history: History, width: int) -> RenderableType | None:
-        """What to draw in ``width`` columns, or ``None`` when this machine has nothing for it."""
-        raise NotImplementedError
+        """What to draw in ``width`` columns, or ``None`` when this machine has nothing for it.
+
+        Every panel overrides this; the base panel has nothing to draw, so it stays hidden."""
+        return None
 
     def show(self, sample: Sample, history: History, width: int) -> None:
         """Draw ``sample`` (or hide the panel when there is nothing to draw)."""
