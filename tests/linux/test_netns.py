@@ -9,8 +9,6 @@ module for dummy or 8021q, say) are skipped one by one with the kernel's answer 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 
 import darwin_metrics as dm
+from tests.support.netns import ip, namespace
 
 pytestmark = [pytest.mark.live, pytest.mark.root]
 
@@ -29,28 +28,14 @@ READ_INTERFACES = (
 )
 
 
-def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check, timeout=30)
-
-
 @pytest.fixture
 def netns() -> Iterator[str]:
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    if shutil.which("ip") is None:
-        pytest.skip("iproute2 (ip) is not installed")
-    name = f"dmtest{os.getpid()}"
-    made = _ip("netns", "add", name, check=False)
-    if made.returncode != 0:
-        pytest.skip(f"cannot create a network namespace: {made.stderr.strip()}")
-    try:
+    with namespace("dmtest") as name:
         yield name
-    finally:
-        _ip("netns", "del", name, check=False)
 
 
 def _in_ns(ns: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return _ip("netns", "exec", ns, "ip", *args, check=check)
+    return ip("netns", "exec", ns, "ip", *args, check=check)
 
 
 def _interfaces(ns: str) -> dict[str, dict[str, Any]]:

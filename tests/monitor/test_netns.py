@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,27 +20,15 @@ from typing import Any
 
 import pytest
 
+from tests.support.netns import ip, namespace
+
 pytestmark = [pytest.mark.live, pytest.mark.root]
-
-
-def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check, timeout=30)
 
 
 @pytest.fixture
 def netns() -> Iterator[str]:
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    if shutil.which("ip") is None:
-        pytest.skip("iproute2 (ip) is not installed")
-    name = f"dmmon{os.getpid()}"
-    made = _ip("netns", "add", name, check=False)
-    if made.returncode != 0:
-        pytest.skip(f"cannot create a network namespace: {made.stderr.strip()}")
-    try:
+    with namespace("dmmon") as name:
         yield name
-    finally:
-        _ip("netns", "del", name, check=False)
 
 
 class _Lines:
@@ -96,7 +83,7 @@ def test_veth_up_down_and_addresses_once_each_and_pushed(netns: str) -> None:
         seen: list[dict[str, Any]] = []
         for command, expected in steps:
             started = time.monotonic()
-            _ip("netns", "exec", netns, "ip", *command)
+            ip("netns", "exec", netns, "ip", *command)
             got = lines.read(len(expected), 5.0)
             took = time.monotonic() - started
             keys = [(e["event"], e.get("address", e.get("name"))) for e in got]

@@ -229,17 +229,22 @@ def read_required(path: str) -> bytes:
         raise NotSupported(f"{path} is not available: {exc.strerror or exc}") from exc
 
 
-def parse_optional(path: str, parser: Callable[[bytes, str], T]) -> T | None:
-    """``parser(bytes, path)`` of an optional file, or ``None`` when it is missing, unreadable or
-    malformed (logged at debug level: the bad-attribute rule, for a whole file)."""
-    data = read_optional(path)
+def _parsed_or_none(data: bytes | None, path: str, parser: Callable[[bytes, str], T]) -> T | None:
+    """``parser(data, path)``, or ``None`` when ``data`` is ``None`` or malformed (logged at debug
+    level: the bad-attribute rule)."""
     if data is None:
         return None
     try:
         return parser(data, path)
     except ParseError as exc:
-        log.debug("bad optional file: %s", exc)
+        log.debug("bad attribute: %s", exc)
         return None
+
+
+def parse_optional(path: str, parser: Callable[[bytes, str], T]) -> T | None:
+    """``parser(bytes, path)`` of an optional file, or ``None`` when it is missing, unreadable or
+    malformed (the bad-attribute rule, for a whole file)."""
+    return _parsed_or_none(read_optional(path), path, parser)
 
 
 def attr_bytes(path: str) -> bytes | None:
@@ -250,15 +255,8 @@ def attr_bytes(path: str) -> bytes | None:
 
 def parse_attr(path: str, parser: Callable[[bytes, str], T]) -> T | None:
     """``parser(bytes, path)`` of a sysfs attribute (one read), or ``None`` when it is absent or
-    malformed (logged: the bad-attribute rule for parsers of bytes)."""
-    data = attr_bytes(path)
-    if data is None:
-        return None
-    try:
-        return parser(data, path)
-    except ParseError as exc:
-        log.debug("bad attribute: %s", exc)
-        return None
+    malformed (the bad-attribute rule for parsers of bytes)."""
+    return _parsed_or_none(attr_bytes(path), path, parser)
 
 
 def read_value(path: str | None, parse: Callable[[str, str], T]) -> T | None:
