@@ -21,7 +21,6 @@ import errno
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,7 +29,6 @@ import msgspec
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
-from darwin_metrics.linux.parallel import map_runs
 from darwin_metrics.linux.parsers import sockdiag
 from darwin_metrics.linux.parsers.connections import (
     SOCKET_TYPES,
@@ -289,8 +287,8 @@ def read_tables(roots: Roots, tables: Sequence[str]) -> list[Connection]:
 
 _FD_COUNT_SUPPORT: dict[str, bool] = {}
 #: Descriptor numbers as bytes: ``readlink`` with a bytes name returns bytes, skipping a decode.
-_FD_NAMES = [str(i).encode() for i in range(1024)]
-_FD_NAMES_LOCK = threading.Lock()
+#: Never changed after import (higher numbers are formatted when met), so threads may share it.
+_FD_NAMES = tuple(str(i).encode() for i in range(1024))
 
 
 def _fd_count_supported(procfs: str) -> bool:
@@ -345,9 +343,7 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
                     _scan_listed(procfs, proc_fd, name, 0, owners)
             return owners
         listed = [name for name in os.listdir(proc_fd) if name.isdigit()]
-        for part in map_runs(listed, lambda run: _scan_counted(procfs, proc_fd, run)):
-            for inode, pids in part.items():
-                owners.setdefault(inode, []).extend(pids)
+        owners = _scan_counted(procfs, proc_fd, listed)
     finally:
         os.close(proc_fd)
     return owners
@@ -356,13 +352,14 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
 def _scan_counted(procfs: str, proc_fd: int, names: Sequence[str]) -> dict[int, list[int]]:
     """Socket inode -> pids for the processes ``names``, reading links ``0..n-1`` of each
     (``n`` from the size of its ``fd`` directory); a process whose descriptors have a gap has
-    the rest of its directory listed. Safe in several threads at once."""
+    the rest of its directory listed."""
     owners: dict[int, list[int]] = {}
     readlink = os.readlink
     fstat = os.fstat
     open_ = os.open
     close = os.close
     links = _FD_NAMES
+    known = len(links)
     enoent = errno.ENOENT
     for name in names:
         try:
@@ -373,11 +370,8 @@ def _scan_counted(procfs: str, proc_fd: int, names: Sequence[str]) -> dict[int, 
         i = 0
         try:
             count = fstat(fd_dir).st_size
-            if count > len(links):
-                with _FD_NAMES_LOCK:
-                    links.extend(str(n).encode() for n in range(len(links), count))
             for i in range(count):
-                target = readlink(links[i], dir_fd=fd_dir)
+                target = readlink(links[i] if i < known else str(i).encode(), dir_fd=fd_dir)
                 if target[:8] == b"socket:[" and target[8:-1].isdigit():
                     owners.setdefault(int(target[8:-1]), []).append(int(name))
         except OSError as exc:
