@@ -261,7 +261,10 @@ def _from_netlink(tables: Iterable[str]) -> list[Connection]:
             if tcp is not None and name in tcp:
                 rows = tcp[name]
             else:
-                request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
+                states = (
+                    sockdiag.TCP_TABLE_STATES if table.protocol == "tcp" else sockdiag.ALL_STATES
+                )
+                request = sockdiag.inet_request(table.af, table.ipproto, next_seq(), states)
                 rows = _diag_dump(sock, request, sockdiag.parse_inet_dump)
             out.extend(_inet(table, r) for r in rows)
     return out
