@@ -1,0 +1,131 @@
+"""Owners found by the ``/proc/*/fd`` scan in the awkward cases, on this machine.
+
+Each case hands a listening TCP socket to a child process over ``SCM_RIGHTS`` (fd passing), then
+closes the test's own copy, so the child is the socket's only holder. The child arranges its
+descriptors the way real programs do:
+
+- ``stdin``: the socket on descriptor 0 (inetd-style services);
+- ``gap``: the socket alone at descriptor 1500, after a gap and past the 1024 pre-built names;
+- ``many``: 1101 contiguous descriptors with the socket on the last one (the count-based scan
+  reads every link without listing the directory);
+- ``drop``: the child drops root for uid/gid 65534 after receiving it (a privilege-dropping
+  daemon: the socket's uid stays 0 and the process is no longer dumpable); root only.
+
+Each must show exactly the child's pid, in ``connections()``, ``connection_counts()`` and
+``ss -tlnp`` where it is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+import darwin_metrics as dm
+from darwin_metrics.linux import connections as conn_mod
+from darwin_metrics.linux.fs import Roots
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc only"),
+]
+
+_CHILD = r"""
+import os, resource, socket, sys, time
+mode, channel_fd = sys.argv[1], int(sys.argv[2])
+channel = socket.socket(fileno=channel_fd)
+_, fds, _, _ = socket.recv_fds(channel, 16, 1)
+channel.close()
+got = fds[0]
+if mode in ("gap", "many"):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        print("rlimit", hard, flush=True)
+        sys.exit(0)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+if mode == "stdin":
+    os.dup2(got, 0)
+    os.close(got)
+elif mode == "gap":
+    os.dup2(got, 1500)
+    os.close(got)
+elif mode == "many":
+    while os.dup(1) < 1099:
+        pass
+    os.dup2(got, 1100)
+    os.close(got)
+    os.dup(1)  # refill the hole: descriptors 0..1100, the socket last
+    assert len(os.listdir("/proc/self/fd")) == 1102  # 0..1100 and the listing's own
+elif mode == "drop":
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def _handed_over(mode: str) -> Iterator[tuple[int, int, int]]:
+    """A child holding a listening socket passed to it; yields (child pid, inode, port)."""
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    inode = os.fstat(listener.fileno()).st_ino
+    port = listener.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, mode, str(child_end.fileno())],
+        pass_fds=[child_end.fileno()],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        child_end.close()
+        socket.send_fds(parent_end, [b"x"], [listener.fileno()])
+        listener.close()  # the child's descriptor is now the only one
+        assert child.stdout is not None
+        line = child.stdout.readline().split()
+        if line and line[0] == "rlimit":
+            pytest.skip(f"RLIMIT_NOFILE hard limit {line[1]} is below 2048")
+        assert line == ["ready"], f"child ended early ({child.poll()})"
+        yield child.pid, inode, port
+    finally:
+        listener.close()
+        parent_end.close()
+        child.kill()
+        child.wait()
+
+
+def _ss_pids(port: int) -> set[int]:
+    out = subprocess.run(
+        ["ss", "-tlnpH", f"sport = :{port}"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+    return {int(p) for p in re.findall(r"pid=(\d+)", out)}
+
+
+@pytest.mark.parametrize("mode", ["stdin", "gap", "many", "drop"])
+def test_passed_socket_owner(mode: str) -> None:
+    if mode == "drop" and os.geteuid() != 0:
+        pytest.skip("dropping privileges needs root")
+    with _handed_over(mode) as (pid, inode, port):
+        conns = {c.inode: c for c in dm.connections("tcp") if c.inode}
+        assert conns[inode].pids == (pid,)
+        assert conns[inode].local_port == port and conns[inode].state == "LISTEN"
+        if mode == "drop":
+            assert conns[inode].uid == 0  # the socket keeps its creator's uid
+        owners = conn_mod.socket_owners(Roots())
+        assert owners[inode] == [pid]
+        counts = dm.connection_counts()
+        entry = next(p for p in counts.listening if p.port == port and p.protocol == "tcp")
+        assert entry.pids == (pid,)
+        if shutil.which("ss") is not None:
+            assert _ss_pids(port) == {pid}
