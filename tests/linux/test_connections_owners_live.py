@@ -5,6 +5,8 @@ closes the test's own copy, so the child is the socket's only holder. The child 
 descriptors the way real programs do:
 
 - ``stdin``: the socket on descriptor 0 (inetd-style services);
+- ``closed0``: descriptor 0 closed and the socket on 3 (a daemon that closed stdin: the gap is
+  at the first link read);
 - ``gap``: the socket alone at descriptor 1500, after a gap and past the 1024 pre-built names;
 - ``many``: 1101 contiguous descriptors with the socket on the last one (the count-based scan
   reads every link without listing the directory);
@@ -53,6 +55,11 @@ if mode in ("gap", "many"):
 if mode == "stdin":
     os.dup2(got, 0)
     os.close(got)
+elif mode == "closed0":
+    os.close(0)
+    os.dup2(got, 3)
+    if got != 3:
+        os.close(got)
 elif mode == "gap":
     os.dup2(got, 1500)
     os.close(got)
@@ -112,7 +119,7 @@ def _ss_pids(port: int) -> set[int]:
     return {int(p) for p in re.findall(r"pid=(\d+)", out)}
 
 
-@pytest.mark.parametrize("mode", ["stdin", "gap", "many", "drop"])
+@pytest.mark.parametrize("mode", ["stdin", "closed0", "gap", "many", "drop"])
 def test_passed_socket_owner(mode: str) -> None:
     if mode == "drop" and os.geteuid() != 0:
         pytest.skip("dropping privileges needs root")
