@@ -9,8 +9,9 @@ The "floor" columns are the system calls any reader of the same answer pays, wit
 beyond the loop that issues them: the four sock_diag dumps ``connections("all")`` sends (received,
 not decoded) plus, for every process, its descriptor count and one ``readlink`` per descriptor.
 Two shapes are timed and the cheaper one shown: an ``O_PATH`` open of ``/proc/PID/fd`` with
-``fstat`` and ``close`` and links read relative to it (what the library does), or one ``stat`` of
-``PID/fd`` and links read as ``PID/fd/N`` relative to ``/proc``. "floor ratio" is the floor's CPU
+``fstat`` and ``close`` and links read relative to it, or (what the library does) one ``stat`` of
+``PID/fd`` and links read as ``PID/fd/N`` relative to ``/proc``, through the opened directory for
+a process with more than 16 descriptors. "floor ratio" is the floor's CPU
 time over psutil's: the lowest ratio any ``readlink``-based reader can reach on this machine.
 The idle processes are killed and reaped on exit (see ``_support.idle_processes``).
 
@@ -36,6 +37,7 @@ _TYPE = struct.Struct("=IH")
 _LINKS = tuple(str(i).encode() for i in range(4096))
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _PATH = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
+_OPEN_FROM = 16
 
 
 def _dump_requests() -> list[bytes]:
@@ -92,8 +94,17 @@ def _floor_stat(requests: list[bytes]) -> None:
         for pid in _pids():
             prefix = pid + b"/fd/"
             try:
-                for i in range(os.stat(prefix, dir_fd=proc).st_size):
-                    os.readlink(prefix + _LINKS[i], dir_fd=proc)
+                count = os.stat(prefix, dir_fd=proc).st_size
+                if count > _OPEN_FROM:  # many links: a shorter walk each through the directory
+                    fd_dir = os.open(prefix, _PATH, dir_fd=proc)
+                    try:
+                        for i in range(count):
+                            os.readlink(_LINKS[i], dir_fd=fd_dir)
+                    finally:
+                        os.close(fd_dir)
+                else:
+                    for i in range(count):
+                        os.readlink(prefix + _LINKS[i], dir_fd=proc)
             except (OSError, IndexError):
                 pass
     finally:
