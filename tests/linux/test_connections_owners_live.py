@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -151,3 +152,84 @@ def test_passed_socket_owner(mode: str, monkeypatch: pytest.MonkeyPatch) -> None
             monkeypatch.setattr(conn_mod, "_scan_listed", spy)
             assert conn_mod.socket_owners(Roots())[inode] == [pid]
             assert (str(pid) in listed) == (mode in ("closed0", "gap"))
+
+
+_UNPRIVILEGED = r"""
+import os, socket, sys
+try:
+    import darwin_metrics as dm
+except ImportError:
+    print("noimport", flush=True)
+    sys.exit(0)
+mine = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+mine.bind(("127.0.0.1", 0))
+mine.listen()
+os.dup2(mine.fileno(), 700)  # a second descriptor after a gap
+inode = os.fstat(mine.fileno()).st_ino
+found = {c.inode: c.pids for c in dm.connections("tcp") if c.inode}
+print(found[inode] == (os.getpid(),), found[int(sys.argv[1])] == (), flush=True)
+"""
+
+
+def _open_to_others(path: str) -> bool:
+    """Whether any user may reach ``path`` (every directory on the way searchable by others)."""
+    real = os.path.realpath(path)
+    parts = real.split(os.sep)
+    for i in range(2, len(parts) + 1):
+        mode = os.stat(os.sep.join(parts[:i]) or os.sep).st_mode
+        if not mode & stat.S_IXOTH and (stat.S_ISDIR(mode) or i == len(parts)):
+            return False
+    return True
+
+
+def _interpreter_for_others() -> tuple[str, dict[str, str]] | None:
+    """An interpreter that uid 65534 may run, with a PYTHONPATH that finds this package and
+    msgspec; ``None`` when there is none (the test's own may live under ``/root``)."""
+    import msgspec
+
+    package = os.path.dirname(os.path.dirname(dm.__file__))
+    deps = os.path.dirname(os.path.dirname(msgspec.__file__))
+    if not (_open_to_others(package) and _open_to_others(deps)):
+        return None
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package, deps]))
+    if _open_to_others(sys.executable):
+        return sys.executable, env
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    system = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
+    if system is not None and _open_to_others(system):
+        return system, env
+    return None
+
+
+def test_scan_without_privileges() -> None:
+    """As an ordinary user the scan finds the caller's own sockets and leaves other users'
+    processes out (``pids=()``) without failing."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to start a child as another user")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as roots_own:
+        roots_own.bind(("127.0.0.1", 0))
+        roots_own.listen()
+        inode = os.fstat(roots_own.fileno()).st_ino
+
+        def drop() -> None:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+
+        runner = _interpreter_for_others()
+        if runner is None:
+            pytest.skip("no Python interpreter and package path that uid 65534 may reach")
+        python, env = runner
+        result = subprocess.run(
+            [python, "-c", _UNPRIVILEGED, str(inode)],
+            preexec_fn=drop,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+        )
+    if result.stdout.strip() == "noimport":
+        pytest.skip(f"the package cannot be imported as uid 65534: {result.stderr[-200:]}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
