@@ -151,6 +151,7 @@ def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
     kept: dict[bytes, DiskIO] = {}
     records: list[DiskIO | None] = []
     pending: list[tuple[int, bytes, _Row]] = []
+    fresh = False  # a line kept that the last read did not have
     for line in data.splitlines():
         record = last.get(line)
         if record is not None:
@@ -170,5 +171,7 @@ def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
             records[i] = record
             if keep:
                 kept[line] = record
-    lines_memo.put(path, kept)
+                fresh = True
+    if fresh or len(kept) != len(last):  # else every line kept was known: the same map
+        lines_memo.put(path, kept)
     return tuple(r for r in records if r is not None)

@@ -29,7 +29,7 @@ import os
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import read_head, read_required
-from darwin_metrics.linux.memo import MemoSpec
+from darwin_metrics.linux.memo import Memo, MemoSpec
 from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
@@ -160,11 +160,10 @@ def _paths(roots: fs.Roots) -> _Paths:
 _PSI_MEMO: MemoSpec[str, tuple[bytes, PressureStall]] = MemoSpec("memory.psi", maxsize=16)
 
 
-def _pressure(roots: fs.Roots, path: str) -> PressureStall | None:
+def _pressure(memo: Memo[str, tuple[bytes, PressureStall]], path: str) -> PressureStall | None:
     data = fs.read_optional(path)
     if data is None:
         return None
-    memo = _PSI_MEMO.of(roots)
     last = memo.get(path)
     if last is not None and last[0] == data:
         return last[1]
@@ -179,7 +178,14 @@ def _pressure(roots: fs.Roots, path: str) -> PressureStall | None:
 
 def read_pressure(roots: fs.Roots) -> dict[str, PressureStall | None]:
     """PSI of each resource (``memory``, ``cpu``, ``io``, ``irq``); ``None`` where unavailable."""
-    return {name: _pressure(roots, path) for name, path in _paths(roots)[2]}
+    return _read_pressure(roots, _paths(roots)[2])
+
+
+def _read_pressure(
+    roots: fs.Roots, files: tuple[tuple[str, str], ...]
+) -> dict[str, PressureStall | None]:
+    memo = _PSI_MEMO.of(roots)
+    return {name: _pressure(memo, path) for name, path in files}
 
 
 def read_memory(roots: fs.Roots) -> Memory:
@@ -189,7 +195,7 @@ def read_memory(roots: fs.Roots) -> Memory:
     :class:`~darwin_metrics.errors.ParseError` when it is malformed or lacks ``MemTotal``,
     ``MemFree``, ``SwapTotal`` or ``SwapFree`` (every kernel prints them).
     """
-    path, vmstat_path, _ = _paths(roots)
+    path, vmstat_path, psi_files = _paths(roots)
     info = parse_meminfo(read_required(path), path, _MEMINFO_KEYS)
     total = _require(info, "MemTotal", path)
     free = _require(info, "MemFree", path)
@@ -207,7 +213,7 @@ def read_memory(roots: fs.Roots) -> Memory:
     swapped_in = vmstat.get("pswpin")
     swapped_out = vmstat.get("pswpout")
 
-    psi = read_pressure(roots)
+    psi = _read_pressure(roots, psi_files)
     return Memory(
         total=total,
         available=available,

@@ -148,14 +148,14 @@ class MountTable:
         self._fd = self._poll = self._owner = None
 
 
-#: The mount table of a roots, by the path of its ``mountinfo`` (one per roots).
-_TABLES: MemoSpec[str, MountTable] = MemoSpec("mounts.tables", maxsize=4)
+#: The mount table of a backend (one: the key is always ``self``).
+_TABLES: MemoSpec[str, MountTable] = MemoSpec("mounts.tables", maxsize=1)
 
 
 def mount_table(roots: Roots) -> MountTable:
     """The :class:`MountTable` of ``roots`` (one per backend, shared by its families)."""
-    path = roots.proc("self", "mountinfo")
-    return _TABLES.of(roots).get_or_make(path, lambda: MountTable(roots))
+    memo = _TABLES.of(roots)
+    return memo.get("self") or memo.get_or_make("self", lambda: MountTable(roots))
 
 
 def read_mounts(roots: Roots) -> tuple[MountInfo, ...]:

@@ -14,19 +14,28 @@ cgroup at any time, and so are the limit files themselves.
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.cgroup import cgroup_directory, effective_cpus, effective_memory_limit
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.memo import MemoSpec
-from darwin_metrics.linux.mounts import mount_table
+from darwin_metrics.linux.mounts import MountTable, mount_table
 
-#: The last answer: ``cgroup`` file path → ((its bytes, mount table generation), (directory, mount
-#: directory) or None).
-_PLACES: MemoSpec[str, tuple[tuple[bytes, int], tuple[str, str] | None]] = MemoSpec(
-    "owncgroup.places", maxsize=4
-)
+
+class _Place(NamedTuple):
+    """This process's ``cgroup`` file and mount table under a roots, and the last answer with what
+    it was worked out from."""
+
+    path: str
+    table: MountTable
+    key: tuple[bytes, int] | None = None  # (cgroup file bytes, mount table generation)
+    place: tuple[str, str] | None = None  # (directory, mount directory)
+
+
+#: The one :class:`_Place` of a backend (the key is always ``self``).
+_PLACES: MemoSpec[str, _Place] = MemoSpec("owncgroup.places", maxsize=1)
 
 
 def _own_pid(roots: Roots) -> int:
@@ -40,16 +49,17 @@ def _own_pid(roots: Roots) -> int:
 def own_cgroup(roots: Roots) -> tuple[str, str] | None:
     """``(directory, mount directory)`` of this process's cgroup v2; ``None`` where there is none
     (cgroup v1 only, no cgroup2 mount, unreadable files)."""
-    path = roots.proc("self", "cgroup")
-    data = fs.read_optional(path)
+    memo = _PLACES.of(roots)
+    last = memo.get("self")
+    if last is None:
+        last = _Place(roots.proc("self", "cgroup"), mount_table(roots))
+    data = fs.read_optional(last.path)
     if data is None:
         return None
-    _, generation = mount_table(roots).current()
+    _, generation = last.table.current()
     key = (data, generation)
-    memo = _PLACES.of(roots)
-    cached = memo.get(path)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    if last.key == key:
+        return last.place
     place: tuple[str, str] | None
     try:
         _, directory, mount_dir, _ = cgroup_directory(roots, _own_pid(roots))
@@ -57,8 +67,8 @@ def own_cgroup(roots: Roots) -> tuple[str, str] | None:
     except (DarwinMetricsError, OSError):
         place = None
     # Keep the answer only if neither input changed while it was worked out.
-    if fs.read_optional(path) == data:
-        memo.put(path, (key, place))
+    if fs.read_optional(last.path) == data:
+        memo.put("self", last._replace(key=key, place=place))
     return place
 
 
