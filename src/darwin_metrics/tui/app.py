@@ -29,6 +29,7 @@ from darwin_metrics.tui import actions, procview
 from darwin_metrics.tui.dialogs import ConfirmScreen, ReniceScreen
 from darwin_metrics.tui.header import Host, header_line
 from darwin_metrics.tui.history import History
+from darwin_metrics.tui.lines import LineKey, line_key
 from darwin_metrics.tui.panel import Panel
 from darwin_metrics.tui.panel_cpu import CPUPanel
 from darwin_metrics.tui.panel_hardware import GPUPanel, PowerPanel, SensorsPanel
@@ -124,6 +125,7 @@ class Dashboard(App[None]):
         self._busy = False
         self._parents: dict[int, int] = {}
         self._width = 80
+        self._header_key: LineKey | None = None
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -230,9 +232,10 @@ class Dashboard(App[None]):
 
     def redraw(self) -> None:
         """Draw the last sample again (after a resize, a sort, a filter)."""
-        self.query_one("#header", Static).update(
-            header_line(self.host, self.sample, self._status()), layout=False
-        )
+        header = header_line(self.host, self.sample, self._status())
+        if line_key(header) != self._header_key:  # unchanged: nothing to repaint
+            self._header_key = line_key(header)
+            self.query_one("#header", Static).update(header, layout=False)
         sample = self.sample
         if sample is None:
             return
@@ -248,24 +251,24 @@ class Dashboard(App[None]):
         table = self.query_one(ProcessTable)
         processes = sample.snapshot.processes
         if processes is None:
-            table.set_lines([], self.sort, "Processes (cannot be read here)")
+            table.set_rows([], self.sort, "Processes (cannot be read here)")
             return
         rates = sample.rates.processes if sample.rates else None
         by_key = {(r.pid, r.create_time): r for r in rates} if rates is not None else None
         rows = proctable.pair(processes, by_key)
-        lines = procview.arrange(
+        arranged = procview.arrange(
             rows,
             self.sort,
             tree=self.tree_view,
             filter_text=self.filter_text,
             known_parents=self._parents,
         )
-        title = f"Processes {len(lines)} of {len(processes)} · by {self.sort}"
+        title = f"Processes {len(arranged.rows)} of {len(processes)} · by {self.sort}"
         if self.tree_view:
             title += " · tree"
         if self.filter_text:
             title += f" · filter {escape(repr(self.filter_text))}"  # the title is markup
-        table.set_lines(lines, self.sort, title)
+        table.set_rows(arranged.rows, self.sort, title, arranged.guides)
 
     def tell(self, message: str, *, error: bool = False) -> None:
         """Show ``message`` as a notification and keep it in :attr:`last_message`."""
