@@ -162,13 +162,13 @@ def test_kernel_thread_cmdline_not_read_while_stat_is_unchanged(
 def test_vanished_processes_are_forgotten(tree: Path) -> None:
     reader = ProcessReader(Roots(procfs=str(tree)))
     reader.processes()
-    assert set(reader._memo) == {1, 2}
+    assert set(reader._memos[None]) == {1, 2}
     for leaf in ("stat", "status", "io", "cmdline"):
         (tree / "2" / leaf).unlink()
     (tree / "2" / "fd").rmdir()
     (tree / "2").rmdir()
     assert [p.pid for p in reader.processes()] == [1]
-    assert set(reader._memo) == {1}
+    assert set(reader._memos[None]) == {1}
 
 
 @pytest.mark.live

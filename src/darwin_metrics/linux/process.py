@@ -18,6 +18,11 @@ measured slower on an idle 2-CPU machine (1000 extra processes: 55 ms against 39
 typical table, 115 ms against 79 ms with every record rebuilt), since the Python work between the
 system calls holds the GIL, and slower still on a busy one.
 
+``processes(fields)`` reads only the files the named fields need (``stat`` always; ``status``
+for the ids, memory and context switches; ``io``, ``cmdline``, ``exe`` and ``fd/`` for their own
+fields) and keeps one such memo per field set, so a record built from fewer files never answers
+a call that asks for more.
+
 A process that vanishes while it is read is skipped; a file the caller may not read gives ``None``
 for its fields; a malformed file raises :class:`ParseError` naming it, and :meth:`processes`
 skips that process and logs a warning.
@@ -77,6 +82,9 @@ _O_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 USER_CACHE_TTL = 60.0
 #: How many enumerations a vanished process's parent link is remembered for the tree.
 PARENT_MEMORY = 3
+#: How many field sets of ``processes(fields=...)`` keep a per-pid memo (least recently used
+#: dropped first); a caller alternating between a few sets keeps every one of them.
+MEMO_FIELD_SETS = 4
 
 
 def _read(path: str) -> bytes:
@@ -122,6 +130,45 @@ class _Files(msgspec.Struct, frozen=True, gc=False):
     num_fds: int | None
 
 
+class _Plan(msgspec.Struct, frozen=True, gc=False):
+    """What one ``processes(fields)`` call reads per pid besides ``stat``, and what it fills.
+
+    ``status`` holds the ids, shared and swapped memory and the context switches; ``memory``
+    asks for it so that a :class:`ProcessMemory` is never half filled. ``blank`` lists the
+    fields set to ``None`` after the record is built (empty for every field)."""
+
+    status: bool = True
+    io: bool = True
+    cmdline: bool = True
+    exe: bool = True
+    num_fds: bool = True
+    memory: bool = True
+    blank: dict[str, None] = {}
+
+    @classmethod
+    def of(cls, fields: frozenset[str] | None) -> _Plan:
+        if fields is None:
+            return cls()
+        from darwin_metrics.procfields import blank_fields
+
+        return cls(
+            status=not fields.isdisjoint(_FROM_STATUS),
+            io="io" in fields,
+            cmdline="cmdline" in fields,
+            exe="exe" in fields,
+            num_fds="num_fds" in fields,
+            memory="memory" in fields,
+            blank=blank_fields(fields),
+        )
+
+
+#: The fields that need ``/proc/PID/status``.
+_FROM_STATUS = frozenset(
+    {"uid", "gid", "username", "memory", "voluntary_ctx_switches", "involuntary_ctx_switches"}
+)
+_FULL = _Plan()
+
+
 class _Remembered(msgspec.Struct, frozen=True, gc=False):
     """Per live pid, for the next call: what was read, the record made of it, and whether the
     process is a kernel thread (whose empty ``cmdline`` is then not read again)."""
@@ -129,6 +176,9 @@ class _Remembered(msgspec.Struct, frozen=True, gc=False):
     files: _Files
     record: Process
     kernel_thread: bool
+    #: The real uid and the user name found for it (kept whether or not the record holds them).
+    uid: int | None
+    username: str | None
 
 
 class _UserNames:
@@ -176,8 +226,10 @@ class ProcessReader:
         self._btime: int | None = None
         self._users = _UserNames()
         self._exe: dict[int, tuple[tuple[int, str, bool], str | None]] = {}
-        #: pid → what was read for it, the record made of it, whether it is a kernel thread.
-        self._memo: dict[int, _Remembered] = {}
+        #: Per field set (``None``: every field), most recently used last: pid → what was read
+        #: for it, the record made of it, whether it is a kernel thread.
+        self._memos: dict[frozenset[str] | None, dict[int, _Remembered]] = {}
+        self._plans: dict[frozenset[str] | None, _Plan] = {None: _FULL}
         self._fd_count_by_size: bool | None = None
         self._lock = threading.Lock()
         self._parents: dict[int, tuple[int, int]] = {}
@@ -185,8 +237,13 @@ class ProcessReader:
 
     # -- public API ------------------------------------------------------------------------
 
-    def processes(self) -> tuple[Process, ...]:
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
         """Every process visible in the process table, sorted by pid.
+
+        ``fields`` (checked :class:`Process` field names, see :mod:`darwin_metrics.procfields`):
+        only the files those fields need are read (``stat`` always; ``status`` for the ids,
+        memory and context switches; ``io``, ``cmdline``, the ``exe`` link and ``fd/`` for their
+        own fields), and the fields not named are ``None``. ``None``: every field.
 
         Processes that vanish while being read are left out; one whose files are malformed is
         left out and logged (warning); one whose ``stat`` the caller may not read is left out and
@@ -198,7 +255,10 @@ class ProcessReader:
             raise NotSupported(f"no process table at {self._proc}") from None
         self._prepare()
         pids = sorted(int(n) for n in names if n.isdigit() and n.isascii())
-        found = self._collect(pids, strict=False)
+        plan = self._plans.get(fields)
+        if plan is None:
+            plan = self._plans.setdefault(fields, _Plan.of(fields))
+        found = self._collect(pids, strict=False, plan=plan, memo=self._memo_for(fields))
         self._remember(found)
         return tuple(found)
 
@@ -209,7 +269,7 @@ class ProcessReader:
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             raise NoSuchProcess(pid if isinstance(pid, int) else -1, f"invalid pid {pid!r}")
         self._prepare()
-        found = self._collect((pid,), strict=True)
+        found = self._collect((pid,), strict=True, plan=_FULL, memo=None)
         if not found:
             raise NoSuchProcess(pid)
         return found[0]
@@ -304,6 +364,22 @@ class ProcessReader:
         except OSError:
             return False
 
+    def _memo_for(self, fields: frozenset[str] | None) -> dict[int, _Remembered]:
+        """The per-pid memo of ``fields``, made most recently used; the least recently used
+        beyond :data:`MEMO_FIELD_SETS` is dropped (a record built from fewer files than a call
+        needs is never looked up by that call: each field set has its own memo)."""
+        with self._lock:
+            memos = self._memos
+            memo = memos.pop(fields, None)
+            if memo is None:
+                memo = {}
+                while len(memos) >= MEMO_FIELD_SETS:
+                    del memos[next(iter(memos))]
+                if len(self._plans) > 4 * MEMO_FIELD_SETS:
+                    self._plans = {None: _FULL}
+            memos[fields] = memo
+            return memo
+
     def _remember(self, found: list[Process]) -> None:
         with self._lock:
             self._generation += 1
@@ -318,8 +394,10 @@ class ProcessReader:
             # list() copies the keys in one step, while other threads may add entries.
             for pid in [p for p in list(self._exe) if p not in alive]:
                 self._exe.pop(pid, None)
-            for pid in [p for p in list(self._memo) if p not in alive]:
-                self._memo.pop(pid, None)
+            # Every call lists the whole table, so each field set's memo forgets the gone pids.
+            for memo in list(self._memos.values()):
+                for pid in [p for p in list(memo) if p not in alive]:
+                    memo.pop(pid, None)
 
     def _is_process(self, pid: int) -> bool:
         """Whether ``pid`` names a process (not a thread of one) now."""
@@ -341,8 +419,15 @@ class ProcessReader:
             return exc.errno in _GONE
         return False
 
-    def _collect(self, pids: Iterable[int], strict: bool) -> list[Process]:
-        """The processes among ``pids`` that exist, in the given order.
+    def _collect(
+        self,
+        pids: Iterable[int],
+        strict: bool,
+        plan: _Plan,
+        memo: dict[int, _Remembered] | None,
+    ) -> list[Process]:
+        """The processes among ``pids`` that exist, in the given order, read as ``plan`` says;
+        ``memo`` (of ``plan``'s field set) holds the previous call's bytes and records.
 
         Not ``strict`` (``processes()``): a process whose ``stat`` is denied or whose files are
         malformed is left out and logged. ``strict`` (``process(pid)``): those raise, and a thread
@@ -354,7 +439,6 @@ class ProcessReader:
         builds it. This runs for every process on every call.
         """
         proc = self._proc
-        memo = None if strict else self._memo
         user_names = self._users.names
         found: list[Process] = []
         append = found.append
@@ -362,16 +446,16 @@ class ProcessReader:
             base = f"{proc}/{pid}/"
             previous = None if memo is None else memo.get(pid)
             try:
-                files = self._read_files(base, previous)
+                files = self._read_files(base, previous, plan)
                 if files is None:
                     continue
                 if previous is not None and previous.files == files:
-                    last = previous.record
                     # ... unless the user database has since named the uid differently.
-                    if last.uid is None or user_names.get(last.uid, _NO_NAME) == last.username:
-                        append(last)
+                    uid = previous.uid
+                    if uid is None or user_names.get(uid, _NO_NAME) == previous.username:
+                        append(previous.record)
                         continue
-                built = self._build(pid, base, files, strict)
+                built = self._build(pid, base, files, strict, plan)
             except ParseError as exc:
                 if strict:
                     raise
@@ -391,21 +475,21 @@ class ProcessReader:
                 continue
             if built is None:
                 continue
-            record, kernel_thread, from_statm = built
+            record, kernel_thread, from_statm, uid, username = built
             # Kept for the next processes() call, which forgets the pids that have gone; not by
             # process(pid), which would keep every pid ever asked for. statm is not in the key.
             if memo is not None and not from_statm:
-                memo[pid] = _Remembered(files, record, kernel_thread)
+                memo[pid] = _Remembered(files, record, kernel_thread, uid, username)
             append(record)
         return found
 
     # -- read ------------------------------------------------------------------------------
 
-    def _read_files(self, base: str, previous: _Remembered | None) -> _Files | None:
-        """Everything :meth:`processes` reads for the process directory ``base`` (one ``stat``
-        ends in ``/``); ``None`` when the process has gone. A file the caller may not read, or
-        that this kernel lacks, is ``None``; a ``stat`` the caller may not read raises
-        :class:`AccessDenied`."""
+    def _read_files(self, base: str, previous: _Remembered | None, plan: _Plan) -> _Files | None:
+        """What :meth:`processes` reads for the process directory ``base`` (one ``stat`` ends in
+        ``/``) under ``plan``; ``None`` when the process has gone. A file the caller may not read,
+        that this kernel lacks or that ``plan`` does not need is ``None``; a ``stat`` the caller
+        may not read raises :class:`AccessDenied`."""
         stat_path = base + "stat"
         try:
             stat_data = _read(stat_path)
@@ -415,52 +499,63 @@ class ProcessReader:
             if exc.errno in DENIED_ERRNOS:
                 raise AccessDenied(f"cannot read {stat_path}", path=stat_path) from None
             raise
-        try:
-            status_data: bytes | None = _read(base + "status")
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            if exc.errno in _GONE and self._gone(base):
-                return None
-            status_data = None
-        try:
-            io_data: bytes | None = _read(base + "io")
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            io_data = None
+        status_data: bytes | None = None
+        if plan.status:
+            try:
+                status_data = _read(base + "status")
+            except OSError as exc:
+                if exc.errno not in _ABSENT:
+                    raise
+                if exc.errno in _GONE and self._gone(base):
+                    return None
+        io_data: bytes | None = None
+        if plan.io:
+            try:
+                io_data = _read(base + "io")
+            except OSError as exc:
+                if exc.errno not in _ABSENT:
+                    raise
         # A kernel thread's command line is always empty: not read again while its stat is
-        # unchanged (the same kernel thread).
-        cmdline_data: bytes | None = b""
-        if previous is None or not previous.kernel_thread or previous.files.stat != stat_data:
+        # unchanged (the same kernel thread) and the last read found it empty.
+        cmdline_data: bytes | None = None
+        if not plan.cmdline:
+            pass
+        elif (
+            previous is not None
+            and previous.kernel_thread
+            and previous.files.cmdline == b""
+            and previous.files.stat == stat_data
+        ):
+            cmdline_data = b""
+        else:
             try:
                 cmdline_data = _read(base + "cmdline")
             except OSError as exc:
                 if exc.errno not in _ABSENT:
                     raise
-                cmdline_data = None
         # Open descriptors: the size of fd/ where the kernel reports the count there, else a
         # listing of it.
-        num_fds: int | None
-        try:
-            if self._fd_count_by_size:
-                num_fds = os.stat(base + "fd").st_size
-            else:
-                num_fds = len(os.listdir(base + "fd"))
-        except OSError as exc:
-            if exc.errno not in _ABSENT:
-                raise
-            num_fds = None
+        num_fds: int | None = None
+        if plan.num_fds:
+            try:
+                if self._fd_count_by_size:
+                    num_fds = os.stat(base + "fd").st_size
+                else:
+                    num_fds = len(os.listdir(base + "fd"))
+            except OSError as exc:
+                if exc.errno not in _ABSENT:
+                    raise
         return _Files(stat_data, status_data, io_data, cmdline_data, num_fds)
 
     # -- parse and build -------------------------------------------------------------------
 
     def _build(
-        self, pid: int, base: str, files: _Files, strict: bool
-    ) -> tuple[Process, bool, bool] | None:
-        """The record for ``files`` with whether the process is a kernel thread and whether
-        its shared memory came from ``statm`` (outside ``files``, so the record is not kept);
-        ``None`` in ``strict`` mode for a thread id. :class:`ParseError` for a malformed file."""
+        self, pid: int, base: str, files: _Files, strict: bool, plan: _Plan
+    ) -> tuple[Process, bool, bool, int | None, str | None] | None:
+        """The record for ``files`` under ``plan`` with whether the process is a kernel thread,
+        whether its shared memory came from ``statm`` (outside ``files``, so the record is not
+        kept), and its uid and user name (``None`` without ``status``); ``None`` in ``strict``
+        mode for a thread id. :class:`ParseError` for a malformed file."""
         stat = parse_pid_stat(files.stat, base + "stat")
         status = None if files.status is None else parse_pid_status(files.status, base + "status")
         if strict and status is not None and status.tgid != pid:
@@ -485,7 +580,9 @@ class ProcessReader:
                 swap = status.vm_swap
                 if status.rss_file is not None:
                     shared = status.rss_file + (status.rss_shmem or 0)
-        from_statm = shared is None and (status is None or status.vm_size is not None)
+        from_statm = (
+            plan.memory and shared is None and (status is None or status.vm_size is not None)
+        )
         if from_statm:
             shared = self._statm_shared(base)
         tick = self._clk_tck
@@ -499,7 +596,7 @@ class ProcessReader:
             pid=pid,
             ppid=stat.ppid,
             name=stat.comm,
-            exe=self._exe_path(pid, base, stat),
+            exe=self._exe_path(pid, base, stat) if plan.exe else None,
             cmdline=None if files.cmdline is None else parse_cmdline(files.cmdline),
             status=STATES.get(stat.state, "unknown"),
             username=username,
@@ -528,7 +625,9 @@ class ProcessReader:
             involuntary_ctx_switches=None if status is None else status.nonvoluntary_ctxt_switches,
             last_cpu=processor if processor is None or processor >= 0 else None,
         )
-        return record, bool(stat.flags & PF_KTHREAD), from_statm
+        if plan.blank:
+            record = msgspec.structs.replace(record, **plan.blank)
+        return record, bool(stat.flags & PF_KTHREAD), from_statm, uid, username
 
     def _exe_path(self, pid: int, base: str, stat: PidStat) -> str | None:
         """The ``exe`` link, read again only when the process may have called exec since the

@@ -51,8 +51,8 @@ class DrawnFamilies(Backend):
     def interfaces(self) -> tuple[Interface, ...]:
         return self.inner.interfaces()
 
-    def processes(self) -> tuple[Process, ...]:
-        return self.inner.processes()
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        return self.inner.processes(fields)
 
     def gpus(self) -> tuple[GPU, ...]:
         return self.inner.gpus()
