@@ -8,7 +8,7 @@ chosen for the widget's width (:mod:`darwin_metrics.cli.proccolumns`): the PID i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -32,7 +32,8 @@ class ProcessTable(Widget, can_focus=True):
     """Lines of processes with a header; Up/Down/PgUp/PgDn/Home/End move the cursor.
 
     :meth:`set_rows` gives it the rows in display order (and, in the tree view, the guide drawn
-    before each name).
+    before each name); :attr:`complete`, when set, fills in the fields of each row on screen that
+    the rows were read without (:class:`~darwin_metrics.tui.details.Details`).
     """
 
     DEFAULT_CSS = """
@@ -59,6 +60,8 @@ class ProcessTable(Widget, can_focus=True):
         self.cursor = 0
         self.top_line = 0
         self.border_title = "Processes"
+        #: Fills in the fields a row on screen lacks (``None``: the rows are whole).
+        self.complete: Callable[[Row], Row] | None = None
         #: What each line of the content area shows now (index 0 is the column header).
         self._screen: list[ScreenLine] = []
         #: The drawn line of each screen line shown now, built when Textual first asks for it.
@@ -153,7 +156,10 @@ class ProcessTable(Widget, can_focus=True):
         lines = [(proccolumns.format_header(columns, name_width, self.sort), _HEADER_STYLE)]
         cursor_style = "reverse bold" if self.has_focus else "reverse"
         guides = self.guides
+        complete = self.complete
         for i, row in enumerate(self.shown_rows(), start=self.top_line):
+            if complete is not None:
+                row = complete(row)
             guide = "" if guides is None else guides[i]
             text = proccolumns.format_line(row, columns, name_width, guide)
             lines.append((text, cursor_style if i == self.cursor else ""))
