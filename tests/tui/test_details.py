@@ -68,7 +68,13 @@ def test_details_fill_the_missing_fields_once_per_sample() -> None:
     assert details.reads == 1  # once per sample
     details.new_sample(BASE_FIELDS)
     details.complete(row)
-    assert details.reads == 2  # read again for the next sample (RSS moves)
+    assert details.reads == 1  # the same record in the next sample: an idle process
+    whole[7] = _proc(7, 100.0, "alice", rss=9 << 20)
+    busy = Row(msgspec.structs.replace(row.process, num_threads=3), None)
+    details.new_sample(BASE_FIELDS)
+    again = details.complete(busy)
+    assert details.reads == 2  # it changed: read again (RSS moves)
+    assert again.process.memory is not None and again.process.memory.rss == 9 << 20
 
 
 def test_details_never_give_a_reused_pid_the_old_user() -> None:
@@ -80,8 +86,9 @@ def test_details_never_give_a_reused_pid_the_old_user() -> None:
     details.new_sample(BASE_FIELDS)
     new = details.complete(Row(_proc(7, 250.0, None), None))
     assert new.process.username == "mallory"
-    # A sample that still lists the old process while the pid is another one: nothing filled.
-    old = details.complete(Row(_proc(7, 100.0, None), None))
+    # A row of the old process read anew while the pid is another one's: nothing filled.
+    details.new_sample(BASE_FIELDS)
+    old = details.complete(Row(msgspec.structs.replace(_proc(7, 100.0, None), nice=5), None))
     assert old.process.username is None
 
 

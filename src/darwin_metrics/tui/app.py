@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static
 
 from darwin_metrics.cli import proccolumns, proctable
 from darwin_metrics.cli.proctable import SortKey
+from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import Sample
 from darwin_metrics.tui import actions, procview
 from darwin_metrics.tui.details import Details, wanted_fields
@@ -130,7 +131,9 @@ class Dashboard(App[None]):
         #: The last message shown about an action or a failure (also sent as a notification).
         self.last_message = ""
         self._busy = False
-        self._parents: dict[int, int] = {}
+        #: The previous sample's processes: their parent links keep the tree of a process whose
+        #: parent has just exited (built into a pid → ppid map only in the tree view).
+        self._previous_processes: tuple[Process, ...] = ()
         self._width = 80
         self._header_key: LineKey | None = None
 
@@ -231,9 +234,9 @@ class Dashboard(App[None]):
             panel.observe(sample, self.history)
         processes = sample.snapshot.processes
         if self.sample is not None and self.sample.snapshot.processes is not None:
-            self._parents = {p.pid: p.ppid for p in self.sample.snapshot.processes}
+            self._previous_processes = self.sample.snapshot.processes
         elif processes is not None:
-            self._parents = {}
+            self._previous_processes = ()
         self.sample = sample
         self.redraw()
         self._record(sample)
@@ -299,7 +302,9 @@ class Dashboard(App[None]):
             self.sort,
             tree=self.tree_view,
             filter_text=self.filter_text,
-            known_parents=self._parents,
+            known_parents={p.pid: p.ppid for p in self._previous_processes}
+            if self.tree_view
+            else None,
         )
         title = f"Processes {len(arranged.rows)} of {len(processes)} · by {self.sort}"
         if self.tree_view:

@@ -55,16 +55,19 @@ def wanted_fields(sort: SortKey, columns: Collection[str], filter_text: str) -> 
 class Details:
     """The :data:`DETAIL_FIELDS` a sample left out, for the rows on screen.
 
-    ``read(pid)`` gives the whole record of one process; each is read at most once per sample
-    (:meth:`new_sample`) and kept by ``(pid, create_time)``; entries not used during the last
-    sample are dropped. A process that has gone, may not be read, or whose pid now belongs to
-    another process (a different ``create_time``) keeps the fields the sample had (``None``).
+    ``read(pid)`` gives the whole record of one process, kept by ``(pid, create_time)`` with the
+    sample's record it completed. It is read again in a later sample only when the sample's record
+    changed: an unchanged one (the same ``stat``: no CPU time used, the same resident size) means
+    an idle process, whose user and memory have not moved either. Entries not used during the
+    last sample are dropped. A process that has gone, may not be read, or whose pid now belongs
+    to another process (a different ``create_time``) keeps the fields the sample had (``None``).
     """
 
     def __init__(self, read: Callable[[int], Process]) -> None:
         self._read = read
         self._generation = 0
-        self._cache: dict[ProcessKey, tuple[int, Process | None]] = {}
+        #: (pid, create_time) → (last sample it was used in, the sample's record, whole record).
+        self._cache: dict[ProcessKey, tuple[int, Process, Process | None]] = {}
         #: The fields to fill in: those of :data:`DETAIL_FIELDS` the last sample did not read.
         self.missing: tuple[str, ...] = DETAIL_FIELDS
         #: Processes read whole so far (for tests and measurements).
@@ -75,7 +78,7 @@ class Details:
         self._generation += 1
         self.missing = () if fields is None else tuple(f for f in DETAIL_FIELDS if f not in fields)
         oldest = self._generation - 1
-        for key in [k for k, (gen, _) in self._cache.items() if gen < oldest]:
+        for key in [k for k, (gen, _, _) in self._cache.items() if gen < oldest]:
             del self._cache[key]
 
     def complete(self, row: Row) -> Row:
@@ -85,10 +88,13 @@ class Details:
         proc = row.process
         key = (proc.pid, proc.create_time)
         entry = self._cache.get(key)
-        if entry is None or entry[0] != self._generation:
-            entry = (self._generation, self._whole(proc))
+        if entry is None or (entry[0] != self._generation and entry[1] != proc):
+            entry = (self._generation, proc, self._whole(proc))
             self._cache[key] = entry
-        whole = entry[1]
+        elif entry[0] != self._generation:
+            entry = (self._generation, proc, entry[2])
+            self._cache[key] = entry
+        whole = entry[2]
         if whole is None:
             return row
         filled = replace(proc, **{name: getattr(whole, name) for name in self.missing})
