@@ -93,9 +93,6 @@ class LineWidget(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines)
 
-    def on_resize(self) -> None:
-        self._strips.clear()
-
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
         if y >= len(self.lines):
