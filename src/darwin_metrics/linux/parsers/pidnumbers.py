@@ -26,8 +26,9 @@ import msgspec
 from msgspec import Meta
 
 _Unsigned = Annotated[int, Meta(ge=0)]
-#: msgspec checks lower bounds only in the int64 range: the 2**64 limit is checked after.
-_U64_END = 1 << 64
+#: msgspec checks bounds within int64 only: an ``io`` counter of 2**63 or more (8 EiB, never
+#: seen) fails the decode and goes to the parser, which accepts up to 2**64 - 1.
+_Counter = Annotated[int, Meta(ge=0, le=(1 << 63) - 1)]
 
 
 class StatNumbers(msgspec.Struct, array_like=True, frozen=True, gc=False):
@@ -95,17 +96,17 @@ class StatusNumbers(
 
 
 class IONumbers(msgspec.Struct, array_like=True, frozen=True, gc=False, forbid_unknown_fields=True):
-    """The counters of ``io`` in :class:`~darwin_metrics.linux.parsers.pidio.PidIO`'s order, in
-    :func:`~darwin_metrics.linux.parsers.pidio.io_numbers_valid`'s ranges (the upper bound,
-    2**64, checked by :func:`decode_numbers`)."""
+    """The counters of ``io`` in :class:`~darwin_metrics.linux.parsers.pidio.PidIO`'s order,
+    within :func:`~darwin_metrics.linux.parsers.pidio.io_numbers_valid`'s ranges (below 2**63
+    here: see ``_Counter``)."""
 
-    rchar: _Unsigned
-    wchar: _Unsigned
-    syscr: _Unsigned
-    syscw: _Unsigned
-    read_bytes: _Unsigned
-    write_bytes: _Unsigned
-    cancelled_write_bytes: Annotated[int, Meta(ge=-(1 << 63))]
+    rchar: _Counter
+    wchar: _Counter
+    syscr: _Counter
+    syscw: _Counter
+    read_bytes: _Counter
+    write_bytes: _Counter
+    cancelled_write_bytes: Annotated[int, Meta(ge=-(1 << 63), le=(1 << 63) - 1)]
 
 
 class PidNumbers(
@@ -148,21 +149,6 @@ def decode_numbers(
     if text.count(b"[") != brackets:
         return None
     try:
-        numbers = _decode(text)
+        return _decode(text)
     except msgspec.DecodeError:
         return None
-    counters = numbers.io
-    if counters is not None and (
-        max(
-            counters.rchar,
-            counters.wchar,
-            counters.syscr,
-            counters.syscw,
-            counters.read_bytes,
-            counters.write_bytes,
-            counters.cancelled_write_bytes,
-        )
-        >= _U64_END
-    ):
-        return None
-    return numbers
