@@ -99,33 +99,33 @@ def proc_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The leaf names of every file, link and directory the reader touches per process."""
+def opened(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[str]]:
+    """The leaf names of every file, link and directory the reader touches under ``tmp_path``."""
     seen: list[str] = []
-    real_read, real_readlink, real_stat, real_listdir = (
-        process_module._read,
-        os.readlink,
-        os.stat,
-        os.listdir,
-    )
+    root = str(tmp_path)
+    real_open, real_readlink, real_stat, real_listdir = os.open, os.readlink, os.stat, os.listdir
 
-    def read(path: str) -> bytes:
-        seen.append(path.rsplit("/", 1)[1])
-        return real_read(path)
+    def note(path: object) -> None:
+        if str(path).startswith(root):
+            seen.append(str(path).rsplit("/", 1)[1])
+
+    def open_(path: str, *args: int, **kwargs: int) -> int:
+        note(path)
+        return real_open(path, *args, **kwargs)
 
     def readlink(path: str) -> str:
-        seen.append(str(path).rsplit("/", 1)[1])
+        note(path)
         return real_readlink(path)
 
     def stat(path: str, *args: object, **kwargs: object) -> os.stat_result:
-        seen.append(str(path).rsplit("/", 1)[1])
+        note(path)
         return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
 
     def listdir(path: str) -> list[str]:
-        seen.append(str(path).rsplit("/", 1)[1])
+        note(path)
         return real_listdir(path)
 
-    monkeypatch.setattr(process_module, "_read", read)
+    monkeypatch.setattr(process_module.os, "open", open_)
     monkeypatch.setattr(process_module.os, "readlink", readlink)
     monkeypatch.setattr(process_module.os, "stat", stat)
     monkeypatch.setattr(process_module.os, "listdir", listdir)

@@ -138,14 +138,14 @@ def test_kernel_thread_cmdline_not_read_while_stat_is_unchanged(
     (tree / "2" / "stat").write_text(_stat_line(2, comm="kworker/0:1", flags=PF_KTHREAD | 0x40))
     (tree / "2" / "cmdline").write_bytes(b"")
     reader = ProcessReader(Roots(procfs=str(tree)))
-    real = process_module._read
+    real = os.open
     paths: list[str] = []
 
-    def counting(path: str) -> bytes:
-        paths.append(path)
-        return real(path)
+    def counting(path: str, *args: int, **kwargs: int) -> int:
+        paths.append(str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(process_module, "_read", counting)
+    monkeypatch.setattr(process_module.os, "open", counting)
     assert _by_pid(reader)[2].cmdline == ()
     assert f"{tree}/2/cmdline" in paths
     paths.clear()
