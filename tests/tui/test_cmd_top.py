@@ -134,6 +134,15 @@ def test_tree_lines_guide_children_under_parents() -> None:
     assert (1316, "│        └─ ") in shown or (1316, "         └─ ") in shown
 
 
+def test_tree_lines_of_a_chain_thousands_deep() -> None:
+    chain = [proctable.Row(make.proc(pid, ppid=pid - 1), None) for pid in range(2, 3002)]
+    arranged = procview.arrange(chain, "cpu", tree=True)
+    assert arranged.guides is not None
+    assert [row.process.pid for row in arranged.rows] == list(range(2, 3002))
+    assert arranged.guides[0] == "" and arranged.guides[1] == "└─ "
+    assert arranged.guides[-1] == "   " * 2998 + "└─ "
+
+
 @given(
     width=st.integers(min_value=0, max_value=300),
     pid=st.integers(min_value=1, max_value=2**22),

@@ -60,26 +60,24 @@ def arrange(
     by_pid = {r.process.pid: r for r in kept}
     nodes = build_tree((r.process for r in kept), known_parents)
     out = Arranged([], [])
-    _flatten(nodes, by_pid, sort, None, out)
+    _flatten(nodes, by_pid, sort, out)
     return out
 
 
 def _flatten(
-    nodes: Sequence[ProcessNode],
-    rows: Mapping[int, Row],
-    sort: SortKey,
-    indent: str | None,
-    out: Arranged,
+    nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey, out: Arranged
 ) -> None:
-    """Depth first; ``indent`` is ``None`` for the roots (drawn without a guide)."""
+    """Depth first, siblings in sort order; the roots are drawn without a guide. Without
+    recursion: a chain of nested shells can be thousands deep."""
     assert out.guides is not None
-    ordered = sorted_nodes(nodes, rows, sort)
-    for i, node in enumerate(ordered):
-        last = i == len(ordered) - 1
+    # (node, the guide drawn before its name, the indent of its children's guides)
+    stack = [(node, "", "") for node in reversed(sorted_nodes(nodes, rows, sort))]
+    while stack:
+        node, guide, indent = stack.pop()
         out.rows.append(rows[node.process.pid])
-        if indent is None:
-            out.guides.append("")
-            _flatten(node.children, rows, sort, "", out)
-        else:
-            out.guides.append(indent + ("└─ " if last else "├─ "))
-            _flatten(node.children, rows, sort, indent + ("   " if last else "│  "), out)
+        out.guides.append(guide)
+        children = sorted_nodes(node.children, rows, sort)
+        for i in range(len(children) - 1, -1, -1):
+            last = i == len(children) - 1
+            branch, below = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            stack.append((children[i], indent + branch, indent + below))
