@@ -17,7 +17,12 @@ system are idle between two calls). The "rebuilt" column shows the other extreme
 process had changed: the reader forgets those records before each call, so every record is parsed
 and built again (the ``exe`` links, read again only after an exec, stay known).
 
-    python benchmarks/bench_processes.py [--runs 15] [--levels 0,200,1000]
+A second table times ``processes(fields=...)`` against ``process_iter(attrs=[...])`` for the same
+fields: the live dashboard's set (``cpu_times``, ``memory``, ``io``: ``stat``, ``status`` and
+``io`` per process, against psutil's ``cpu_times``, ``memory_info`` and ``io_counters``) and
+``cpu_times`` alone (``stat`` only), each as is and rebuilt. ``--no-fields`` leaves it out.
+
+    python benchmarks/bench_processes.py [--runs 15] [--levels 0,200,1000] [--no-fields]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 
 import psutil
 from _support import alternate_with_cpu, idle_processes, table
@@ -56,6 +62,11 @@ ALL_ATTRS = [
     "num_ctx_switches",
     "cpu_num",
 ]
+#: processes(fields=...) sets and the psutil attrs giving the same data.
+FIELD_SETS = (
+    ("cpu_times,memory,io", ["cpu_times", "memory_info", "io_counters"]),
+    ("cpu_times", ["cpu_times"]),
+)
 TARGET = 1 / 3
 _O_READ = os.O_RDONLY | os.O_CLOEXEC
 
@@ -92,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per level (>= 10)")
     parser.add_argument("--levels", default="0,200,1000", help="extra idle processes per level")
+    parser.add_argument(
+        "--no-fields", action="store_true", help="leave out the processes(fields=...) table"
+    )
     args = parser.parse_args(argv)
     runs = max(args.runs, 10)
     levels = [int(x) for x in args.levels.split(",") if x]
@@ -101,11 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     def ours() -> object:
         return darwin_metrics.processes()
 
-    def forget_records() -> None:
-        # The Linux reader's per-pid memo of (bytes read, record made of them); other backends
-        # have none, and there this column equals the first.
+    def forget_records(fields: frozenset[str] | None = None) -> None:
+        # The Linux reader's per-pid memo (one per field set) of (bytes read, record made of
+        # them); other backends have none, and there this column equals the first.
         reader = getattr(backend, "_processes", None)
-        memo = getattr(reader, "_memo", None)
+        memo = getattr(reader, "_memos", {}).get(fields)
         if memo is not None:
             memo.clear()
 
@@ -119,17 +133,54 @@ def main(argv: list[str] | None = None) -> int:
     def theirs_all() -> object:
         return list(psutil.process_iter(attrs=ALL_ATTRS))
 
+    field_calls: list[tuple[str, list[Callable[[], object]]]] = []
+    for names, attrs in () if args.no_fields else FIELD_SETS:
+        fields = frozenset(names.split(","))
+
+        def partial(fields: frozenset[str] = fields) -> object:
+            return darwin_metrics.processes(fields)
+
+        def partial_rebuilt(fields: frozenset[str] = fields) -> object:
+            forget_records(fields)
+            return darwin_metrics.processes(fields)
+
+        def psutil_attrs(attrs: list[str] = attrs) -> object:
+            return list(psutil.process_iter(attrs=attrs))
+
+        field_calls.append((names, [partial, partial_rebuilt, psutil_attrs]))
+
     print(
         f"processes(): median of {runs} runs after warm-up; Python {sys.version.split()[0]}, "
         f"psutil {psutil.__version__}, {os.cpu_count()} CPUs, kernel {os.uname().release}"
     )
     rows = []
+    field_rows = []
     result = 0
     for extra in levels:
         with idle_processes(extra):
             count = len(darwin_metrics.processes())
-            (t_ours, t_ps, t_all, t_floor, t_rebuilt), cpu = alternate_with_cpu(
-                [ours, theirs, theirs_all, file_floor, ours_rebuilt], runs
+            extra_calls = [call for _, calls in field_calls for call in calls]
+            walls, cpu = alternate_with_cpu(
+                [ours, theirs, theirs_all, file_floor, ours_rebuilt, *extra_calls], runs
+            )
+        t_ours, t_ps, t_all, t_floor, t_rebuilt = walls[:5]
+        for i, (names, _) in enumerate(field_calls):
+            at = 5 + 3 * i
+            w_typical, w_rebuilt, w_ps = walls[at : at + 3]
+            c_typical, c_rebuilt, c_ps = cpu[at : at + 3]
+            field_rows.append(
+                [
+                    extra,
+                    count,
+                    names,
+                    f"{w_typical * 1e3:.2f}",
+                    f"{w_rebuilt * 1e3:.2f}",
+                    f"{w_ps * 1e3:.2f}",
+                    f"{w_typical / w_ps:.2f}",
+                    f"{w_rebuilt / w_ps:.2f}",
+                    f"{c_typical / c_ps:.2f}",
+                    f"{c_rebuilt / c_ps:.2f}",
+                ]
             )
         ratio = t_ours / t_ps
         rows.append(
@@ -175,6 +226,26 @@ def main(argv: list[str] | None = None) -> int:
             rows,
         )
     )
+    if field_rows:
+        print()
+        print("processes(fields=...) against process_iter(attrs=...) for the same fields:")
+        print(
+            table(
+                [
+                    "extra",
+                    "procs",
+                    "fields",
+                    "ours ms",
+                    "rebuilt ms",
+                    "psutil ms",
+                    "ratio",
+                    "ratio(rebuilt)",
+                    "cpu ratio",
+                    "cpu ratio(rebuilt)",
+                ],
+                field_rows,
+            )
+        )
     verdict = "met" if result == 0 else "NOT met"
     print(f"target: ratio <= {TARGET:.2f} at {max(levels)} extra processes: {verdict}")
     print(

@@ -6,7 +6,9 @@ Both run at the same time for the same window: ours full screen in a pseudo-term
 full-screen cost) or full screen in a pseudo-terminal of the same size (``--glances screen``). The
 figure is CPU seconds (user + system,
 all threads) per wall second of each process over the window, after a warm-up; three runs, and the
-ratio ours / glances of each.
+ratio ours / glances of each. Each run also prints the number of processes at the start and the
+end of its window: on a shared machine other programs' processes come and go, and a run whose
+count moved much measured both programs over a different table.
 
 glances lives in a virtual environment of its own, ``benchmarks/.venv-glances`` (git-ignored),
 created here with pip on first use.
@@ -98,8 +100,14 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def one_run(window: float, warmup: float, mode: str) -> tuple[float, float]:
-    """CPU seconds per wall second of ours and of glances over one shared window."""
+def process_count() -> int:
+    """Processes on the machine now (numeric entries of /proc)."""
+    return sum(1 for name in os.listdir("/proc") if name.isdigit())
+
+
+def one_run(window: float, warmup: float, mode: str) -> tuple[float, float, int, int]:
+    """CPU seconds per wall second of ours and of glances over one shared window, and the number
+    of processes at its start and end."""
     ours = start_in_terminal(ours_command())
     if mode == "screen":
         glances = start_in_terminal(glances_command(mode))
@@ -116,15 +124,22 @@ def one_run(window: float, warmup: float, mode: str) -> tuple[float, float]:
         for proc in (ours, glances):
             if proc.poll() is not None:
                 raise SystemExit(f"{proc.args[0]} exited early with {proc.returncode}")
+        count_before = process_count()
         start = time.monotonic()
         before = (cpu_seconds(ours.pid), cpu_seconds(glances.pid))
         time.sleep(window)
         after = (cpu_seconds(ours.pid), cpu_seconds(glances.pid))
         elapsed = time.monotonic() - start
+        count_after = process_count()
     finally:
         stop(ours)
         stop(glances)
-    return (after[0] - before[0]) / elapsed, (after[1] - before[1]) / elapsed
+    return (
+        (after[0] - before[0]) / elapsed,
+        (after[1] - before[1]) / elapsed,
+        count_before,
+        count_after,
+    )
 
 
 def main() -> None:
@@ -141,12 +156,16 @@ def main() -> None:
             f"glances {args.glances} mode; {len(os.listdir('/proc'))} /proc entries, "
             f"load {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs"
         )
-        print(f"{'run':>3} {'ours':>9} {'glances':>9} {'ratio':>7}   (CPU s per s)")
+        print(
+            f"{'run':>3} {'ours':>9} {'glances':>9} {'ratio':>7} {'processes':>11}"
+            "   (CPU s per s; processes at start-end)"
+        )
         ratios = []
         for run in range(1, args.runs + 1):
-            ours, glances = one_run(args.window, args.warmup, args.glances)
+            ours, glances, first, last = one_run(args.window, args.warmup, args.glances)
             ratios.append(ours / glances if glances > 0 else float("inf"))
-            print(f"{run:>3} {ours:>9.3f} {glances:>9.3f} {ratios[-1]:>7.2f}")
+            counts = f"{first}-{last}"
+            print(f"{run:>3} {ours:>9.3f} {glances:>9.3f} {ratios[-1]:>7.2f} {counts:>11}")
         print(
             f"ratio ours/glances: median {statistics.median(ratios):.2f}, "
             f"range {min(ratios):.2f}-{max(ratios):.2f}; load now {os.getloadavg()[0]:.2f}"

@@ -26,6 +26,7 @@ from darwin_metrics.records import __all__ as _record_names
 #: ``typing.TYPE_CHECKING`` without importing typing: type checkers treat this name as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from darwin_metrics.backend import Backend
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         VolumeMounted,
         VolumeUnmounted,
     )
+    from darwin_metrics.procfields import PROCESS_FIELDS
     from darwin_metrics.records import (
         CPU,
         GPU,
@@ -142,9 +144,20 @@ def interfaces() -> tuple[Interface, ...]:
     return result
 
 
-def processes() -> tuple[Process, ...]:
-    """Every process this caller can see; vanished processes are skipped."""
-    result: tuple[Process, ...] = _backend().processes()
+def processes(fields: Iterable[str] | None = None) -> tuple[Process, ...]:
+    """Every process this caller can see; vanished processes are skipped.
+
+    ``fields``: the :class:`Process` field names to fill (see :data:`PROCESS_FIELDS`); ``pid``,
+    ``ppid``, ``name`` and ``status`` are always filled and every other field not named is
+    ``None``, which spares reading its sources. ``None`` (the default) fills every field.
+    ``ValueError`` for an unknown name, ``TypeError`` for a ``str`` or a non-iterable.
+    """
+    if fields is None:
+        result: tuple[Process, ...] = _backend().processes()
+    else:
+        from darwin_metrics.procfields import field_set
+
+        result = _backend().processes(field_set(fields))
     return result
 
 
@@ -323,6 +336,7 @@ _LAZY = {
     "records": "darwin_metrics.records",
     "FanController": "darwin_metrics.fancontrol",
     "Backend": "darwin_metrics.backend",
+    "PROCESS_FIELDS": "darwin_metrics.procfields",
     "Monitor": "darwin_metrics.monitor.core",
     "stream": "darwin_metrics.monitor.aio",
     "asnapshot": "darwin_metrics.monitor.aio",
@@ -412,6 +426,7 @@ __all__ = [
     "DarwinMetricsError",
     "NoSuchProcess",
     "NotSupported",
+    "PROCESS_FIELDS",
     "ParseError",
     "Sample",
     "Sampler",

@@ -88,7 +88,9 @@ class Backend:
     def interfaces(self) -> tuple[Interface, ...]:
         raise self._unsupported("interfaces")
 
-    def processes(self) -> tuple[Process, ...]:
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        """Every process; ``fields`` (checked names of :class:`Process` fields, see
+        :mod:`darwin_metrics.procfields`) limits what is filled, the rest being ``None``."""
         raise self._unsupported("processes")
 
     def process(self, pid: int) -> Process:

@@ -59,34 +59,45 @@ def take_snapshot(
     include_processes: bool = True,
     read_times: dict[str, float] | None = None,
     families: Collection[str] | None = None,
+    process_fields: frozenset[str] | None = None,
 ) -> Snapshot:
     """Read every family from ``backend``; ``processes`` is skipped when not asked for.
 
     ``read_times``, when given, receives the monotonic time at which each family's read began
     (the Sampler divides each family's counter deltas by its own interval). ``families``, when
-    given, limits the read to those names (the others are ``None``).
+    given, limits the read to those names (the others are ``None``). ``process_fields`` (checked
+    names, see :mod:`darwin_metrics.procfields`) is passed to ``backend.processes``.
     """
     names = [n for n, _ in FAMILIES if families is None or n in families]
     if not include_processes and "processes" in names:
         names.remove("processes")
-    values = read_families(backend, names, read_times)
+    values = read_families(backend, names, read_times, process_fields)
     return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
 
 
 def read_families(
-    backend: Backend, names: Collection[str], read_times: dict[str, float] | None = None
+    backend: Backend,
+    names: Collection[str],
+    read_times: dict[str, float] | None = None,
+    process_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Read the named families (in :data:`FAMILIES` order): name → value, ``None`` for a family
-    that failed. ``read_times`` as in :func:`take_snapshot`."""
+    that failed. ``read_times`` and ``process_fields`` as in :func:`take_snapshot`."""
     values: dict[str, Any] = {}
     with backend.shared_reads():
         for name, read in FAMILIES:
             if name not in names:
                 continue
+            if name == "processes" and process_fields is not None:
+                read = _processes_with(process_fields)
             if read_times is not None:
                 read_times[name] = time.monotonic()
             values[name], _ = _collect(name, read, backend)
     return values
+
+
+def _processes_with(fields: frozenset[str]) -> Callable[[Backend], Any]:
+    return lambda backend: backend.processes(fields)
 
 
 def capabilities(backend: Backend) -> Capabilities:

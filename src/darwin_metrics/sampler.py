@@ -14,7 +14,7 @@ serialised and each sees the one before it; rates are meant for one caller sampl
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.collect import take_snapshot
@@ -29,6 +29,10 @@ class Sampler:
     """Takes snapshots from ``backend`` (this platform's by default) and computes rates.
 
     ``processes=False`` leaves processes out of every snapshot (cheaper; no per-process rates).
+    ``process_fields`` reads only those :class:`Process` fields (see ``processes(fields=...)``),
+    plus ``create_time``, which costs nothing extra and tells a process from a later one with
+    the same pid; per-process CPU percent needs ``cpu_times`` and the I/O rates ``io``, and are
+    ``None`` without them. ``ValueError``/``TypeError`` for bad names, as ``processes()``.
     Time is measured on the monotonic clock when each family's read begins: ``Sample.elapsed`` is
     from the start of the previous snapshot to the start of this one, and each family's rates are
     over the time between its own two reads.
@@ -40,9 +44,16 @@ class Sampler:
         *,
         processes: bool = True,
         families: Collection[str] | None = None,
+        process_fields: Iterable[str] | None = None,
     ) -> None:
         self.backend = backend if backend is not None else default_backend()
         self.processes = processes
+        #: The process fields read (``None``: all), ``create_time`` included.
+        self.process_fields: frozenset[str] | None = None
+        if process_fields is not None:
+            from darwin_metrics.procfields import field_set
+
+            self.process_fields = frozenset({"create_time", *(field_set(process_fields) or ())})
         #: The families read (``None``: all); the others are ``None`` in every snapshot.
         self.families = frozenset(families) if families is not None else None
         self._lock = threading.Lock()
@@ -58,6 +69,7 @@ class Sampler:
                 include_processes=self.processes,
                 read_times=read_times,
                 families=self.families,
+                process_fields=self.process_fields,
             )
             return self._combine(snapshot, read_times)
 

@@ -368,16 +368,16 @@ def _fail(
     code: int,
     hook: Callable[[str], None] | None = None,
 ) -> None:
-    real = process_module._read
+    real = os.open
 
-    def fake(path: str) -> bytes:
-        if path.endswith(suffixes):
+    def fake(path: str, *args: int, **kwargs: int) -> int:
+        if str(path).endswith(suffixes):
             if hook is not None:
-                hook(path)
+                hook(str(path))
             raise OSError(code, os.strerror(code), path)
-        return real(path)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(process_module, "_read", fake)
+    monkeypatch.setattr(process_module.os, "open", fake)
 
 
 def test_permission_denied_gives_none(proc_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

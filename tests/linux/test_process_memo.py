@@ -138,14 +138,14 @@ def test_kernel_thread_cmdline_not_read_while_stat_is_unchanged(
     (tree / "2" / "stat").write_text(_stat_line(2, comm="kworker/0:1", flags=PF_KTHREAD | 0x40))
     (tree / "2" / "cmdline").write_bytes(b"")
     reader = ProcessReader(Roots(procfs=str(tree)))
-    real = process_module._read
+    real = os.open
     paths: list[str] = []
 
-    def counting(path: str) -> bytes:
-        paths.append(path)
-        return real(path)
+    def counting(path: str, *args: int, **kwargs: int) -> int:
+        paths.append(str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(process_module, "_read", counting)
+    monkeypatch.setattr(process_module.os, "open", counting)
     assert _by_pid(reader)[2].cmdline == ()
     assert f"{tree}/2/cmdline" in paths
     paths.clear()
@@ -162,13 +162,13 @@ def test_kernel_thread_cmdline_not_read_while_stat_is_unchanged(
 def test_vanished_processes_are_forgotten(tree: Path) -> None:
     reader = ProcessReader(Roots(procfs=str(tree)))
     reader.processes()
-    assert set(reader._memo) == {1, 2}
+    assert set(reader._memos[None]) == {1, 2}
     for leaf in ("stat", "status", "io", "cmdline"):
         (tree / "2" / leaf).unlink()
     (tree / "2" / "fd").rmdir()
     (tree / "2").rmdir()
     assert [p.pid for p in reader.processes()] == [1]
-    assert set(reader._memo) == {1}
+    assert set(reader._memos[None]) == {1}
 
 
 @pytest.mark.live

@@ -119,16 +119,28 @@ def _rows() -> list[proctable.Row]:
     ],
 )
 def test_filter_grammar(text: str, pids: list[int]) -> None:
-    lines = procview.arrange(_rows(), "cpu", filter_text=text)
-    assert [line.row.process.pid for line in lines] == pids
+    arranged = procview.arrange(_rows(), "cpu", filter_text=text)
+    assert arranged.guides is None
+    assert [row.process.pid for row in arranged.rows] == pids
 
 
 def test_tree_lines_guide_children_under_parents() -> None:
-    lines = procview.arrange(_rows(), "memory", tree=True)
-    shown = [(line.row.process.pid, line.guide) for line in lines]
+    arranged = procview.arrange(_rows(), "memory", tree=True)
+    assert arranged.guides is not None
+    pairs = zip(arranged.rows, arranged.guides, strict=True)
+    shown = [(row.process.pid, guide) for row, guide in pairs]
     assert shown[0] == (1, "")
     assert (880, "├─ ") in shown and (881, "│  └─ ") in shown
     assert (1316, "│        └─ ") in shown or (1316, "         └─ ") in shown
+
+
+def test_tree_lines_of_a_chain_thousands_deep() -> None:
+    chain = [proctable.Row(make.proc(pid, ppid=pid - 1), None) for pid in range(2, 3002)]
+    arranged = procview.arrange(chain, "cpu", tree=True)
+    assert arranged.guides is not None
+    assert [row.process.pid for row in arranged.rows] == list(range(2, 3002))
+    assert arranged.guides[0] == "" and arranged.guides[1] == "└─ "
+    assert arranged.guides[-1] == "   " * 2998 + "└─ "
 
 
 @given(

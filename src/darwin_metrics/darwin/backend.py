@@ -127,8 +127,8 @@ class DarwinBackend(Backend):
 
         return read_network_stats(pid)
 
-    def processes(self) -> tuple[Process, ...]:
-        return self._process_reader().processes()
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        return self._process_reader().processes(fields)
 
     def process(self, pid: int) -> Process:
         return self._process_reader().process(pid)

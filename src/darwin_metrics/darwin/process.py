@@ -165,9 +165,16 @@ class ProcessReader:
             raise AccessDenied(f"process {pid}: {exc}") from exc
         return self._build(proc, pid)
 
-    def processes(self) -> tuple[Process, ...]:
-        """Every process, sorted by pid (another user's with ``None`` where macOS refuses)."""
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        """Every process, sorted by pid (another user's with ``None`` where macOS refuses).
+
+        ``fields`` (see :mod:`darwin_metrics.procfields`): every record is read whole here (the
+        calls that give the fields overlap), then the fields not asked for are set to ``None``,
+        so the records have the same shape as on Linux.
+        """
         import psutil
+
+        from darwin_metrics.procfields import only_fields
 
         result = []
         for pid in sorted(psutil.pids()):
@@ -177,7 +184,7 @@ class ProcessReader:
                 continue
             except (ParseError, OSError, DarwinMetricsError) as exc:
                 log.debug("skipping process %d: %s", pid, exc)
-        return tuple(result)
+        return only_fields(result, fields)
 
     def threads(self, pid: int) -> tuple[Thread, ...]:
         """The threads of ``pid`` (ids from PROC_PIDLISTTHREADIDS; handles on older kernels)."""

@@ -74,8 +74,8 @@ class LinuxBackend(Backend):
 
         return read_interfaces(self.roots)
 
-    def processes(self) -> tuple[Process, ...]:
-        return self._process_reader().processes()
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        return self._process_reader().processes(fields)
 
     def process(self, pid: int) -> Process:
         return self._process_reader().process(pid_argument(pid))

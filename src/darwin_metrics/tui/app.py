@@ -22,20 +22,23 @@ from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.widgets import Footer, Input, Static
 
-from darwin_metrics.cli import proctable
+from darwin_metrics.cli import proccolumns, proctable
 from darwin_metrics.cli.proctable import SortKey
+from darwin_metrics.records.process import Process
 from darwin_metrics.records.rates import Sample
 from darwin_metrics.tui import actions, procview
+from darwin_metrics.tui.details import Details, wanted_fields
 from darwin_metrics.tui.dialogs import ConfirmScreen, ReniceScreen
 from darwin_metrics.tui.header import Host, header_line
 from darwin_metrics.tui.history import History
+from darwin_metrics.tui.lines import LineKey, line_key
 from darwin_metrics.tui.panel import Panel
 from darwin_metrics.tui.panel_cpu import CPUPanel
 from darwin_metrics.tui.panel_hardware import GPUPanel, PowerPanel, SensorsPanel
 from darwin_metrics.tui.panel_io import DiskPanel, NetworkPanel
 from darwin_metrics.tui.panel_memory import MemoryPanel
 from darwin_metrics.tui.proctable import ProcessTable
-from darwin_metrics.tui.source import sampler_source
+from darwin_metrics.tui.source import SelectiveSource, sampler_source
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,12 @@ class Dashboard(App[None]):
                 processes="processes" in self.panel_keys, every_family=recorder is not None
             )
         self.source = source
+        #: The source when it can read fewer process fields (the real one), else ``None``.
+        self.selective = source if isinstance(source, SelectiveSource) else None
+        #: The fields of the rows on screen that samples leave out (with a selective source).
+        self.details = Details(self.selective.process) if self.selective is not None else None
+        #: The process fields the shown sample was read with (``None``: every field).
+        self.sample_fields: frozenset[str] | None = None
         self.interval = interval
         self.recorder = recorder
         self.host = host if host is not None else Host.this()
@@ -122,8 +131,11 @@ class Dashboard(App[None]):
         #: The last message shown about an action or a failure (also sent as a notification).
         self.last_message = ""
         self._busy = False
-        self._parents: dict[int, int] = {}
+        #: The previous sample's processes: their parent links keep the tree of a process whose
+        #: parent has just exited (built into a pid → ppid map only in the tree view).
+        self._previous_processes: tuple[Process, ...] = ()
         self._width = 80
+        self._header_key: LineKey | None = None
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -136,7 +148,10 @@ class Dashboard(App[None]):
                     widget.display = False
                     yield widget
         if "processes" in self.panel_keys:
-            yield ProcessTable()
+            table = ProcessTable()
+            if self.details is not None:
+                table.complete = self.details.complete
+            yield table
         yield Input(
             placeholder="filter: words of the name or command, user:NAME, pid:N "
             "(Enter keeps it, Esc clears)",
@@ -158,20 +173,44 @@ class Dashboard(App[None]):
         self._width = event.size.width
         self._layout_for(event.size.width)
         self.redraw()
+        self._sample_lacks_fields()
 
     def _layout_for(self, width: int) -> None:
         self.query_one("#panels").set_class(width >= WIDE, "wide")
 
     # -- data -----------------------------------------------------------------------------------
 
+    def wanted_fields(self) -> frozenset[str] | None:
+        """The process fields the next sample reads (``None``: every field; see
+        :func:`~darwin_metrics.tui.details.wanted_fields`)."""
+        if self.selective is None or "processes" not in self.panel_keys:
+            return None
+        table = self.query_one(ProcessTable)
+        width = table.content_size.width or max(self._width - 4, 0)
+        pid_width = table.pid_width
+        columns, _ = proccolumns.choose_columns(width, self.sort, pid_width)
+        return wanted_fields(self.sort, [c.key for c in columns], self.filter_text)
+
     def request_sample(self) -> None:
         """Start reading a sample unless one is being read or the dashboard is paused."""
         if self._busy or self.paused:
             return
         self._busy = True
-        self.run_worker(self._fetch(), group="sample")
+        fields = self.wanted_fields()
+        if self.selective is not None:
+            self.selective.select(fields)
+        self.run_worker(self._fetch(fields), group="sample")
 
-    async def _fetch(self) -> None:
+    def _sample_lacks_fields(self) -> None:
+        """Read a sample now when the table needs a field the shown one was read without (a new
+        sort, filter or column), instead of waiting for the next refresh."""
+        if self.selective is None or self.sample is None or self.sample_fields is None:
+            return
+        wanted = self.wanted_fields()
+        if wanted is not None and not wanted <= self.sample_fields:
+            self.request_sample()
+
+    async def _fetch(self, fields: frozenset[str] | None) -> None:
         try:
             sample = await asyncio.to_thread(self.source)
         except Exception as exc:  # any failure of a read is shown, and the next refresh retries
@@ -180,8 +219,12 @@ class Dashboard(App[None]):
             return
         finally:
             self._busy = False
+        self.sample_fields = fields
+        if self.details is not None:
+            self.details.new_sample(fields)
         try:
             self.apply(sample)
+            self._sample_lacks_fields()
         except NoMatches:
             log.debug("the screen closed while a sample was read")  # quitting: nothing to draw
 
@@ -191,9 +234,9 @@ class Dashboard(App[None]):
             panel.observe(sample, self.history)
         processes = sample.snapshot.processes
         if self.sample is not None and self.sample.snapshot.processes is not None:
-            self._parents = {p.pid: p.ppid for p in self.sample.snapshot.processes}
+            self._previous_processes = self.sample.snapshot.processes
         elif processes is not None:
-            self._parents = {}
+            self._previous_processes = ()
         self.sample = sample
         self.redraw()
         self._record(sample)
@@ -230,9 +273,10 @@ class Dashboard(App[None]):
 
     def redraw(self) -> None:
         """Draw the last sample again (after a resize, a sort, a filter)."""
-        self.query_one("#header", Static).update(
-            header_line(self.host, self.sample, self._status()), layout=False
-        )
+        header = header_line(self.host, self.sample, self._status())
+        if line_key(header) != self._header_key:  # unchanged: nothing to repaint
+            self._header_key = line_key(header)
+            self.query_one("#header", Static).update(header, layout=False)
         sample = self.sample
         if sample is None:
             return
@@ -248,24 +292,26 @@ class Dashboard(App[None]):
         table = self.query_one(ProcessTable)
         processes = sample.snapshot.processes
         if processes is None:
-            table.set_lines([], self.sort, "Processes (cannot be read here)")
+            table.set_rows([], self.sort, "Processes (cannot be read here)")
             return
         rates = sample.rates.processes if sample.rates else None
         by_key = {(r.pid, r.create_time): r for r in rates} if rates is not None else None
         rows = proctable.pair(processes, by_key)
-        lines = procview.arrange(
+        arranged = procview.arrange(
             rows,
             self.sort,
             tree=self.tree_view,
             filter_text=self.filter_text,
-            known_parents=self._parents,
+            known_parents={p.pid: p.ppid for p in self._previous_processes}
+            if self.tree_view
+            else None,
         )
-        title = f"Processes {len(lines)} of {len(processes)} · by {self.sort}"
+        title = f"Processes {len(arranged.rows)} of {len(processes)} · by {self.sort}"
         if self.tree_view:
             title += " · tree"
         if self.filter_text:
             title += f" · filter {escape(repr(self.filter_text))}"  # the title is markup
-        table.set_lines(lines, self.sort, title)
+        table.set_rows(arranged.rows, self.sort, title, arranged.guides)
 
     def tell(self, message: str, *, error: bool = False) -> None:
         """Show ``message`` as a notification and keep it in :attr:`last_message`."""
@@ -277,6 +323,7 @@ class Dashboard(App[None]):
     def action_sort(self, key: SortKey) -> None:
         self.sort = key
         self.redraw()
+        self._sample_lacks_fields()
 
     def action_toggle_tree(self) -> None:
         self.tree_view = not self.tree_view
@@ -300,11 +347,13 @@ class Dashboard(App[None]):
         self.filter_text = ""
         self._focus_table()
         self.redraw()
+        self._sample_lacks_fields()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.filter_text = event.value.strip()
             self.redraw()
+            self._sample_lacks_fields()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -322,6 +371,8 @@ class Dashboard(App[None]):
         row = self.query_one(ProcessTable).selected
         if row is None:
             self.tell("no process selected", error=True)
+        elif self.details is not None:
+            row = self.details.complete(row)  # its user, read now if not on screen
         return row
 
     def action_signal(self, name: str) -> None:

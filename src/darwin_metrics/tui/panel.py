@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
-from textual.widgets import Static
 
 from darwin_metrics.records.rates import Sample
 from darwin_metrics.tui.history import History
+from darwin_metrics.tui.lines import LineWidget, as_lines
 
 
 def level_style(percent: float | None) -> str:
@@ -29,8 +29,10 @@ def meter(percent: float | None, width: int) -> Text:
     return bar
 
 
-class Panel(Static):
+class Panel(LineWidget):
     """A bordered panel; hidden (not drawn at all) while :meth:`body` has nothing to show.
+
+    Only the lines that changed since the last sample are drawn again (:class:`LineWidget`).
 
     Subclasses set :attr:`KEY` (the name ``--panels`` uses) and :attr:`TITLE`, and implement
     :meth:`observe` (called once per sample, to extend histories) and :meth:`body`.
@@ -48,7 +50,6 @@ class Panel(Static):
         self.border_title = self.TITLE
         #: What the panel drew last (``None`` while hidden).
         self.drawn: RenderableType | None = None
-        self._shape: int | None = None
 
     def observe(self, sample: Sample, history: History) -> None:
         """Add what this panel charts from ``sample`` to ``history`` (once per sample)."""
@@ -61,22 +62,10 @@ class Panel(Static):
 
     def show(self, sample: Sample, history: History, width: int) -> None:
         """Draw ``sample`` (or hide the panel when there is nothing to draw)."""
-        content = self.body(sample, history, max(width, 10))
+        width = max(width, 10)
+        content = self.body(sample, history, width)
         self.drawn = content
         if self.display != (content is not None):
             self.display = content is not None
         if content is not None:
-            # A new layout only when the height may have changed (it costs a reflow of the screen).
-            shape = _line_count(content)
-            self.update(content, layout=shape is None or shape != self._shape)
-            self._shape = shape
-
-
-def _line_count(content: RenderableType) -> int | None:
-    """Lines of a group of one-line texts (the panels' usual body); ``None`` when unknown."""
-    if isinstance(content, Group) and all(isinstance(r, Text) for r in content.renderables):
-        for line in content.renderables:
-            assert isinstance(line, Text)
-            line.no_wrap, line.overflow = True, "ellipsis"  # one line each, cut if too long
-        return len(content.renderables)
-    return None
+            self.set_lines(as_lines(content, width, self.app.console))

@@ -15,11 +15,12 @@ from darwin_metrics.proctree import build_tree
 from darwin_metrics.records.process import ProcessNode
 
 
-class Line(NamedTuple):
-    """One line of the table: a row, and the tree guide drawn before its name (tree view)."""
+class Arranged(NamedTuple):
+    """The rows to show, in order, and in the tree view the guide drawn before each one's name
+    (``None`` in the flat view)."""
 
-    row: Row
-    guide: str = ""
+    rows: list[Row]
+    guides: list[str] | None = None
 
 
 def matches(row: Row, terms: Sequence[str]) -> bool:
@@ -50,33 +51,33 @@ def arrange(
     tree: bool = False,
     filter_text: str = "",
     known_parents: Mapping[int, int] | None = None,
-) -> list[Line]:
-    """The lines to show: the rows matching ``filter_text``, sorted, as a flat list or a tree."""
+) -> Arranged:
+    """The rows to show: those matching ``filter_text``, sorted, as a flat list or a tree."""
     terms = filter_text.split()
     kept = [r for r in rows if matches(r, terms)] if terms else list(rows)
     if not tree:
-        return [Line(r) for r in sort_rows(kept, sort)]
+        return Arranged(sort_rows(kept, sort))
     by_pid = {r.process.pid: r for r in kept}
     nodes = build_tree((r.process for r in kept), known_parents)
-    lines: list[Line] = []
-    _flatten(nodes, by_pid, sort, None, lines)
-    return lines
+    out = Arranged([], [])
+    _flatten(nodes, by_pid, sort, out)
+    return out
 
 
 def _flatten(
-    nodes: Sequence[ProcessNode],
-    rows: Mapping[int, Row],
-    sort: SortKey,
-    indent: str | None,
-    out: list[Line],
+    nodes: Sequence[ProcessNode], rows: Mapping[int, Row], sort: SortKey, out: Arranged
 ) -> None:
-    """Depth first; ``indent`` is ``None`` for the roots (drawn without a guide)."""
-    ordered = sorted_nodes(nodes, rows, sort)
-    for i, node in enumerate(ordered):
-        last = i == len(ordered) - 1
-        if indent is None:
-            out.append(Line(rows[node.process.pid]))
-            _flatten(node.children, rows, sort, "", out)
-        else:
-            out.append(Line(rows[node.process.pid], indent + ("└─ " if last else "├─ ")))
-            _flatten(node.children, rows, sort, indent + ("   " if last else "│  "), out)
+    """Depth first, siblings in sort order; the roots are drawn without a guide. Without
+    recursion: a chain of nested shells can be thousands deep."""
+    assert out.guides is not None
+    # (node, the guide drawn before its name, the indent of its children's guides)
+    stack = [(node, "", "") for node in reversed(sorted_nodes(nodes, rows, sort))]
+    while stack:
+        node, guide, indent = stack.pop()
+        out.rows.append(rows[node.process.pid])
+        out.guides.append(guide)
+        children = sorted_nodes(node.children, rows, sort)
+        for i in range(len(children) - 1, -1, -1):
+            last = i == len(children) - 1
+            branch, below = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            stack.append((children[i], indent + branch, indent + below))

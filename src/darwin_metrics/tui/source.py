@@ -2,13 +2,16 @@
 
 The families the dashboard never draws (connections, protocol statistics, Wi-Fi, cgroup, volumes,
 power management) are not read at all, which keeps a refresh cheap; with ``--record`` every family
-is read, since the history keeps them all.
+is read, since the history keeps them all. Of the processes, only the fields the table needs for
+every row are read (:meth:`SamplerSource.select`); the rows on screen are read whole one by one
+(:meth:`SamplerSource.process`, see :mod:`.details`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
 
 from darwin_metrics.backend import Backend, default_backend
 from darwin_metrics.records import (
@@ -51,8 +54,8 @@ class DrawnFamilies(Backend):
     def interfaces(self) -> tuple[Interface, ...]:
         return self.inner.interfaces()
 
-    def processes(self) -> tuple[Process, ...]:
-        return self.inner.processes()
+    def processes(self, fields: frozenset[str] | None = None) -> tuple[Process, ...]:
+        return self.inner.processes(fields)
 
     def gpus(self) -> tuple[GPU, ...]:
         return self.inner.gpus()
@@ -73,10 +76,51 @@ class DrawnFamilies(Backend):
         return self.inner.power()
 
 
-def sampler_source(*, processes: bool, every_family: bool) -> Callable[[], Sample]:
-    """``Sampler.sample`` of this machine: the drawn families only, unless ``every_family``."""
-    from darwin_metrics.sampler import Sampler
+@runtime_checkable
+class SelectiveSource(Protocol):
+    """A sample source that can read only some process fields, and one process whole."""
 
-    backend = default_backend()
-    chosen = backend if every_family else DrawnFamilies(backend)
-    return Sampler(chosen, processes=processes).sample
+    def __call__(self) -> Sample:
+        """The next sample, with the process fields last :meth:`select`-ed."""
+        ...
+
+    def select(self, fields: frozenset[str] | None) -> None:
+        """Read only these :class:`Process` fields from the next sample on (``None``: all)."""
+        ...
+
+    def process(self, pid: int) -> Process:
+        """Process ``pid`` with every field (the errors of ``darwin_metrics.process``)."""
+        ...
+
+
+class SamplerSource:
+    """``Sampler.sample`` over a backend, reading the process fields last selected."""
+
+    def __init__(self, backend: Backend, *, processes: bool, every_family: bool) -> None:
+        from darwin_metrics.sampler import Sampler
+
+        self.backend = backend
+        self.sampler = Sampler(
+            backend if every_family else DrawnFamilies(backend), processes=processes
+        )
+        self._fields: frozenset[str] | None = None
+
+    def select(self, fields: frozenset[str] | None) -> None:
+        if fields is not None:
+            from darwin_metrics.procfields import field_set
+
+            # create_time tells a process from a later one with its pid (rates, the details).
+            fields = frozenset({"create_time", *(field_set(fields) or ())})
+        self._fields = fields
+
+    def __call__(self) -> Sample:
+        self.sampler.process_fields = self._fields
+        return self.sampler.sample()
+
+    def process(self, pid: int) -> Process:
+        return self.backend.process(pid)
+
+
+def sampler_source(*, processes: bool, every_family: bool) -> SamplerSource:
+    """Samples of this machine: the drawn families only, unless ``every_family``."""
+    return SamplerSource(default_backend(), processes=processes, every_family=every_family)

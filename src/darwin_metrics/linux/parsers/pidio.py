@@ -7,6 +7,8 @@ calls, ``read_bytes``/``write_bytes`` bytes fetched from or sent to storage, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
 from darwin_metrics.errors import ParseError
@@ -31,23 +33,35 @@ _KEYS = PidIO.__struct_fields__
 _LAYOUT = [f"{key}:".encode() for key in _KEYS]
 
 
+def io_tokens(data: bytes) -> list[bytes] | None:
+    """The seven number texts in :class:`PidIO`'s order when ``data`` has the layout every kernel
+    prints (:data:`_LAYOUT`); ``None`` for another one, which :func:`parse_pid_io` then reads."""
+    words = data.split()
+    if len(words) == 14 and words[0::2] == _LAYOUT:
+        return words[1::2]
+    return None
+
+
+def io_numbers_valid(values: Sequence[int]) -> bool:
+    """Whether seven converted counters in :class:`PidIO`'s order are possible: each in
+    0 .. 2**64 - 1, except ``cancelled_write_bytes`` (last), a signed accounting figure that
+    kernels print negative, in -2**63 .. 2**64 - 1."""
+    *counters, cancelled = values
+    return min(counters) >= 0 and max(counters) < 1 << 64 and -(1 << 63) <= cancelled < 1 << 64
+
+
 def parse_pid_io(data: bytes, source: str = "/proc/PID/io") -> PidIO:
     """Parse one ``io`` file; every key must be present. Raises :class:`ParseError` when not.
 
     ``cancelled_write_bytes`` is kept signed as found (some captured files hold negatives); the
     others must not be negative.
     """
-    words = data.split()
+    tokens = io_tokens(data)
     try:
-        if len(words) == 14 and words[0::2] == _LAYOUT:
-            io = PidIO(*int_fields(words[1::2]))
-        else:
-            io = _parse_any_order(data, source)
+        io = PidIO(*int_fields(tokens)) if tokens is not None else _parse_any_order(data, source)
     except ValueError:
         raise ParseError(source, f"not integers: {data[:80]!r}") from None
-    # cancelled_write_bytes is a signed accounting figure (kernels print it negative)
-    *counters, cancelled = msgspec.structs.astuple(io)
-    if min(counters) < 0 or max(counters) >= 1 << 64 or not -(1 << 63) <= cancelled < 1 << 64:
+    if not io_numbers_valid(msgspec.structs.astuple(io)):
         raise ParseError(source, "a counter outside 0 .. 2**64 - 1")
     return io
 

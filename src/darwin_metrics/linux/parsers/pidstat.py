@@ -93,8 +93,46 @@ def int_fields(tokens: Sequence[bytes]) -> list[int]:
     return values
 
 
-def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
-    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
+def stat_numbers_text(data: bytes) -> tuple[str, str, bytes] | None:
+    """``comm``, the state and every number of a ``stat`` file as the items of a JSON array
+    (``b"pid ,ppid,pgrp,..."``), for the layout the kernel prints: ``pid (comm) S n n ... n``,
+    one space between fields and a line feed only at the end: the pid (field 1 of proc(5)), then
+    fields 4 onwards (:class:`~darwin_metrics.linux.parsers.pidnumbers.StatNumbers`). ``None``
+    for another layout, which :func:`parse_pid_stat` then reads.
+
+    Where the items decode as JSON integers, they are the fields :func:`parse_pid_stat` splits
+    the line into, with its values: no field holds a comma or a line feed, so each space is one
+    separator (two spaces, or a separator JSON does not take, fail the decode).
+    """
+    left = data.find(b"(")
+    right = data.rfind(b")")
+    end = len(data) - 1
+    if left <= 0 or right < left or data.find(b"\n", right) != end or right + 4 >= end:
+        return None
+    state = data[right + 2 : right + 3]
+    if state.isspace() or not state.isascii() or data[right + 3 : right + 4] != b" ":
+        return None
+    pid = data[:left]
+    body = data[right + 4 : end]
+    if b"," in body or b"," in pid:
+        return None
+    return (
+        data[left + 1 : right].decode("utf-8", "replace"),
+        state.decode("ascii"),
+        pid + b"," + body.replace(b" ", b","),
+    )
+
+
+def stat_tokens(data: bytes, source: str = "/proc/PID/stat") -> tuple[str, str, list[bytes]]:
+    """The parts of one ``stat`` file before number conversion: ``comm`` (decoded, undecodable
+    bytes replaced), the one-letter state, and the number texts in the order of
+    :func:`parse_pid_stat`'s ``values``: pid, then :class:`PidStat`'s fields from ``ppid`` to
+    ``rss``, then ``processor`` where the kernel prints it (14 texts, else 13).
+
+    Raises :class:`ParseError` naming ``source`` for a file without ``(comm)``, with too few
+    fields, or with a state that is not one ASCII letter. The numbers are checked by
+    :func:`stat_numbers_valid` after conversion.
+    """
     left = data.find(b"(")
     right = data.rfind(b")")
     if left <= 0 or right < left:
@@ -104,25 +142,42 @@ def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
     fields = rest.split(None, _PROCESSOR + 1)
     if len(fields) < _MIN_FIELDS:
         raise ParseError(source, f"{len(fields) + 2} fields, expected at least {_MIN_FIELDS + 2}")
-    has_processor = len(fields) > _PROCESSOR
     tokens = [data[:left], *_PICK(fields)]
-    if has_processor:
+    if len(fields) > _PROCESSOR:
         tokens.append(fields[_PROCESSOR])
     try:
         state = fields[0].decode("ascii")
-        values = int_fields(tokens)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ParseError(source, f"bad field: {exc}") from None
     if len(state) != 1:
         raise ParseError(source, f"bad state {state[:8]!r}")
+    return data[left + 1 : right].decode("utf-8", "replace"), state, tokens
+
+
+def stat_numbers_valid(values: Sequence[int]) -> bool:
+    """Whether the converted :func:`stat_tokens` are possible: the kernel prints pid, ppid, the
+    times, the thread count, the start time and the virtual size unsigned (and pid above 0)."""
+    pid, ppid, _, _, utime, stime, _, _, _, threads, start, vsize = values[:12]
+    return not (
+        pid <= 0 or ppid < 0 or utime < 0 or stime < 0 or threads < 0 or start < 0 or vsize < 0
+    )
+
+
+def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
+    """Parse one ``stat`` file. Raises :class:`ParseError` naming ``source`` when malformed."""
+    comm, state, tokens = stat_tokens(data, source)
+    try:
+        values = int_fields(tokens)
+    except ValueError as exc:
+        raise ParseError(source, f"bad field: {exc}") from None
+    if not stat_numbers_valid(values):
+        raise ParseError(source, "negative value where the kernel prints an unsigned one")
     pid, ppid, tty_nr, flags, utime, stime, cutime, cstime, nice, threads, start, vsize, rss = (
         values[:13]
     )
-    if pid <= 0 or ppid < 0 or utime < 0 or stime < 0 or threads < 0 or start < 0 or vsize < 0:
-        raise ParseError(source, "negative value where the kernel prints an unsigned one")
     return PidStat(
         pid,
-        data[left + 1 : right].decode("utf-8", "replace"),
+        comm,
         state,
         ppid,
         tty_nr,
@@ -136,5 +191,5 @@ def parse_pid_stat(data: bytes, source: str = "/proc/PID/stat") -> PidStat:
         start,
         vsize,
         rss,
-        values[13] if has_processor else None,
+        values[13] if len(values) > 13 else None,
     )

@@ -3,7 +3,9 @@
 Only the keys darwin-metrics needs beyond ``/proc/PID/stat`` are looked up (ids, memory that
 ``stat`` lacks, context switches). They are searched in the order the kernel prints them, each
 search starting where the previous key's line ended (falling back to the whole file for a key out of
-that order), so a file costs about one pass. ``Vm*``/``Rss*`` values are printed in kibibytes and
+that order), except the two context-switch counts, which the kernel prints last: they are searched
+from the end of the file (the last line with each key counts), which skips the signal, capability
+and CPU-mask lines, about half the file. ``Vm*``/``Rss*`` values are printed in kibibytes and
 returned here in bytes; they are absent for kernel threads and zombies (no address space), and
 ``Rss*`` for kernels before 4.5. The kernel escapes the ``Name`` line, so no process name can forge
 another line.
@@ -45,13 +47,14 @@ _KEYS = (
     b"\nRssFile:",
     b"\nRssShmem:",
     b"\nVmSwap:",
-    b"\nvoluntary_ctxt_switches:",
-    b"\nnonvoluntary_ctxt_switches:",
 )
+#: Printed last by the kernel: searched from the end of the file.
+_LAST_KEYS = (b"\nvoluntary_ctxt_switches:", b"\nnonvoluntary_ctxt_switches:")
 
 
 def _lines(data: bytes) -> list[bytes | None]:
-    """The text after each of :data:`_KEYS` up to the end of its line, ``None`` where absent."""
+    """The text after each of :data:`_KEYS` and :data:`_LAST_KEYS` up to the end of its line,
+    ``None`` where absent."""
     find = data.find
     found: list[bytes | None] = []
     append = found.append
@@ -68,7 +71,97 @@ def _lines(data: bytes) -> list[bytes | None]:
         if pos < 0:
             pos = len(data)
         append(data[start:pos])
+    for key in _LAST_KEYS:
+        start = data.rfind(key)
+        if start < 0:
+            append(None)
+            continue
+        start += len(key)
+        end = find(b"\n", start)
+        append(data[start:end] if end >= 0 else data[start:])
     return found
+
+
+def status_tokens(data: bytes) -> tuple[bytes, ...] | None:
+    """The number texts of :class:`PidStatus`'s fields, in its order, for the two layouts Linux
+    4.5 and later print: a process with memory (all eleven) and one without an address space,
+    a kernel thread or a zombie (seven: no ``Vm*`` or ``Rss*`` line at all, so no sizes). Each
+    key is at the start of a line, after the previous key's line (the context-switch counts: the
+    last line with the key), every line ends with a line feed, ``Uid``/``Gid`` hold at least two
+    ids and sizes read ``<n> kB``. ``None`` for any other file (an older kernel, a malformed
+    file), which :func:`parse_pid_status` then reads.
+
+    Where this gives texts (the file does not start with ``Tgid:``), they are the ones
+    :func:`parse_pid_status` converts (after the line feed it puts before the file), so
+    converting them gives its values, the sizes in kibibytes; a value below 0 makes the file
+    malformed. One search per key and one per line end, in order, spelled out: this runs once
+    per process per call.
+    """
+    if data.startswith(b"Tgid:"):
+        return None
+    index = data.index
+    try:
+        tgid = index(b"\nTgid:") + 6
+        tgid_end = index(b"\n", tgid)
+        uid = index(b"\nUid:", tgid_end) + 5
+        uid_end = index(b"\n", uid)
+        gid = index(b"\nGid:", uid_end) + 5
+        gid_end = index(b"\n", gid)
+        # the context-switch counts: the last line with each key
+        vol = data.rindex(b"\nvoluntary_ctxt_switches:") + 25
+        vol_end = index(b"\n", vol)
+        invol = data.rindex(b"\nnonvoluntary_ctxt_switches:") + 28
+        invol_end = index(b"\n", invol)
+        uid_real, uid_effective = data[uid:uid_end].split(None, 2)[:2]
+        gid_real, gid_effective = data[gid:gid_end].split(None, 2)[:2]
+        size = data.find(b"\nVmSize:", gid_end)
+        if size < 0:
+            # No address space: then no size line anywhere (the parser would read one).
+            if b"\nVm" in data or b"\nRss" in data or data.startswith((b"Vm", b"Rss")):
+                return None
+            return (
+                data[tgid:tgid_end],
+                uid_real,
+                uid_effective,
+                gid_real,
+                gid_effective,
+                data[vol:vol_end],
+                data[invol:invol_end],
+            )
+        size += 8
+        size_end = index(b"\n", size)
+        rss_file = index(b"\nRssFile:", size_end) + 9
+        rss_file_end = index(b"\n", rss_file)
+        rss_shmem = index(b"\nRssShmem:", rss_file_end) + 10
+        rss_shmem_end = index(b"\n", rss_shmem)
+        swap = index(b"\nVmSwap:", rss_shmem_end) + 8
+        swap_end = index(b"\n", swap)
+    except ValueError:  # a key or a line end missing, or fewer than two ids
+        return None
+    size_text = data[size:size_end]
+    rss_file_text = data[rss_file:rss_file_end]
+    rss_shmem_text = data[rss_shmem:rss_shmem_end]
+    swap_text = data[swap:swap_end]
+    if not (
+        size_text.endswith(b" kB")
+        and rss_file_text.endswith(b" kB")
+        and rss_shmem_text.endswith(b" kB")
+        and swap_text.endswith(b" kB")
+    ):
+        return None
+    return (
+        data[tgid:tgid_end],
+        uid_real,
+        uid_effective,
+        gid_real,
+        gid_effective,
+        size_text[:-3],
+        rss_file_text[:-3],
+        rss_shmem_text[:-3],
+        swap_text[:-3],
+        data[vol:vol_end],
+        data[invol:invol_end],
+    )
 
 
 def parse_pid_status(data: bytes, source: str = "/proc/PID/status") -> PidStatus:
