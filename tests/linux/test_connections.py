@@ -284,6 +284,16 @@ def test_socket_owners_synthetic(pf_tree: Tree, tmp_path: Path) -> None:
     assert {k: sorted(v) for k, v in owners.items()} == {2740: [100, 200, 200], 12392: [100]}
 
 
+def test_socket_owners_without_a_table_or_unable_to_scan(tmp_path: Path) -> None:
+    # no procfs at all: nobody owns anything there
+    assert socket_owners(Roots(procfs=str(tmp_path / "absent"), sysfs=str(tmp_path))) == {}
+    # a procfs that cannot be scanned is an error, not a table of ownerless sockets
+    not_a_dir = tmp_path / "proc"
+    not_a_dir.write_text("")
+    with pytest.raises(NotADirectoryError):
+        socket_owners(Roots(procfs=str(not_a_dir), sysfs=str(tmp_path)))
+
+
 @pytest.mark.skipif(sys.byteorder != "little", reason="the captured tables come from little-endian")
 def test_owners_and_counts_synthetic(pf_tree: Tree, tmp_path: Path) -> None:
     roots = _socket_tree(pf_tree, tmp_path)

@@ -338,12 +338,15 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
     descriptor count as the size of ``/proc/PID/fd``, each process costs one ``stat`` of that
     directory, then links ``0..n-1`` are read (no getdents; see :func:`_scan_counted`); only a
     process whose descriptors have a gap has its directory listed, from the first gap on.
+    A procfs root that does not exist has no owners; one that cannot be opened or listed (out of
+    descriptors, denied) raises the :class:`OSError`, so that no socket is reported ownerless
+    because the scan could not run.
     """
     owners: dict[int, list[int]] = {}
     procfs = roots.procfs
     try:
         proc_fd = os.open(procfs, _DIR_FLAGS)
-    except OSError:
+    except FileNotFoundError:
         return owners
     try:
         if not _fd_count_supported(procfs):
