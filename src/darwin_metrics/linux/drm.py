@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
+from _thread import allocate_lock
 from collections.abc import Sequence
 
 import msgspec
@@ -267,7 +267,7 @@ class GpuNames:
         self._amdgpu: dict[tuple[int, int], str] | None = None
         self._pci_text: str | None = None
         self._cache: dict[tuple[int, int], str | None] = {}
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def amd(self, device_id: int, revision: int | None) -> str | None:
         """The marketing name of an AMD GPU by PCI device id and revision."""
@@ -301,7 +301,7 @@ def _first_text(paths: Sequence[str]) -> str | None:
 
 
 _default_names: GpuNames | None = None
-_names_lock = threading.Lock()
+_names_lock = allocate_lock()
 
 
 def default_names() -> GpuNames:

@@ -26,7 +26,6 @@ missing, :class:`~darwin_metrics.errors.AccessDenied` when refused).
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -35,10 +34,11 @@ from typing import TypeVar
 import msgspec
 
 from darwin_metrics.errors import AccessDenied, NotSupported, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.parsers.numbers import integer
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_PROCFS = "/proc"
 DEFAULT_SYSFS = "/sys"

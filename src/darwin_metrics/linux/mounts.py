@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import select
-import threading
+from _thread import allocate_lock
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
@@ -43,7 +43,7 @@ class MountTable:
     def __init__(self, roots: Roots) -> None:
         self.path = roots.proc("self", "mountinfo")
         self._ns_path = roots.proc("self", "ns", "mnt")
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._fd: int | None = None
         self._poll: select.poll | None = None
         self._owner: tuple[int, str] | None = None
@@ -141,7 +141,7 @@ class MountTable:
 
 _tables: dict[Roots, MountTable] = {}
 _TABLES_MAX = 64
-_tables_lock = threading.Lock()
+_tables_lock = allocate_lock()
 
 
 def mount_table(roots: Roots) -> MountTable:

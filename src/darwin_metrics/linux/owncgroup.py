@@ -14,7 +14,7 @@ cgroup at any time, and so are the limit files themselves.
 from __future__ import annotations
 
 import os
-import threading
+from _thread import allocate_lock
 from functools import lru_cache
 
 from darwin_metrics.errors import DarwinMetricsError
@@ -25,7 +25,7 @@ from darwin_metrics.linux.mounts import MountTable, mount_table
 
 #: roots → ((cgroup file bytes, mount table generation), (directory, mount directory) or None).
 _places: dict[Roots, tuple[tuple[bytes, int], tuple[str, str] | None]] = {}
-_lock = threading.Lock()
+_lock = allocate_lock()
 
 
 @lru_cache(maxsize=16)

@@ -28,8 +28,8 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-import threading
 import time
+from _thread import allocate_lock
 from collections.abc import Iterable, Mapping
 
 import msgspec
@@ -179,7 +179,7 @@ class ProcessReader:
         #: pid → what was read for it, the record made of it, whether it is a kernel thread.
         self._memo: dict[int, _Remembered] = {}
         self._fd_count_by_size: bool | None = None
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._parents: dict[int, tuple[int, int]] = {}
         self._generation = 0
 
