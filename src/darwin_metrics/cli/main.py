@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import importlib
 import os
 import signal
 import sys
@@ -46,7 +45,7 @@ from darwin_metrics.errors import DarwinMetricsError  # noqa: E402
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from types import FrameType
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 PROG = "darwin-metrics"
 
@@ -107,8 +106,48 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def terminal_columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` gives it (``$COLUMNS``, then the
+    terminal of stdout, then 80), without importing :mod:`shutil` (and bz2, lzma behind it)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, with the width found without :mod:`shutil` (argparse makes one for
+    every argument it adds, so even ``--version`` would import it)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+_COMMAND_NAMES = frozenset(name for name, _, _ in COMMANDS)
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (``darwin-metrics: error: ...``) and exit code 2."""
+    """argparse, but a usage error is one line (``darwin-metrics: error: ...``) and exit code 2,
+    and help is formatted by :class:`HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("formatter_class", argparse.HelpFormatter) is argparse.HelpFormatter:
+            kwargs["formatter_class"] = HelpFormatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
@@ -133,7 +172,8 @@ def build_parser(command: str | None = None) -> ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, help_line, module in COMMANDS:
         if name == command:
-            importlib.import_module(module).register(subparsers)
+            __import__(module)  # importlib.import_module without importing importlib
+            sys.modules[module].register(subparsers)
         else:
             subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
@@ -146,9 +186,15 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     # The placeholders accept anything after the command name (parse_known_args keeps it aside),
-    # so this first pass only finds the command.
-    found, _ = build_parser().parse_known_args(args)
-    return build_parser(found.command).parse_args(args)
+    # so this first pass only finds the command. It is built with the likely command (the first
+    # argument that names one) already registered: when the guess is right, as it is unless an
+    # option's value is a command name, that parser answers the second pass too.
+    guess = next((a for a in args if a in _COMMAND_NAMES), None)
+    parser = build_parser(guess)
+    found, _ = parser.parse_known_args(args)
+    if found.command != guess:
+        parser = build_parser(found.command)
+    return parser.parse_args(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
