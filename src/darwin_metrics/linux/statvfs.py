@@ -14,7 +14,6 @@ would hold the process's exit and its standard output open.
 from __future__ import annotations
 
 import os
-from _queue import Empty, SimpleQueue
 from _thread import allocate_lock
 from collections.abc import Callable
 
@@ -23,6 +22,7 @@ import msgspec
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     import threading
+    from _queue import SimpleQueue
 
 #: Seconds to wait for one ``statvfs`` before calling its mount point stuck.
 DEFAULT_TIMEOUT = 1.0
@@ -49,6 +49,7 @@ class _Worker:
 
     def __init__(self, guard: StatvfsGuard) -> None:
         import threading
+        from _queue import SimpleQueue
 
         self.jobs: SimpleQueue[_Job] = SimpleQueue()
         self.abandoned = False
@@ -57,6 +58,8 @@ class _Worker:
         thread.start()
 
     def _run(self) -> None:
+        from _queue import Empty
+
         while True:
             try:
                 job = self.jobs.get(timeout=None if not self.abandoned else 0)

@@ -60,6 +60,15 @@ def integer(token: bytes | str, source: str, what: str = "value") -> int:
     return value
 
 
+def numbered(name: str, prefix: str) -> int | None:
+    """The number of a directory entry named ``prefix`` and ASCII digits (``numbered("cpu12",
+    "cpu")`` is 12); ``None`` for any other name (``cpufreq``, ``cpu``)."""
+    if not name.startswith(prefix):
+        return None
+    digits = name[len(prefix) :]
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
 def in_range(value: N | None, low: float | None = None, high: float | None = None) -> N | None:
     """``value`` when it lies in ``[low, high]`` (either bound may be left out), else ``None``:
     the rule for a number outside its physical range."""
