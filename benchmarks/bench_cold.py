@@ -55,12 +55,12 @@ AIM = 0.7
 #: What a user's installation imports: darwin-metrics, its runtime dependencies, and the peer.
 RUNTIME_PACKAGES = ("darwin_metrics", "msgspec", "pynvml", "psutil")
 
-#: The console script pip writes for ``darwin-metrics`` (its entry point is ``cli.main:main``).
+#: The console script pip writes for ``darwin-metrics`` (its entry point is ``cli.main:run``).
 CONSOLE_SCRIPT = """#!{python}
 import sys
-from darwin_metrics.cli.main import main
+from darwin_metrics.cli.main import run
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
 """
 
 

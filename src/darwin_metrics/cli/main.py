@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import signal
     from collections.abc import Sequence
     from types import FrameType
+    from typing import NoReturn
 else:
     # The C module behind signal.py: the same functions and constants, without the enum classes
     # that signal.py builds at import (milliseconds of every start, --version's included).
@@ -124,6 +125,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     if _workers_stuck():
         os._exit(code)
     return code
+
+
+def run() -> NoReturn:
+    """The ``darwin-metrics`` console script (and ``python -m darwin_metrics``): :func:`main` on
+    ``sys.argv``, then the end of the process.
+
+    After a one-shot command (``snapshot``, ``processes``, ``--version``, ``--help``) whose output
+    is flushed, the process ends with ``os._exit`` when nothing is left for the interpreter's
+    shutdown to do (no ``atexit`` callback, no thread but this one): freeing every module and object
+    at exit costs about 10 ms of CPU, a tenth of ``snapshot --json``. Otherwise it exits normally.
+    """
+    code = main()
+    if _one_shot(sys.argv[1:]) and _nothing_left_at_exit():
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(code)
+    raise SystemExit(code)
+
+
+def _one_shot(words: Sequence[str]) -> bool:
+    return bool(words) and (words[0] in _ONE_SHOT or list(words) in _ONE_SHOT_WORDS)
+
+
+#: Commands that read once, print to stdout and end.
+_ONE_SHOT = frozenset({"snapshot", "processes"})
+_ONE_SHOT_WORDS = (["--version"], ["--help"], ["-h"])
+
+
+def _nothing_left_at_exit() -> bool:
+    """No ``atexit`` callback registered (fan control's restore, logging's flush...) and no thread
+    running but this one."""
+    import atexit
+
+    if atexit._ncallbacks():
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
 
 
 def _run(argv: Sequence[str] | None) -> int:
