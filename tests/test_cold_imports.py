@@ -10,7 +10,9 @@ module they do not need (logging, threading, subprocess, socket.py, shutil...); 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import os
 import subprocess
@@ -208,3 +210,27 @@ def test_help_does_not_import_shutil() -> None:
     result, loaded = _modules(_CLI, "--help")
     assert "commands:" in result.stdout
     assert "shutil" not in set(loaded) - _bare_modules()
+
+
+def _outcome(parser: argparse.ArgumentParser, args: list[str]) -> tuple[object, ...]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            namespace = parser.parse_args(args)
+    except SystemExit as exc:
+        return ("exit", exc.code, out.getvalue(), err.getvalue())
+    return ("parsed", sorted((k, repr(v)) for k, v in vars(namespace).items()))
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in COMMANDS])
+def test_a_command_line_starting_with_its_command_needs_no_placeholders(name: str) -> None:
+    """``parse`` builds only the named command's parser when the command comes first: every
+    outcome (namespace, help, usage error) is the one the parser with every command gives."""
+    from darwin_metrics.cli.parser import build_parser
+
+    tails = [[], ["--help"], ["--json"], ["--bogus"], ["--interval", "1"], ["--interval", "x"]]
+    tails += [["x"], ["--no-processes"], ["summary"], ["--", "x"], ["--hel"]]
+    for tail in tails:
+        args = [name, *tail]
+        every = _outcome(build_parser(name), args)
+        assert _outcome(build_parser(name, placeholders=False), args) == every, args

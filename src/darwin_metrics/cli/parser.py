@@ -69,11 +69,13 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser(command: str | None = None) -> ArgumentParser:
+def build_parser(command: str | None = None, *, placeholders: bool = True) -> ArgumentParser:
     """The parser, with sub-command ``command`` registered by its module.
 
     Every other command gets a placeholder that carries only its name and help line (enough for
     ``--help`` and to recognise the name); ``command=None`` gives placeholders only.
+    ``placeholders=False`` leaves the other commands out: enough to parse a command line that
+    starts with ``command``, since argparse then hands every later word to that command's parser.
     """
     from darwin_metrics.cli import cmd_summary
 
@@ -90,7 +92,7 @@ def build_parser(command: str | None = None) -> ArgumentParser:
         if name == command:
             __import__(module)  # importlib.import_module without importing importlib
             sys.modules[module].register(subparsers)
-        else:
+        elif placeholders:
             subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
 
@@ -101,6 +103,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     Raises ``SystemExit`` for ``--help``, ``--version`` and usage errors, as argparse does.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in _COMMAND_NAMES:
+        # The command comes first: no top-level option can come into play, and no other command.
+        return build_parser(args[0], placeholders=False).parse_args(args)
     # The placeholders accept anything after the command name (parse_known_args keeps it aside),
     # so this first pass only finds the command. It is built with the likely command (the first
     # argument that names one) already registered: when the guess is right, as it is unless an
