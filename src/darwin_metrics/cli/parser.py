@@ -1,10 +1,12 @@
 """The command line's parser: argparse with one-line usage errors, each command's own parser
 registered only for the command that runs.
 
-The command line is parsed twice: first with a placeholder parser per command, which finds the
-command (and answers ``--help``, ``--version`` and top-level usage errors); then with the chosen
-command's own parser. The first pass is built with the likely command's own parser already in
-place, so that one parser usually serves both passes.
+A command line that starts with its command (``snapshot --json``) is parsed once, by a parser
+holding that command alone: argparse hands every word after the command to the command's parser.
+Any other is parsed twice: first with a placeholder parser per command, which finds the command
+(and answers ``--help``, ``--version`` and top-level usage errors); then with the chosen command's
+own parser. The first pass is built with the likely command's own parser already in place, so that
+one parser usually serves both passes.
 """
 
 from __future__ import annotations
