@@ -150,7 +150,7 @@ _NOT_NEEDED = frozenset(
         "traceback",
     }
 )
-#: What a guarded ``statvfs`` (a network or FUSE mount) and NVIDIA's library rightly bring.
+#: What a guarded ``statvfs`` (a network or FUSE mount) rightly brings: its thread and process.
 _GUARD_MODULES = frozenset({"threading", "subprocess", "selectors", "signal"})
 
 
