@@ -1,14 +1,18 @@
 """Cold start: what each entry point imports (checked on ``sys.modules``, never timed).
 
-``--version`` and ``--help`` import no record module and neither msgspec nor pynvml;
-``import darwin_metrics`` imports no record module; a family's first call imports its own records
-only; the command table in ``cli/main.py`` agrees with what each command module registers.
+``--version`` and ``--help`` import no record module and neither msgspec nor pynvml, and
+``--version`` not even argparse; ``import darwin_metrics`` imports no record module; a family's
+first call imports its own records only; ``snapshot()`` and ``snapshot --json`` import no standard
+module they do not need (logging, threading, subprocess, socket.py, shutil...); the command table in
+``cli/main.py`` agrees with what each command module registers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import os
 import subprocess
@@ -125,3 +129,108 @@ def test_gpus_without_nvidia_library_does_not_import_pynvml() -> None:
         e.startswith("card") for e in os.listdir("/sys/class/drm")
     )
     assert cards or "darwin_metrics.linux.amdgpu" not in loaded
+
+
+#: Standard modules that cost start-up time and that reading the families does not need: logging
+#: (collectors log through lazylog), threading and queue (locks come from _thread), subprocess and
+#: selectors (the statvfs helper starts only for a network or FUSE mount), socket.py and signal.py
+#: (whose enum classes cost milliseconds; netlink uses _socket), importlib, shutil, argparse.
+_NOT_NEEDED = frozenset(
+    {
+        "argparse",
+        "importlib",
+        "logging",
+        "queue",
+        "selectors",
+        "shutil",
+        "signal",
+        "socket",
+        "subprocess",
+        "threading",
+        "traceback",
+    }
+)
+#: What a guarded ``statvfs`` (a network or FUSE mount) rightly brings: its thread and process.
+_GUARD_MODULES = frozenset({"threading", "subprocess", "selectors", "signal"})
+
+
+def _bare_modules(*imports: str) -> set[str]:
+    """The modules loaded by an interpreter that imported only ``imports`` (a development
+    environment loads more: msgspec imports typing_extensions, inspect and importlib there)."""
+    code = "".join(f"import {name}; " for name in imports)
+    _, bare = _modules(
+        f"{code}import json, sys; print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    return set(bare)
+
+
+def _rightly_imported(volume_types: list[str]) -> frozenset[str]:
+    """Modules that this machine's mounts or GPUs justify on the snapshot path."""
+    from darwin_metrics.linux.volumes import LOCAL_FS_TYPES
+    from darwin_metrics.nvmllib import find_nvml_library
+
+    allowed: frozenset[str] = frozenset()
+    if any(t not in LOCAL_FS_TYPES and t != "autofs" for t in volume_types):
+        allowed |= _GUARD_MODULES
+    if find_nvml_library() is not None:
+        allowed |= {"threading"}  # pynvml's own lock
+    return allowed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux backend's path")
+def test_snapshot_imports_no_needless_standard_module() -> None:
+    code = (
+        "import json, sys; import darwin_metrics as dm; s = dm.snapshot(processes=False); "
+        "types = [v.fs_type for v in s.volumes or ()]; "
+        "print(json.dumps(types), file=sys.stderr); "
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    result, loaded = _modules(code)
+    types = json.loads(result.stderr.strip().splitlines()[-2])
+    needless = (_NOT_NEEDED & set(loaded)) - _bare_modules("msgspec.json")
+    assert needless - _rightly_imported(types) == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux backend's path")
+def test_snapshot_json_command_imports_no_needless_standard_module() -> None:
+    result, loaded = _modules(_CLI, "snapshot", "--json", "--no-processes")
+    types = [v["fs_type"] for v in json.loads(result.stdout)["volumes"] or ()]
+    needless = (_NOT_NEEDED - {"argparse"}) & set(loaded)
+    assert needless - _bare_modules("msgspec.json") - _rightly_imported(types) == set()
+
+
+def test_version_imports_neither_argparse_nor_enum() -> None:
+    result, loaded = _modules(_CLI, "--version")
+    assert result.stdout.startswith("darwin-metrics ")
+    heavy = {"argparse", "enum", "re", "signal", "shutil", "gettext"} - _bare_modules()
+    assert heavy & set(loaded) == set()
+
+
+def test_help_does_not_import_shutil() -> None:
+    result, loaded = _modules(_CLI, "--help")
+    assert "commands:" in result.stdout
+    assert "shutil" not in set(loaded) - _bare_modules()
+
+
+def _outcome(parser: argparse.ArgumentParser, args: list[str]) -> tuple[object, ...]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            namespace = parser.parse_args(args)
+    except SystemExit as exc:
+        return ("exit", exc.code, out.getvalue(), err.getvalue())
+    return ("parsed", sorted((k, repr(v)) for k, v in vars(namespace).items()))
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in COMMANDS])
+def test_a_command_line_starting_with_its_command_needs_no_placeholders(name: str) -> None:
+    """``parse`` builds only the named command's parser when the command comes first: every
+    outcome (namespace, help, usage error) is the one the parser with every command gives."""
+    from darwin_metrics.cli.parser import build_parser
+
+    tails = [[], ["--help"], ["--json"], ["--bogus"], ["--interval", "1"], ["--interval", "x"]]
+    tails += [["x"], ["--no-processes"], ["summary"], ["--", "x"], ["--hel"]]
+    for tail in tails:
+        args = [name, *tail]
+        every = _outcome(build_parser(name), args)
+        assert _outcome(build_parser(name, placeholders=False), args) == every, args

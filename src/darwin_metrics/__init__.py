@@ -13,6 +13,8 @@ watts); a value this machine cannot give is ``None``. Record types live in
 
 from __future__ import annotations
 
+import sys
+
 from darwin_metrics.errors import (
     AccessDenied,
     DarwinMetricsError,
@@ -372,16 +374,20 @@ _EVENTS = frozenset(
 )
 
 
+def _import(module: str) -> Any:
+    """``importlib.import_module(module)`` without importing :mod:`importlib`."""
+    __import__(module)
+    return sys.modules[module]
+
+
 def __getattr__(name: str) -> Any:
     """Import record types and the Sampler on first use, keeping ``import darwin_metrics`` fast."""
-    import importlib
-
     if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
+        module = _import(_LAZY[name])
         return module if name == "records" else getattr(module, name)
     if name in _EVENTS:
-        return getattr(importlib.import_module("darwin_metrics.monitor.events"), name)
-    records = importlib.import_module("darwin_metrics.records")
+        return getattr(_import("darwin_metrics.monitor.events"), name)
+    records = _import("darwin_metrics.records")
     if name in records.__all__:
         return getattr(records, name)
     raise AttributeError(f"module 'darwin_metrics' has no attribute {name!r}")

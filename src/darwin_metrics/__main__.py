@@ -1,5 +1,5 @@
 """``python -m darwin_metrics`` runs the command-line tool."""
 
-from darwin_metrics.cli.main import main
+from darwin_metrics.cli.main import run
 
-raise SystemExit(main())
+run()

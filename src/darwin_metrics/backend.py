@@ -8,7 +8,7 @@ it, so a family a platform lacks is an explicit, typed answer rather than a miss
 from __future__ import annotations
 
 import sys
-import threading
+from _thread import _local, allocate_lock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: Per-thread memo of the reads shared between families during one snapshot (see shared_reads).
-_shared = threading.local()
+_shared = _local()
 
 
 class Backend:
@@ -154,7 +154,7 @@ class Backend:
         return build_tree(self.processes())
 
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _default: Backend | None = None
 
 

@@ -18,16 +18,16 @@ an ``O_PATH`` open and close more for a process with many descriptors) instead o
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py's enum classes cost import time
 import errno
-import logging
 import os
-import socket
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from darwin_metrics.errors import AccessDenied, NoSuchProcess, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers import sockdiag
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from darwin_metrics.linux.netlink import Transport
 
 #: The tables each connection kind reads.
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 KINDS: dict[str, tuple[str, ...]] = {
     "inet": ("tcp4", "tcp6", "udp4", "udp6"),

@@ -21,7 +21,6 @@ Sources, in order of preference:
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import re
@@ -31,6 +30,7 @@ from typing import TypeVar
 import msgspec
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import attr_bytes, parse_optional, read_required
 from darwin_metrics.linux.memo import MemoSpec
@@ -42,7 +42,7 @@ from darwin_metrics.linux.parsers.loadavg import parse_loadavg
 from darwin_metrics.linux.parsers.stat import parse_stat
 from darwin_metrics.records.cpu import CPU, Core, CoreFrequency
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 _CPU_DIR = re.compile(r"cpu(\d+)\Z")

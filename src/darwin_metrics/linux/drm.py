@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
+from _thread import allocate_lock
 from collections.abc import Sequence
 
 import msgspec
@@ -269,7 +269,7 @@ class GpuNames:
         self._pci_text: str | None = None
         #: (vendor, device) → (name or None,): every card's lookup, bounded.
         self._names: Memo[tuple[int, int], tuple[str | None]] = Memo("drm.pci_names", 256)
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def amd(self, device_id: int, revision: int | None) -> str | None:
         """The marketing name of an AMD GPU by PCI device id and revision."""

@@ -26,18 +26,18 @@ missing, :class:`~darwin_metrics.errors.AccessDenied` when refused).
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import stat
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from darwin_metrics.errors import AccessDenied, NotSupported, ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.memo import Memos
 from darwin_metrics.linux.parsers.numbers import integer
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_PROCFS = "/proc"
 DEFAULT_SYSFS = "/sys"

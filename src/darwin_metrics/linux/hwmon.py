@@ -9,8 +9,8 @@ boots, so each chip gets a stable id from its device (see
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
+from itertools import groupby
 
 import msgspec
 
@@ -30,12 +30,15 @@ __all__ = [
     "read_value",
     "real_device",
 ]
-_NUMBER = re.compile(r"([0-9]+)")
 
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that orders ``hwmon2`` before ``hwmon10``."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _NUMBER.split(name) if p)
+    key: list[tuple[int, int | str]] = []
+    for digits, chars in groupby(name, "0123456789".__contains__):
+        run = "".join(chars)
+        key.append((0, int(run)) if digits else (1, run))
+    return tuple(key)
 
 
 class HwmonChip(msgspec.Struct, frozen=True):

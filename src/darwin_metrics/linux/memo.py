@@ -37,7 +37,7 @@ evicted. Lookups are not counted (counting would put Python code and a lock on e
 
 from __future__ import annotations
 
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload
 
@@ -91,7 +91,7 @@ class Memo(Generic[K, V]):
         self.name = name
         self.maxsize = maxsize
         self._entries: dict[K, V] = {}  # in the order stored
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._stores = 0
         self._evictions = 0
         #: ``get(key[, default])``: the value remembered for ``key``, else ``default`` (``None``).
@@ -174,7 +174,7 @@ class _MemoTable(dict[MemoSpec[Any, Any], Memo[Any, Any]]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
 
     def __missing__(self, spec: MemoSpec[Any, Any]) -> Memo[Any, Any]:
         with self._lock:

@@ -23,10 +23,10 @@ cgroup's path; ``None`` when unlimited or on cgroup v1), from :mod:`darwin_metri
 
 from __future__ import annotations
 
-import logging
 import os
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import read_head, read_required
 from darwin_metrics.linux.memo import Memo, MemoSpec
@@ -36,7 +36,7 @@ from darwin_metrics.linux.parsers.pressure import parse_pressure
 from darwin_metrics.linux.parsers.vmstat import parse_vmstat
 from darwin_metrics.records.memory import Memory, Pressure, PressureLevel, PressureStall, Swap
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Memory PSI thresholds, in percent of the last 10 seconds.
 CRITICAL_FULL_AVG10 = 10.0

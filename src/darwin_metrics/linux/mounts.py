@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import select
-import threading
+from _thread import allocate_lock
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
@@ -45,7 +45,7 @@ class MountTable:
     def __init__(self, roots: Roots) -> None:
         self.path = roots.proc("self", "mountinfo")
         self._ns_path = roots.proc("self", "ns", "mnt")
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._fd: int | None = None
         self._poll: select.poll | None = None
         self._owner: tuple[int, str] | None = None

@@ -7,10 +7,10 @@ feed recorded or hand-built bytes through the same code (see :class:`Transport`)
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py's enum classes cost import time
 import errno
 import itertools
 import os
-import socket
 from collections.abc import Callable, Iterator
 from typing import Protocol
 

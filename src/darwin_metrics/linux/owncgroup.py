@@ -14,7 +14,8 @@ cgroup at any time, and so are the limit files themselves.
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+
+import msgspec
 
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux import fs
@@ -24,7 +25,7 @@ from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.mounts import MountTable, mount_table
 
 
-class _Place(NamedTuple):
+class _Place(msgspec.Struct, frozen=True):
     """This process's ``cgroup`` file and mount table under a roots, and the last answer with what
     it was worked out from."""
 
@@ -68,7 +69,7 @@ def own_cgroup(roots: Roots) -> tuple[str, str] | None:
         place = None
     # Keep the answer only if neither input changed while it was worked out.
     if fs.read_optional(last.path) == data:
-        memo.put("self", last._replace(key=key, place=place))
+        memo.put("self", msgspec.structs.replace(last, key=key, place=place))
     return place
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from darwin_metrics.linux import fs
+from darwin_metrics.linux.parsers.numbers import numbered
 from darwin_metrics.records.power import CorePowerPolicy, PowerManagement
-
-_CPU_DIR = re.compile(r"cpu(\d+)$")
 
 
 def _words(text: str | None) -> tuple[str, ...]:
@@ -19,8 +16,8 @@ def read_power_management(roots: fs.Roots, *, on_ac: bool | None) -> PowerManage
     ``on_ac`` (from the power supplies) is passed through."""
     base = roots.sys("devices", "system", "cpu")
     cores = []
-    numbered = [(int(m.group(1)), name) for name in fs.listdir(base) if (m := _CPU_DIR.match(name))]
-    for cpu, name in sorted(numbered):
+    cpus = [(n, name) for name in fs.listdir(base) if (n := numbered(name, "cpu")) is not None]
+    for cpu, name in sorted(cpus):
         freq = f"{base}/{name}/cpufreq"
         governor = fs.read_attr(f"{freq}/scaling_governor")
         driver = fs.read_attr(f"{freq}/scaling_driver")

@@ -33,8 +33,8 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-import threading
 import time
+from _thread import allocate_lock
 from collections.abc import Iterable, Mapping
 
 import msgspec
@@ -268,7 +268,7 @@ class ProcessReader:
         self._memos: dict[frozenset[str] | None, dict[int, _Remembered]] = {}
         self._plans: dict[frozenset[str] | None, _Plan] = {None: _FULL}
         self._fd_count_by_size: bool | None = None
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._parents: dict[int, tuple[int, int]] = {}
         self._generation = 0
 

@@ -14,11 +14,15 @@ would hold the process's exit and its standard output open.
 from __future__ import annotations
 
 import os
-import queue
-import threading
+from _thread import allocate_lock
 from collections.abc import Callable
 
 import msgspec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import threading
+    from _queue import SimpleQueue
 
 #: Seconds to wait for one ``statvfs`` before calling its mount point stuck.
 DEFAULT_TIMEOUT = 1.0
@@ -26,9 +30,15 @@ DEFAULT_TIMEOUT = 1.0
 StatvfsFunc = Callable[[str], os.statvfs_result]
 
 
+def _event() -> threading.Event:
+    import threading  # only when a guarded call is made: most machines never make one
+
+    return threading.Event()
+
+
 class _Job(msgspec.Struct, eq=False):
     path: str
-    done: threading.Event = msgspec.field(default_factory=threading.Event)
+    done: threading.Event = msgspec.field(default_factory=_event)
     started: bool = False
     result: os.statvfs_result | None = None
     error: OSError | None = None
@@ -38,17 +48,22 @@ class _Worker:
     """One daemon thread serving jobs from its own queue until it is abandoned and idle."""
 
     def __init__(self, guard: StatvfsGuard) -> None:
-        self.jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        import threading
+        from _queue import SimpleQueue
+
+        self.jobs: SimpleQueue[_Job] = SimpleQueue()
         self.abandoned = False
         self._guard = guard
         thread = threading.Thread(target=self._run, name="darwin-metrics-statvfs", daemon=True)
         thread.start()
 
     def _run(self) -> None:
+        from _queue import Empty
+
         while True:
             try:
                 job = self.jobs.get(timeout=None if not self.abandoned else 0)
-            except queue.Empty:
+            except Empty:
                 return
             job.started = True
             try:
@@ -66,7 +81,7 @@ class StatvfsGuard:
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, func: StatvfsFunc = os.statvfs) -> None:
         self.timeout = timeout
         self.func = func
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._worker: _Worker | None = None
         self._stuck: set[str] = set()
 
@@ -108,7 +123,7 @@ class StatvfsGuard:
 #: Process-wide on purpose, unlike the backends' memos (docs/api-conventions.md): a call stuck in
 #: the kernel is stuck for every backend of this process.
 _default: StatvfsGuard | None = None
-_default_lock = threading.Lock()
+_default_lock = allocate_lock()
 
 
 def _forget_after_fork() -> None:
@@ -116,7 +131,7 @@ def _forget_after_fork() -> None:
     # for workers that do not exist. The child makes its own on first use.
     global _default, _default_lock
     _default = None
-    _default_lock = threading.Lock()
+    _default_lock = allocate_lock()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import os
 import struct
-import subprocess
 import sys
-import threading
+from _thread import _local as thread_local
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import subprocess
 
 _LENGTH = struct.Struct("<I")
 
@@ -40,12 +43,14 @@ while True:
     out.flush()
 """
 
-_local = threading.local()
+_local = thread_local()
 
 
 def _helper() -> subprocess.Popen[bytes]:
     helper: subprocess.Popen[bytes] | None = getattr(_local, "helper", None)
     if helper is None or helper.poll() is not None:
+        import subprocess  # only when a guarded call is made: most machines never make one
+
         helper = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", HELPER_CODE],
             stdin=subprocess.PIPE,

@@ -10,13 +10,13 @@ the GPU records. One reading, no state: whether the counters rose between two re
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.hwmon import natural_key, read_value
+from darwin_metrics.linux.parsers.numbers import numbered
 from darwin_metrics.linux.parsers.sensors import parse_int
 from darwin_metrics.linux.parsers.thermal import CPUThrottleReading, deduplicate
 from darwin_metrics.records.gpu import THROTTLING_REASONS
@@ -25,7 +25,6 @@ from darwin_metrics.records.thermal import CoreThrottle, GPUThrottle, PackageThr
 if TYPE_CHECKING:
     from darwin_metrics.records.gpu import GPU
 
-_CPU_DIR = re.compile(r"cpu[0-9]+")
 
 #: Supplies the GPU records whose clock-event reasons join the summary.
 GPUSource = Callable[[], Iterable["GPU"]]
@@ -47,7 +46,7 @@ def read_cpu_throttle(
     base = roots.sys("devices", "system", "cpu")
     readings = []
     for entry in sorted(fs.listdir(base), key=natural_key):
-        if not _CPU_DIR.fullmatch(entry):
+        if numbered(entry, "cpu") is None:
             continue
         cpu_dir = os.path.join(base, entry)
         throttle = os.path.join(cpu_dir, "thermal_throttle")

@@ -8,7 +8,7 @@ it to the ``TYPE_CHECKING`` imports (what type checkers and editors read), to :d
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 #: ``typing.TYPE_CHECKING`` without importing typing (type checkers treat this name as true):
 #: ``import darwin_metrics`` and ``darwin-metrics --version`` load this package, and typing is a
@@ -287,7 +287,9 @@ def __getattr__(name: str) -> object:
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    qualified = f"{__name__}.{module}"
+    __import__(qualified)  # importlib.import_module without importing importlib
+    value = getattr(sys.modules[qualified], name)
     globals()[name] = value
     return value
 

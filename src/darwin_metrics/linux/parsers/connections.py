@@ -12,7 +12,7 @@ Format (``net/ipv4/tcp_ipv4.c``, ``net/ipv6/tcp_ipv6.c``, ``net/ipv4/udp.c``, ``
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py's enum classes cost import time
 import sys
 
 import msgspec

@@ -15,7 +15,7 @@ the broadcast address.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py's enum classes cost import time
 import struct
 
 import msgspec

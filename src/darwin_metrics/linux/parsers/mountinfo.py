@@ -24,7 +24,9 @@ import msgspec
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.numbers import u64
 
-_ESCAPE = re.compile(rb"\\([0-3][0-7]{2})")
+#: The kernel's octal escape (``\\040``), compiled by :func:`re.sub` on first use: most tables
+#: have none.
+_ESCAPE = rb"\\([0-3][0-7]{2})"
 
 
 class MountInfo(msgspec.Struct, frozen=True):
@@ -51,7 +53,7 @@ class MountInfo(msgspec.Struct, frozen=True):
 def unescape(field: bytes) -> str:
     """Undo the kernel's octal escapes (``\\040`` → space …) and decode as a file-system path."""
     if b"\\" in field:
-        field = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 8)]), field)
+        field = re.sub(_ESCAPE, lambda m: bytes([int(m.group(1), 8)]), field)
     return field.decode("utf-8", "surrogateescape")
 
 

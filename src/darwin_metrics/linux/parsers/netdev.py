@@ -13,14 +13,13 @@ the colon, so the name is split at the last colon.
 
 from __future__ import annotations
 
-import logging
-
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.parsers.numbers import u64
 from darwin_metrics.records.net import InterfaceCounters
 
 _FIELDS = 16
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def parse_net_dev(data: bytes, source: str = "/proc/net/dev") -> dict[str, InterfaceCounters]:

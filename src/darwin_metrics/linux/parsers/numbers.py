@@ -16,7 +16,6 @@ The rules, for every parser:
 
 from __future__ import annotations
 
-import re
 from typing import TypeVar
 
 from darwin_metrics.errors import ParseError
@@ -29,7 +28,6 @@ U64_MAX = 2**64 - 1
 S64_MIN = -(2**63)
 _U64_DIGITS = 20
 _DECIMAL_MAX_LEN = 40
-_INTEGER = re.compile(rb"-?[0-9]{1,20}")
 
 
 def _as_bytes(token: bytes | str) -> bytes:
@@ -53,12 +51,22 @@ def integer(token: bytes | str, source: str, what: str = "value") -> int:
     digits, surrounding white space) that fits 64 bits; ParseError otherwise. Stricter than
     ``int()``, which also takes ``+5``, ``1_000`` and non-ASCII digits."""
     token = _as_bytes(token).strip()
-    if not _INTEGER.fullmatch(token):
+    digits = token[1:] if token[:1] == b"-" else token
+    if not digits.isdigit() or len(digits) > _U64_DIGITS:  # bytes.isdigit: ASCII digits only
         raise ParseError(source, f"{what}: not an integer: {token[:40]!r}")
     value = int(token)
     if not S64_MIN <= value <= U64_MAX:
         raise ParseError(source, f"{what}: {value} does not fit in 64 bits")
     return value
+
+
+def numbered(name: str, prefix: str) -> int | None:
+    """The number of a directory entry named ``prefix`` and ASCII digits (``numbered("cpu12",
+    "cpu")`` is 12); ``None`` for any other name (``cpufreq``, ``cpu``)."""
+    if not name.startswith(prefix):
+        return None
+    digits = name[len(prefix) :]
+    return int(digits) if digits.isascii() and digits.isdigit() else None
 
 
 def in_range(value: N | None, low: float | None = None, high: float | None = None) -> N | None:

@@ -6,15 +6,15 @@ current µA, power µW, temperature tenths of °C, times in seconds, capacity an
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Literal
 
 from darwin_metrics.errors import ParseError
+from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.parsers.numbers import in_range, integer
 from darwin_metrics.records.battery import Battery, BatteryStatus, PowerAdapter
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Attributes that can be negative (current while discharging, temperature); every other numeric
 #: attribute is a physical quantity that cannot be, and a negative value of it is ``None``.

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping
-from typing import NamedTuple
+
+import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.parsers.ifaddrs import AF_INET, AF_INET6, AF_PACKET, RawIfAddr
@@ -78,7 +79,7 @@ _MAX_HWADDR = 24
 _SOCKADDR_SIZE = 28  # the union glibc keeps per address: as large as sockaddr_in6
 
 
-class Link(NamedTuple):
+class Link(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One ``RTM_NEWLINK`` message: what ``interfaces()`` takes from it."""
 
     ifindex: int

@@ -9,15 +9,17 @@ temperatures in millidegrees Celsius, fan speeds in RPM, PWM duty 0-255.
 from __future__ import annotations
 
 import os
-import re
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux.fs import parse_int as parse_int
 from darwin_metrics.records.sensors import FanDrive, FanMode, SensorKind
 
-_ATTR = re.compile(r"(temp|fan|pwm)([0-9]{1,6})(?:_([a-z0-9_]+))?")
-_TRIP = re.compile(r"trip_point_([0-9]{1,6})_(temp|type|hyst)")
-_INVALID_ID_CHARS = re.compile(r"[^a-z0-9:_]")
+#: The attribute types :func:`split_attribute` recognises, and the characters of a property.
+_ATTR_TYPES = ("temp", "fan", "pwm")
+_PROPERTY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_TRIP_PROPERTIES = frozenset({"temp", "type", "hyst"})
+#: What :func:`clean_id` keeps; every other character becomes ``_``.
+_ID_CHARS = _PROPERTY_CHARS | {":"}
 
 #: Limits at or below 0 K, or at or above 0xFFFF K (NVMe's "no threshold"), mean "not set".
 _ABSOLUTE_ZERO_MILLI = -273150
@@ -119,29 +121,43 @@ def parse_trip_type(text: str, source: str) -> str:
     return value
 
 
+def _index(digits: str) -> int | None:
+    """One to six ASCII digits as a number (an attribute's index), else ``None``."""
+    if 0 < len(digits) <= 6 and digits.isascii() and digits.isdigit():
+        return int(digits)
+    return None
+
+
 def split_attribute(name: str) -> tuple[str, int, str] | None:
     """``temp1_input`` → ``("temp", 1, "input")``; ``pwm2`` → ``("pwm", 2, "")``.
 
     Only temperature, fan and PWM attributes are recognised; anything else is ``None``.
     """
-    match = _ATTR.fullmatch(name)
-    if match is None:
+    kind = next((k for k in _ATTR_TYPES if name.startswith(k)), None)
+    if kind is None:
         return None
-    return match.group(1), int(match.group(2)), match.group(3) or ""
+    digits, underscore, prop = name[len(kind) :].partition("_")
+    index = _index(digits)
+    if index is None or (underscore and not (prop and _PROPERTY_CHARS.issuperset(prop))):
+        return None
+    return kind, index, prop
 
 
 def split_trip_point(name: str) -> tuple[int, str] | None:
     """``trip_point_3_temp`` → ``(3, "temp")``; anything else ``None``."""
-    match = _TRIP.fullmatch(name)
-    if match is None:
+    if not name.startswith("trip_point_"):
         return None
-    return int(match.group(1)), match.group(2)
+    digits, _, prop = name[len("trip_point_") :].partition("_")
+    index = _index(digits)
+    if index is None or prop not in _TRIP_PROPERTIES:
+        return None
+    return index, prop
 
 
 def clean_id(text: str) -> str:
     """Lower-case ``text`` and turn every character outside ``[a-z0-9:_]`` into ``_``, then trim
     ``_`` from both ends (the same identifiers node_exporter's hwmon collector uses)."""
-    return _INVALID_ID_CHARS.sub("_", text.lower()).strip("_")
+    return "".join(c if c in _ID_CHARS else "_" for c in text.lower()).strip("_")
 
 
 def chip_id(device: str | None, name: str | None, directory: str, *, shared: bool = False) -> str:

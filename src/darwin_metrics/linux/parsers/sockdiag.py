@@ -22,7 +22,7 @@ A unix socket's state uses TCP numbers: 10 listening, 1 connected, 7 unconnected
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py's enum classes cost import time
 import struct
 
 import msgspec

@@ -8,12 +8,12 @@ a huge unsigned number; that is kept here and judged by the caller.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import msgspec
 
 from darwin_metrics.errors import ParseError
 
 
-class Statm(NamedTuple):
+class Statm(msgspec.Struct, frozen=True, gc=False):
     """The seven counts of ``/proc/PID/statm``, in pages."""
 
     size: int
