@@ -18,6 +18,10 @@ measured slower on an idle 2-CPU machine (1000 extra processes: 55 ms against 39
 typical table, 115 ms against 79 ms with every record rebuilt), since the Python work between the
 system calls holds the GIL, and slower still on a busy one.
 
+The table is read in two passes: every process's files first, then the changed ones parsed,
+their ``stat``, ``status`` and ``io`` numbers converted by one JSON decode where the files have
+the kernel's layouts (``parsers/pidnumbers.py``; the parsers read anything else).
+
 ``processes(fields)`` reads only the files the named fields need (``stat`` always; ``status``
 for the ids, memory and context switches; ``io``, ``cmdline``, ``exe`` and ``fd/`` for their own
 fields) and keeps one such memo per field set, so a record built from fewer files never answers
