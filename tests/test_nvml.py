@@ -696,3 +696,19 @@ def test_process_name_reads_proc_comm(proc_root: Roots) -> None:
     (gpu,) = read(fake, proc_root)
     assert gpu.processes is not None
     assert [p.name for p in gpu.processes] == ["Xorg", "python3"]
+
+
+def test_each_backend_has_a_session_that_ends_with_it() -> None:
+    import gc
+
+    assert nvml.backend_session(Roots()) is not nvml.backend_session(Roots())
+    fake = FakeNvml([h100()])
+    roots = Roots()
+    nvml._SESSIONS.of(roots).put("nvml", NvmlSession(load=lambda: fake))
+    assert nvml.backend_session(roots) is nvml.backend_session(roots)
+    for _ in range(2):
+        assert len(read_nvidia_gpus(roots)) == 1
+    assert (fake.inits, fake.shutdowns) == (1, 0)
+    del roots
+    gc.collect()
+    assert (fake.inits, fake.shutdowns) == (1, 1)

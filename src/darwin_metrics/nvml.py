@@ -21,15 +21,16 @@ Unit conversions: power mW → W, energy mJ → J, clocks MHz → Hz, PCIe throu
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.nvmllib import NVML_SONAME, find_nvml_library
 from darwin_metrics.records.gpu import GPU, GPUEccErrors, GPUProcess, GPUProcessType, MigMode
 
@@ -146,7 +147,8 @@ def _import_pynvml() -> NvmlBinding:
 
 
 class NvmlSession:
-    """One NVML initialisation, made on first use and shut down at interpreter exit.
+    """One NVML initialisation, made on first use and shut down by :meth:`shutdown`, when the
+    session is collected, or at interpreter exit, whichever comes first.
 
     ``load`` returns the binding (``None`` when it is not installed; it may raise
     :class:`NvmlNotFound` saying what is missing). If ``nvmlInit`` fails (no library, no driver, or
@@ -160,7 +162,7 @@ class NvmlSession:
         self._lock = threading.Lock()
         self._binding: NvmlBinding | None = None
         self._tried = False
-        self._exit_hook = False
+        self._shutdown_hook: weakref.finalize[Any, Any] | None = None
         #: Why NVML is unavailable (``None`` while it works or has not been tried).
         self.unavailable_reason: str | None = None
 
@@ -187,35 +189,36 @@ class NvmlSession:
             self.unavailable_reason = f"nvmlInit failed: {exc}"
             log.debug("NVML unavailable: %s", exc)
             return None
-        if not self._exit_hook:
-            atexit.register(self.shutdown)
-            self._exit_hook = True
+        # nvmlShutdown balances this nvmlInit when the session is collected (its backend was
+        # dropped), at interpreter exit, or on shutdown(), whichever comes first.
+        self._shutdown_hook = weakref.finalize(self, _shutdown_binding, binding)
         self.unavailable_reason = None
         return binding
 
     def shutdown(self) -> None:
         """Call ``nvmlShutdown`` if NVML was initialised (errors are ignored)."""
         with self._lock:
-            binding, self._binding, self._tried = self._binding, None, False
-            if binding is None:
-                return
-            try:
-                binding.nvmlShutdown()
-            except binding.NVMLError as exc:
-                log.debug("nvmlShutdown failed: %s", exc)
+            hook, self._shutdown_hook = self._shutdown_hook, None
+            self._binding, self._tried = None, False
+            if hook is not None:
+                hook()
 
 
-_default_session: NvmlSession | None = None
-_default_lock = threading.Lock()
+def _shutdown_binding(binding: NvmlBinding) -> None:
+    try:
+        binding.nvmlShutdown()
+    except binding.NVMLError as exc:
+        log.debug("nvmlShutdown failed: %s", exc)
 
 
-def default_session() -> NvmlSession:
-    """The process-wide NVML session."""
-    global _default_session
-    with _default_lock:
-        if _default_session is None:
-            _default_session = NvmlSession()
-        return _default_session
+#: The NVML session of a backend, made on first use: each backend initialises NVML once (the
+#: library counts its inits and shutdowns) and ends its session when it is dropped.
+_SESSIONS: MemoSpec[str, NvmlSession] = MemoSpec("nvml.session", maxsize=1)
+
+
+def backend_session(roots: Roots) -> NvmlSession:
+    """The NVML session of the backend that ``roots`` belongs to."""
+    return _SESSIONS.of(roots).get_or_make("nvml", NvmlSession)
 
 
 class _GpuLost(Exception):
@@ -247,18 +250,16 @@ class _Calls:
             return None
 
 
-def read_nvidia_gpus(
-    roots: Roots | None = None, session: NvmlSession | None = None
-) -> tuple[GPU, ...]:
+def read_nvidia_gpus(roots: Roots, session: NvmlSession | None = None) -> tuple[GPU, ...]:
     """Every NVIDIA GPU NVML can see, in NVML index order (``()`` when NVML is unavailable).
 
-    ``roots`` locates ``/proc`` for process names; ``session`` defaults to the process-wide one.
+    ``roots`` locates ``/proc`` for process names; ``session`` defaults to the session of the
+    backend that ``roots`` belongs to (:func:`backend_session`).
     """
-    binding = (session or default_session()).binding()
+    binding = (session or backend_session(roots)).binding()
     if binding is None:
         return ()
     call = _Calls(binding)
-    roots = roots or Roots.resolve()
     try:
         count = call("nvmlDeviceGetCount")
         driver_version = _text(call("nvmlSystemGetDriverVersion"))

@@ -127,11 +127,11 @@ def test_next_start_restores_after_sigkill(m1: SimpleNamespace, root: Path) -> N
     # A live owner's file is left alone.
     alive = dict(dead, pid=os.getpid(), start_time=None, index=3)
     (root / "smc-F3.json").write_text(json.dumps(alive))
-    fancontrol._active[3] = None  # type: ignore[assignment]
+    fancontrol._active.controllers[3] = None  # type: ignore[assignment]
     try:
         assert fancontrol.restore_pending() == ()
     finally:
-        del fancontrol._active[3]
+        del fancontrol._active.controllers[3]
 
 
 def test_older_intel_mask_and_fpe2(darwin_fixtures: Path, root: Path) -> None:
@@ -188,6 +188,6 @@ def test_second_controller_of_the_same_fan_is_refused(m1: SimpleNamespace, root:
     with backend.fan_control("fan1", watchdog_interval=0):
         with pytest.raises(FanControlError):
             second.__enter__()
-        assert list(fancontrol._active) == [0]
-    assert fancontrol._active == {}
+        assert list(fancontrol._active.controllers) == [0]
+    assert fancontrol._active.controllers == {}
     assert m1.io.connections == set()  # the refused controller's SMC connection was closed

@@ -218,12 +218,13 @@ def test_combined_gpus_on_pf_tree(pf_tree: Tree) -> None:
     assert [(g.index, g.vendor, g.device_index) for g in gpus] == [(0, "amd", 0), (1, "intel", 1)]
 
 
-def test_backend_and_snapshot(pf_tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backend_and_snapshot(pf_tree: Tree) -> None:
     from darwin_metrics import nvml
     from darwin_metrics.collect import FAMILIES
 
-    monkeypatch.setattr(nvml, "_default_session", NvmlSession(load=lambda: None))
     backend = LinuxBackend(procfs=pf_tree.roots.procfs, sysfs=pf_tree.roots.sysfs)
+    # A captured tree never asks NVML; were it to, this backend's session finds no library.
+    nvml._SESSIONS.of(backend.roots).put("nvml", NvmlSession(load=lambda: None))
     gpus = backend.gpus()
     assert [g.vendor for g in gpus] == ["amd", "intel"]
     assert gpus[0].memory_total == 8573157376

@@ -210,6 +210,19 @@ def test_netlink_and_text_tables_agree(opened: Opened) -> None:
             assert a == b
 
 
+def test_bound_only_tcp_socket_is_in_neither_source() -> None:
+    """A TCP socket bound but neither listening nor connected is not in ``/proc/net/tcp``, and
+    sock_diag is not asked for it (state 13, bound-inactive): both sources leave it out."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as bound:
+        bound.bind(("127.0.0.1", 0))
+        inode = os.fstat(bound.fileno()).st_ino
+        assert inode not in _by_inode(tuple(conn_mod._from_files("/proc/net", ("tcp4",))))
+        assert inode not in _by_inode(tuple(conn_mod._from_netlink(("tcp4", "tcp6"))))
+        assert inode not in _by_inode(tuple(conn_mod._from_netlink(("tcp4",))))
+        bound.listen()
+        assert inode in _by_inode(tuple(conn_mod._from_netlink(("tcp4", "tcp6"))))
+
+
 def test_one_tcp_dump_equals_one_per_family(opened: Opened) -> None:
     """The single TCPDIAG_GETSOCK dump finds the test's TCP sockets exactly as the per-family
     SOCK_DIAG_BY_FAMILY dumps do, each in its own table."""

@@ -223,7 +223,7 @@ def test_fan_control_refuses_an_attacker_dir_before_any_write(
     with pytest.raises(UnsafeStateError):
         backend.fan_control(FAN, state_dir=str(state), **FAST).__enter__()
     assert (read(nct / "pwm1_enable"), read(nct / "pwm1")) == ("5", "153")
-    assert not fancontrol._active
+    assert not fancontrol._active.controllers
 
 
 def test_fan_set_cli_as_root_refuses_an_attacker_dir(

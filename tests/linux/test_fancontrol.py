@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from darwin_metrics.errors import AccessDenied, NotSupported
+from darwin_metrics.fanregistry import HANDLED_SIGNALS
 from darwin_metrics.linux import fancontrol
 from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.linux.fancontrol import FanControlError, FanController, restore_pending
@@ -56,7 +57,7 @@ def nct(tree: Tree) -> Path:
 @pytest.fixture(autouse=True)
 def _no_leftover_controllers() -> Iterator[None]:
     yield
-    assert not fancontrol._active, "a controller was left registered"
+    assert not fancontrol._active.controllers, "a controller was left registered"
 
 
 @pytest.fixture(autouse=True)
@@ -442,11 +443,11 @@ def test_malformed_state_file_is_removed(state_dir: Path) -> None:
 
 
 def test_signal_handlers_are_put_back(backend: LinuxBackend, state_dir: Path) -> None:
-    before = {s: signal.getsignal(s) for s in fancontrol.HANDLED_SIGNALS}
+    before = {s: signal.getsignal(s) for s in HANDLED_SIGNALS}
     with control(backend, state_dir) as ctl:
-        assert signal.getsignal(signal.SIGTERM) is fancontrol._on_signal
+        assert signal.getsignal(signal.SIGTERM) is fancontrol._active._handler
         ctl.set_duty(50)
-    assert {s: signal.getsignal(s) for s in fancontrol.HANDLED_SIGNALS} == before
+    assert {s: signal.getsignal(s) for s in HANDLED_SIGNALS} == before
 
 
 def test_controller_in_a_thread(backend: LinuxBackend, state_dir: Path, nct: Path) -> None:

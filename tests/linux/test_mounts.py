@@ -62,7 +62,11 @@ def test_malformed_table_raises_every_call(tmp_path: Path) -> None:
 
 def test_one_table_per_roots(tmp_path: Path) -> None:
     roots = Roots(procfs=str(_proc(tmp_path, LINE)))
-    assert mount_table(roots) is mount_table(Roots(procfs=roots.procfs))
+    assert mount_table(roots) is mount_table(roots)
+    # Another backend's roots, even with the same paths, has a table of its own.
+    other = Roots(procfs=roots.procfs)
+    assert other == roots
+    assert mount_table(other) is not mount_table(roots)
     assert read_mounts(roots) == read_mountinfo(roots)
 
 

@@ -20,14 +20,12 @@ never below the fan's ``F{n}Mn`` minimum (the SMC would not keep it). The proced
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import signal
 import threading
 from collections.abc import Callable
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -36,8 +34,8 @@ from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import libproc
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import AccessDenied, DarwinMetricsError, FanControlError, NotSupported
+from darwin_metrics.fanregistry import ActiveControllers, find_fan
 from darwin_metrics.lazylog import get_logger
-from darwin_metrics.linux.fancontrol import find_fan
 from darwin_metrics.records.sensors import Fan, FanSetting
 
 if TYPE_CHECKING:
@@ -58,7 +56,6 @@ DEFAULT_MAX_CELSIUS = 95.0
 UNLOCK_KEY = "Ftst"
 MODE_AUTOMATIC = 0
 MODE_FORCED = 1
-HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 __all__ = ["FanControlError", "FanController", "find_fan", "restore_pending"]
 
@@ -101,8 +98,7 @@ def _start_time(pid: int) -> float | None:
 
 def _owner_alive(state: SMCFanState) -> bool:
     if state.pid == os.getpid():
-        with _registry_lock:
-            return state.index in _active
+        return state.index in _active
     if not libproc.pid_exists(state.pid):
         return False
     started = _start_time(state.pid)
@@ -191,55 +187,8 @@ def restore_pending(
     return tuple(restored)
 
 
-# --- active controllers, signals, atexit ------------------------------------------------------
-
-_registry_lock = threading.RLock()
-_active: dict[int, FanController] = {}
-_previous_handlers: dict[int, Any] = {}
-_atexit_registered = False
-
-
-def _restore_all() -> None:
-    with _registry_lock:
-        controllers = list(_active.values())
-    for controller in controllers:
-        try:
-            controller.restore()
-        except Exception as exc:  # one failed restore must not stop the others
-            log.error("restoring %s failed: %r", controller.fan.id, exc)
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    _restore_all()
-    previous = _previous_handlers.get(signum, signal.SIG_DFL)
-    if callable(previous):
-        previous(signum, frame)
-    elif previous != signal.SIG_IGN:
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-
-def _install_handlers() -> None:
-    global _atexit_registered
-    if not _atexit_registered:
-        atexit.register(_restore_all)
-        _atexit_registered = True
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum in HANDLED_SIGNALS:
-        current = signal.getsignal(signum)
-        if current is not _on_signal:
-            _previous_handlers[signum] = current
-            signal.signal(signum, _on_signal)
-
-
-def _uninstall_handlers() -> None:
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum, previous in list(_previous_handlers.items()):
-        if signal.getsignal(signum) is _on_signal:
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
-        del _previous_handlers[signum]
+#: The controllers of this process that hold a fan, by SMC fan index.
+_active: ActiveControllers[int] = ActiveControllers()
 
 
 # --- the controller ---------------------------------------------------------------------------
@@ -311,12 +260,11 @@ class FanController:
             raise AccessDenied(f"fan control needs root: cannot drive {self.fan.id}")
         restore_pending(self._state_dir, smc_factory=self._smc_factory)
         smc = self._smc_factory()
-        with _registry_lock:
-            if self._index in _active:
-                smc.close()
-                raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
-            _active[self._index] = self
-            _install_handlers()
+        try:
+            _active.add(self._index, self)
+        except FanControlError:
+            smc.close()
+            raise
         self._smc = smc
         self._stop.clear()
         if self._interval > 0:
@@ -338,10 +286,7 @@ class FanController:
             self._stop.set()
             if self._watchdog is not None and self._watchdog is not threading.current_thread():
                 self._watchdog.join(timeout=5.0)
-            with _registry_lock:
-                _active.pop(self._index, None)
-                if not _active:
-                    _uninstall_handlers()
+            _active.discard(self._index)
             if self._smc is not None:
                 self._smc.close()
                 self._smc = None

@@ -39,7 +39,7 @@ DRIVERS = ("amdgpu",)
 
 def read_amd_gpus(roots: Roots, names: GpuNames | None = None) -> tuple[GPU, ...]:
     """Every amdgpu card, ordered by PCI address; ``index`` counts from 0 in that order."""
-    names = names or default_names()
+    names = names or default_names(roots)
     return tuple(_read_card(card, i, names) for i, card in enumerate(list_cards(roots, DRIVERS)))
 
 

@@ -183,7 +183,8 @@ class LinuxBackend(Backend):
             return ()
 
     def fan_control(self, fan: Fan | str, **options: Any) -> FanController:
-        from darwin_metrics.linux.fancontrol import FanController, find_fan
+        from darwin_metrics.fanregistry import find_fan
+        from darwin_metrics.linux.fancontrol import FanController
 
         options.setdefault("procfs", self.roots.procfs)
         options.setdefault("sysfs", self.roots.sysfs)

@@ -11,8 +11,9 @@ Two sources give the same tables:
 Owners are found by one scan of ``/proc/*/fd`` per call, only when asked (``pids=True``). Where the
 kernel reports the number of open descriptors as the size of ``/proc/PID/fd`` (Linux 6.2+), the
 scan reads links ``0..n-1`` directly and lists the directory only for processes whose descriptors
-have gaps: three system calls per process (``O_PATH`` open, ``fstat``, ``close``) instead of five
-(open, ``fstat``, two ``getdents``, close), plus one ``readlink`` per descriptor either way.
+have gaps: one system call per process (``stat`` of ``PID/fd`` relative to the open ``/proc``;
+an ``O_PATH`` open and close more for a process with many descriptors) instead of five (open,
+``fstat``, two ``getdents``, close), plus one ``readlink`` per descriptor either way.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ _TIME_WAIT = 6
 _UNSPECIFIED = frozenset({"0.0.0.0", "::"})
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _PATH_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
+#: Descriptor count above which the owner scan opens a process's ``fd`` directory and reads its
+#: links relative to it rather than by path from ``/proc``. Measured: a link read through the
+#: open directory costs 0.33 µs less (1.6-2.2 against 1.9-2.5 µs), the open and close about
+#: 3.6 µs; with 200 processes of 64 descriptors or 300 of 20 the scan took 3-7 % less CPU, with
+#: the benchmark's three-descriptor processes the same.
+_OPEN_FROM = 16
 
 
 def tables_for(kind: str) -> tuple[str, ...]:
@@ -261,7 +268,10 @@ def _from_netlink(tables: Iterable[str]) -> list[Connection]:
             if tcp is not None and name in tcp:
                 rows = tcp[name]
             else:
-                request = sockdiag.inet_request(table.af, table.ipproto, next_seq())
+                states = (
+                    sockdiag.TCP_TABLE_STATES if table.protocol == "tcp" else sockdiag.ALL_STATES
+                )
+                request = sockdiag.inet_request(table.af, table.ipproto, next_seq(), states)
                 rows = _diag_dump(sock, request, sockdiag.parse_inet_dump)
             out.extend(_inet(table, r) for r in rows)
     return out
@@ -325,10 +335,9 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
     """Map socket inode -> pids holding it, from one scan of ``/proc/*/fd``.
 
     Processes that vanish or may not be inspected are skipped. Where the kernel gives the
-    descriptor count as the size of ``/proc/PID/fd``, each process costs one ``O_PATH`` open,
-    ``fstat`` and ``close`` of that directory, then links ``0..n-1`` are read relative to it (no
-    getdents, and a one-component path walk per link); only a process whose descriptors have a
-    gap has its directory listed, from the first gap on.
+    descriptor count as the size of ``/proc/PID/fd``, each process costs one ``stat`` of that
+    directory, then links ``0..n-1`` are read (no getdents; see :func:`_scan_counted`); only a
+    process whose descriptors have a gap has its directory listed, from the first gap on.
     """
     owners: dict[int, list[int]] = {}
     procfs = roots.procfs
@@ -342,45 +351,62 @@ def socket_owners(roots: Roots) -> dict[int, list[int]]:
                 if name.isdigit():
                     _scan_listed(procfs, proc_fd, name, 0, owners)
             return owners
-        listed = [name for name in os.listdir(proc_fd) if name.isdigit()]
+        # bytes names: the paths built from them need no encoding per process
+        listed = [name for name in os.listdir(os.fsencode(procfs)) if name.isdigit()]
         owners = _scan_counted(procfs, proc_fd, listed)
     finally:
         os.close(proc_fd)
     return owners
 
 
-def _scan_counted(procfs: str, proc_fd: int, names: Sequence[str]) -> dict[int, list[int]]:
-    """Socket inode -> pids for the processes ``names``, reading links ``0..n-1`` of each
-    (``n`` from the size of its ``fd`` directory); a process whose descriptors have a gap has
-    the rest of its directory listed."""
+def _scan_counted(procfs: str, proc_fd: int, names: Sequence[bytes]) -> dict[int, list[int]]:
+    """Socket inode -> pids for the processes ``names`` (decimal pids as bytes), reading links
+    ``0..n-1`` of each (``n`` from the size of its ``fd`` directory); a process whose
+    descriptors have a gap has the rest of its directory listed.
+
+    The hot path of ``connections(pids=True)``: per process one ``stat`` of ``PID/fd``, then one
+    ``readlink`` per descriptor and one byte comparison per link (most targets are paths, which
+    start with ``/``). A process with few descriptors has its links read by path from the open
+    ``/proc`` (``PID/fd/N``); one with more than :data:`_OPEN_FROM` has its ``fd`` directory
+    opened (``O_PATH``) and its links read relative to that, a shorter path walk per link that
+    repays the open and close."""
     owners: dict[int, list[int]] = {}
     readlink = os.readlink
-    fstat = os.fstat
+    stat = os.stat
     open_ = os.open
     close = os.close
     links = _FD_NAMES
     known = len(links)
     enoent = errno.ENOENT
+    s = ord("s")
     for name in names:
+        prefix = name + b"/fd/"
         try:
-            fd_dir = open_(name + "/fd", _PATH_FLAGS, dir_fd=proc_fd)
+            count = stat(prefix, dir_fd=proc_fd).st_size
         except OSError:
-            continue
-        gap = -1
+            continue  # gone, or not ours to inspect
+        held = -1
+        base, at = prefix, proc_fd
+        if count > _OPEN_FROM:
+            try:
+                held = open_(prefix, _PATH_FLAGS, dir_fd=proc_fd)
+                base, at = b"", held
+            except OSError:
+                pass  # (out of descriptors, say): read by path instead
         i = 0
         try:
-            count = fstat(fd_dir).st_size
             for i in range(count):
-                target = readlink(links[i] if i < known else str(i).encode(), dir_fd=fd_dir)
-                if target[:8] == b"socket:[" and target[8:-1].isdigit():
-                    owners.setdefault(int(target[8:-1]), []).append(int(name))
+                target = readlink(base + (links[i] if i < known else b"%d" % i), dir_fd=at)
+                if target and target[0] == s and target[:8] == b"socket:[":
+                    number = target[8:-1]
+                    if number.isdigit():
+                        owners.setdefault(int(number), []).append(int(name))
         except OSError as exc:
-            if exc.errno == enoent:
-                gap = i  # descriptors are not 0..n-1: list the rest
+            if exc.errno == enoent:  # descriptors are not 0..n-1: list the rest
+                _scan_listed(procfs, proc_fd, name.decode(), i, owners)
         finally:
-            close(fd_dir)
-        if gap >= 0:
-            _scan_listed(procfs, proc_fd, name, gap, owners)
+            if held >= 0:
+                close(held)
     return owners
 
 

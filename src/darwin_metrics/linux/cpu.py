@@ -33,6 +33,7 @@ import msgspec
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import attr_bytes, parse_optional, read_required
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.owncgroup import cpu_limit
 from darwin_metrics.linux.parsers.cpufreq import parse_khz
 from darwin_metrics.linux.parsers.cpuinfo import CpuInfo, parse_cpu_mhz, parse_cpuinfo
@@ -233,9 +234,8 @@ class _Layout(msgspec.Struct, frozen=True):
     clusters: dict[int, str]
 
 
-#: Layouts by (roots, content of the ``online`` file); re-read whenever the online set changes.
-_LAYOUTS: dict[tuple[fs.Roots, bytes | None], _Layout] = {}
-_LAYOUTS_MAX = 16
+#: Layouts by the content of the ``online`` file; re-read whenever the online set changes.
+_LAYOUTS: MemoSpec[bytes | None, _Layout] = MemoSpec("cpu.layouts", maxsize=16)
 
 
 def _read_layout(roots: fs.Roots, cpu_dir: str) -> _Layout:
@@ -257,19 +257,12 @@ def _read_layout(roots: fs.Roots, cpu_dir: str) -> _Layout:
 
 
 def _layout(roots: fs.Roots, cpu_dir: str, online_raw: bytes | None) -> _Layout:
-    key = (roots, online_raw)
-    layout = _LAYOUTS.get(key)
+    memo = _LAYOUTS.of(roots)
+    layout = memo.get(online_raw)
     if layout is None:
         layout = _read_layout(roots, cpu_dir)
-        if len(_LAYOUTS) >= _LAYOUTS_MAX:
-            _LAYOUTS.clear()
-        _LAYOUTS[key] = layout
+        memo.put(online_raw, layout)
     return layout
-
-
-def clear_cache() -> None:
-    """Forget cached layouts (tests that rewrite a tree's topology in place call this)."""
-    _LAYOUTS.clear()
 
 
 def _online_test(

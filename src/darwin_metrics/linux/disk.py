@@ -21,6 +21,7 @@ import os
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.parsers.diskstats import (
     DiskStat,
     counters_io,
@@ -91,18 +92,20 @@ def read_disk_stats(roots: Roots) -> list[DiskStat]:
     return _read_sysfs_stats(roots)
 
 
-#: What sysfs said about a device (rules 1 and 2), by (roots, name, major, minor). A block
+#: What sysfs said about a device (rules 1 and 2), by (name, major, minor). A block
 #: device keeps its name and numbers while it exists, and whether it is a whole disk or a
 #: partition of which disk is fixed for a name (``sda1`` is always a partition of ``sda``). The
 #: name rule (3) depends on the other names listed, so its answers are not kept.
-_SYSFS_CLASS: dict[tuple[Roots, str, int, int], tuple[bool, str | None]] = {}
-_SYSFS_CLASS_SIZE = 4096
+_SYSFS_CLASS: MemoSpec[tuple[str, int, int], tuple[bool, str | None]] = MemoSpec(
+    "disk.sysfs_class", maxsize=4096
+)
 
 
-#: The records of the last ``/proc/diskstats`` read per roots, by line: a device whose line
+#: The records of the last ``/proc/diskstats`` read (by its path), by line: a device whose line
 #: did not change (no I/O since) gets the same record again without parsing. Only lines whose
-#: device sysfs classified are kept (the name rule depends on the other lines).
-_LINES: dict[Roots, dict[bytes, DiskIO]] = {}
+#: device sysfs classified are kept (the name rule depends on the other lines), and only those of
+#: the last read: each read replaces the whole map.
+_LINES: MemoSpec[str, dict[bytes, DiskIO]] = MemoSpec("disk.lines", maxsize=4)
 
 _Row = tuple[int | None, int | None, str, tuple[int, ...]]
 
@@ -114,8 +117,9 @@ def _classification(
     ``disks`` holds the ``/sys/block`` listing once it was needed."""
     major, minor, name, _ = row
     known = major is not None and minor is not None
-    key = (roots, name, major or 0, minor or 0)
-    found = _SYSFS_CLASS.get(key) if known else None
+    key = (name, major or 0, minor or 0)
+    memo = _SYSFS_CLASS.of(roots)
+    found = memo.get(key) if known else None
     if found is not None:
         return found, True
     if not disks:
@@ -123,9 +127,7 @@ def _classification(
     found = classify(roots, name, names, disks[0])
     from_sysfs = name in disks[0] or os.path.exists(roots.sys("class", "block", name))
     if known and from_sysfs:
-        if len(_SYSFS_CLASS) >= _SYSFS_CLASS_SIZE:
-            _SYSFS_CLASS.clear()
-        _SYSFS_CLASS[key] = found
+        memo.put(key, found)
     return found, known and from_sysfs
 
 
@@ -144,10 +146,12 @@ def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
             (is_partition, parent), _ = _classification(roots, row, names, disks)
             result.append(counters_io(row[2], row[0], row[1], row[3], is_partition, parent))
         return tuple(result)
-    last = _LINES.get(roots, {})
+    lines_memo = _LINES.of(roots)
+    last = lines_memo.get(path) or {}
     kept: dict[bytes, DiskIO] = {}
     records: list[DiskIO | None] = []
     pending: list[tuple[int, bytes, _Row]] = []
+    fresh = False  # a line kept that the last read did not have
     for line in data.splitlines():
         record = last.get(line)
         if record is not None:
@@ -167,7 +171,7 @@ def read_disks(roots: Roots) -> tuple[DiskIO, ...]:
             records[i] = record
             if keep:
                 kept[line] = record
-    if len(_LINES) >= 16:
-        _LINES.clear()
-    _LINES[roots] = kept
+                fresh = True
+    if fresh or len(kept) != len(last):  # else every line kept was known: the same map
+        lines_memo.put(path, kept)
     return tuple(r for r in records if r is not None)

@@ -17,6 +17,7 @@ import msgspec
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.memo import Memo, MemoSpec
 from darwin_metrics.linux.parsers.gpu import (
     is_pci_address,
     lookup_pci_ids,
@@ -266,7 +267,8 @@ class GpuNames:
         self._pci_paths = tuple(pci_ids)
         self._amdgpu: dict[tuple[int, int], str] | None = None
         self._pci_text: str | None = None
-        self._cache: dict[tuple[int, int], str | None] = {}
+        #: (vendor, device) → (name or None,): every card's lookup, bounded.
+        self._names: Memo[tuple[int, int], tuple[str | None]] = Memo("drm.pci_names", 256)
         self._lock = threading.Lock()
 
     def amd(self, device_id: int, revision: int | None) -> str | None:
@@ -284,12 +286,13 @@ class GpuNames:
         """The ``pci.ids`` device name, e.g. ``"HD Graphics 630"``."""
         key = (vendor_id, device_id)
         with self._lock:
-            if key not in self._cache:
+            found = self._names.get(key)
+            if found is None:
                 if self._pci_text is None:
                     self._pci_text = _first_text(self._pci_paths) or ""
-                _, name = lookup_pci_ids(self._pci_text, vendor_id, device_id)
-                self._cache[key] = name
-            return self._cache[key]
+                found = lookup_pci_ids(self._pci_text, vendor_id, device_id)[1:]
+                self._names.put(key, found)
+            return found[0]
 
 
 def _first_text(paths: Sequence[str]) -> str | None:
@@ -300,17 +303,14 @@ def _first_text(paths: Sequence[str]) -> str | None:
     return None
 
 
-_default_names: GpuNames | None = None
-_names_lock = threading.Lock()
+#: The name database of a backend, loaded on its first GPU name.
+_NAMES: MemoSpec[str, GpuNames] = MemoSpec("drm.names", maxsize=1)
 
 
-def default_names() -> GpuNames:
-    """The process-wide name database (the system's ``amdgpu.ids`` and ``pci.ids``)."""
-    global _default_names
-    with _names_lock:
-        if _default_names is None:
-            _default_names = GpuNames()
-        return _default_names
+def default_names(roots: Roots) -> GpuNames:
+    """The name database (the system's ``amdgpu.ids`` and ``pci.ids``) of the backend that
+    ``roots`` belongs to."""
+    return _NAMES.of(roots).get_or_make("system", GpuNames)
 
 
 def pci_label(vendor: str, card: DrmCard) -> str:

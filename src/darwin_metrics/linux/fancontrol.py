@@ -24,18 +24,15 @@ speed, 1 manual (``pwmN`` holds), 2 and up automatic. The procedure, in the orde
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import logging
 import os
-import signal
 import stat
 import threading
 import time
 from collections.abc import Callable
-from types import FrameType, TracebackType
-from typing import Any
+from types import TracebackType
 
 import msgspec
 
@@ -46,6 +43,7 @@ from darwin_metrics.errors import (
     NotSupported,
     ParseError,
 )
+from darwin_metrics.fanregistry import ActiveControllers
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fans import is_root
 from darwin_metrics.linux.hwmon import collect_attributes, read_value, real_device
@@ -90,7 +88,6 @@ ENABLE_FULL = 0
 ENABLE_MANUAL = 1
 ENABLE_AUTOMATIC = 2
 FULL_PWM = 255
-HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def state_directory(state_dir: str | None = None) -> str:
@@ -191,8 +188,7 @@ def _start_time(pid: int, procfs: str) -> tuple[int, str] | None:
 
 def _owner_alive(state: PwmState, procfs: str) -> bool:
     if state.pid == os.getpid():
-        with _registry_lock:
-            return state.pwm_path in _active
+        return state.pwm_path in _active
     try:
         os.kill(state.pid, 0)
     except ProcessLookupError:
@@ -295,74 +291,8 @@ def _restore_from(dir_fd: int, directory: str, roots: fs.Roots) -> tuple[str, ..
     return tuple(restored)
 
 
-def find_fan(fans: tuple[Fan, ...], fan: Fan | str) -> Fan:
-    """``fan`` itself, or the fan whose id (``nct6779/fan1``) or, if unique, name (``fan1``) or
-    label is ``fan``; :class:`NotSupported` when there is no such fan here."""
-    if isinstance(fan, Fan):
-        return fan
-    for candidate in fans:
-        if candidate.id == fan:
-            return candidate
-    matches = [f for f in fans if fan in (f.name, f.label)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        ids = ", ".join(f.id for f in matches)
-        raise FanControlError(f"fan name {fan!r} is ambiguous here: use one of {ids}")
-    raise NotSupported(f"no fan {fan!r} on this machine")
-
-
-# --- the registry of active controllers, signal handlers, atexit ---------------------------------
-
-_registry_lock = threading.RLock()
-_active: dict[str, FanController] = {}
-_previous_handlers: dict[int, Any] = {}
-_atexit_registered = False
-
-
-def _restore_all() -> None:
-    with _registry_lock:
-        controllers = list(_active.values())
-    for controller in controllers:
-        try:
-            controller.restore()
-        except Exception:  # a restore must never stop the others
-            log.exception("restoring %s failed", controller.fan.id)
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    _restore_all()
-    previous = _previous_handlers.get(signum, signal.SIG_DFL)
-    if callable(previous):
-        previous(signum, frame)
-    elif previous != signal.SIG_IGN:
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-
-
-def _install_handlers() -> None:
-    global _atexit_registered
-    if not _atexit_registered:
-        atexit.register(_restore_all)
-        _atexit_registered = True
-    if threading.current_thread() is not threading.main_thread():
-        log.debug("not in the main thread: signal handlers not installed (atexit still restores)")
-        return
-    for signum in HANDLED_SIGNALS:
-        current = signal.getsignal(signum)
-        if current is _on_signal:
-            continue
-        _previous_handlers[signum] = current
-        signal.signal(signum, _on_signal)
-
-
-def _uninstall_handlers() -> None:
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum, previous in list(_previous_handlers.items()):
-        if signal.getsignal(signum) is _on_signal:
-            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
-        del _previous_handlers[signum]
+#: The controllers of this process that hold a fan, by PWM file.
+_active: ActiveControllers[str] = ActiveControllers()
 
 
 # --- the controller -----------------------------------------------------------------------------
@@ -458,10 +388,7 @@ class FanController:
             with contextlib.suppress(ParseError):
                 owner = parse_state(data, self._state_file).pid
                 raise FanControlError(f"fan {self.fan.id} is controlled by process {owner}")
-        with _registry_lock:
-            self._check_not_controlled_here()
-            _active[self._pwm_path] = self
-            _install_handlers()
+        _active.add(self._pwm_path, self)
         self._active = True
         self._stop.clear()
         if self._interval > 0:
@@ -483,10 +410,7 @@ class FanController:
             self._stop.set()
             if self._watchdog is not None and self._watchdog is not threading.current_thread():
                 self._watchdog.join(timeout=5.0)
-            with _registry_lock:
-                _active.pop(self._pwm_path, None)
-                if not _active:
-                    _uninstall_handlers()
+            _active.discard(self._pwm_path)
             self._active = False
 
     # -- requests
@@ -587,9 +511,8 @@ class FanController:
         return None
 
     def _check_not_controlled_here(self) -> None:
-        with _registry_lock:
-            if self._pwm_path in _active:
-                raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
+        if self._pwm_path in _active:
+            raise FanControlError(f"fan {self.fan.id} is already controlled in this process")
 
     def _require_active(self) -> None:
         if not self._active:

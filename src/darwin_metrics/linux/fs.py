@@ -32,9 +32,8 @@ import stat
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-import msgspec
-
 from darwin_metrics.errors import AccessDenied, NotSupported, ParseError
+from darwin_metrics.linux.memo import Memos
 from darwin_metrics.linux.parsers.numbers import integer
 
 T = TypeVar("T")
@@ -76,11 +75,41 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
-class Roots(msgspec.Struct, frozen=True):
-    """The procfs and sysfs mount points that the Linux backend reads."""
+class Roots:
+    """The procfs and sysfs mount points that the Linux backend reads, and the backend's memos.
 
-    procfs: str = DEFAULT_PROCFS
-    sysfs: str = DEFAULT_SYSFS
+    Equal (and hashed) by the two paths alone. Each instance carries its own
+    :class:`~darwin_metrics.linux.memo.Memos` (``memos``): what the collectors remember between
+    calls belongs to the roots object a backend made, so two backends never share it, not even
+    two with the same paths, and it goes when the backend goes. Immutable.
+    """
+
+    __slots__ = ("memos", "procfs", "sysfs")
+    procfs: str
+    sysfs: str
+    memos: Memos
+
+    def __init__(self, procfs: str = DEFAULT_PROCFS, sysfs: str = DEFAULT_SYSFS) -> None:
+        object.__setattr__(self, "procfs", procfs)
+        object.__setattr__(self, "sysfs", sysfs)
+        object.__setattr__(self, "memos", Memos())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Roots is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Roots is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Roots):
+            return NotImplemented
+        return self.procfs == other.procfs and self.sysfs == other.sysfs
+
+    def __hash__(self) -> int:
+        return hash((self.procfs, self.sysfs))
+
+    def __repr__(self) -> str:
+        return f"Roots(procfs={self.procfs!r}, sysfs={self.sysfs!r})"
 
     @classmethod
     def resolve(cls, procfs: str | None = None, sysfs: str | None = None) -> Roots:

@@ -55,6 +55,7 @@ _SOCKADDR_IN6 = 28
 _SOCKADDR_LL_HEADER = 12  # family, protocol, ifindex, hatype, pkttype, halen
 _HALEN_OFFSET = 11
 
+#: The C library's handle, process-wide: loaded once per process anyway, it holds no data.
 _libc: ctypes.CDLL | None = None
 
 

@@ -47,7 +47,7 @@ _XE_FREQS = {
 
 def read_intel_gpus(roots: Roots, names: GpuNames | None = None) -> tuple[GPU, ...]:
     """Every i915/xe card, ordered by PCI address; ``index`` counts from 0 in that order."""
-    names = names or default_names()
+    names = names or default_names(roots)
     return tuple(_read_card(card, i, names) for i, card in enumerate(list_cards(roots, DRIVERS)))
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import read_head, read_required
+from darwin_metrics.linux.memo import Memo, MemoSpec
 from darwin_metrics.linux.owncgroup import memory_limit
 from darwin_metrics.linux.parsers.meminfo import parse_meminfo
 from darwin_metrics.linux.parsers.pressure import parse_pressure
@@ -136,26 +136,35 @@ def _cached(info: dict[str, int]) -> int | None:
     return info["Cached"] + info.get("SReclaimable", 0)
 
 
-@lru_cache(maxsize=16)
-def _paths(roots: fs.Roots) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """``meminfo``, ``vmstat`` and the (resource, PSI file) pairs under ``roots`` (joined once)."""
-    return (
-        roots.proc("meminfo"),
-        roots.proc("vmstat"),
-        tuple((name, roots.proc("pressure", name)) for name in _PSI_RESOURCES),
-    )
+_Paths = tuple[str, str, tuple[tuple[str, str], ...]]
+#: ``meminfo``, ``vmstat`` and the PSI files under a procfs root, joined once per backend.
+_PATHS: MemoSpec[str, _Paths] = MemoSpec("memory.paths", maxsize=4)
+
+
+def _paths(roots: fs.Roots) -> _Paths:
+    """``meminfo``, ``vmstat`` and the (resource, PSI file) pairs under ``roots``."""
+    memo = _PATHS.of(roots)
+    found = memo.get(roots.procfs)
+    if found is None:
+        found = (
+            roots.proc("meminfo"),
+            roots.proc("vmstat"),
+            tuple((name, roots.proc("pressure", name)) for name in _PSI_RESOURCES),
+        )
+        memo.put(roots.procfs, found)
+    return found
 
 
 #: The last bytes read from each PSI file and what they parse to: a file whose figures did not
 #: move since the last call (no stall on an idle machine) is not parsed again.
-_PSI_MEMO: dict[str, tuple[bytes, PressureStall]] = {}
+_PSI_MEMO: MemoSpec[str, tuple[bytes, PressureStall]] = MemoSpec("memory.psi", maxsize=16)
 
 
-def _pressure(path: str) -> PressureStall | None:
+def _pressure(memo: Memo[str, tuple[bytes, PressureStall]], path: str) -> PressureStall | None:
     data = fs.read_optional(path)
     if data is None:
         return None
-    last = _PSI_MEMO.get(path)
+    last = memo.get(path)
     if last is not None and last[0] == data:
         return last[1]
     try:
@@ -163,15 +172,20 @@ def _pressure(path: str) -> PressureStall | None:
     except ParseError as exc:  # the bad-attribute rule: this pressure record is None
         log.debug("%s", exc)
         return None
-    if len(_PSI_MEMO) >= 256:
-        _PSI_MEMO.clear()
-    _PSI_MEMO[path] = (data, stall)
+    memo.put(path, (data, stall))
     return stall
 
 
 def read_pressure(roots: fs.Roots) -> dict[str, PressureStall | None]:
     """PSI of each resource (``memory``, ``cpu``, ``io``, ``irq``); ``None`` where unavailable."""
-    return {name: _pressure(path) for name, path in _paths(roots)[2]}
+    return _read_pressure(roots, _paths(roots)[2])
+
+
+def _read_pressure(
+    roots: fs.Roots, files: tuple[tuple[str, str], ...]
+) -> dict[str, PressureStall | None]:
+    memo = _PSI_MEMO.of(roots)
+    return {name: _pressure(memo, path) for name, path in files}
 
 
 def read_memory(roots: fs.Roots) -> Memory:
@@ -181,7 +195,7 @@ def read_memory(roots: fs.Roots) -> Memory:
     :class:`~darwin_metrics.errors.ParseError` when it is malformed or lacks ``MemTotal``,
     ``MemFree``, ``SwapTotal`` or ``SwapFree`` (every kernel prints them).
     """
-    path, vmstat_path, _ = _paths(roots)
+    path, vmstat_path, psi_files = _paths(roots)
     info = parse_meminfo(read_required(path), path, _MEMINFO_KEYS)
     total = _require(info, "MemTotal", path)
     free = _require(info, "MemFree", path)
@@ -199,7 +213,7 @@ def read_memory(roots: fs.Roots) -> Memory:
     swapped_in = vmstat.get("pswpin")
     swapped_out = vmstat.get("pswpout")
 
-    psi = read_pressure(roots)
+    psi = _read_pressure(roots, psi_files)
     return Memory(
         total=total,
         available=available,

@@ -15,7 +15,8 @@ the table again only
   only when its bytes differ.
 
 Nothing is trusted that the kernel has not confirmed unchanged, so the table is never stale. One
-file descriptor per roots stays open (close-on-exec).
+file descriptor per backend stays open (close-on-exec), and is closed when the backend (its
+:class:`~darwin_metrics.linux.memo.Memos`) is collected.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.parsers.mountinfo import MountInfo, parse_mountinfo
 
 _CHANGED = select.POLLPRI | select.POLLERR
@@ -77,6 +79,13 @@ class MountTable:
         """Stop watching (the next call reads the file again)."""
         with self._lock:
             self._close()
+
+    def __del__(self) -> None:
+        # The backend that owned this table is gone: give its descriptor back.
+        try:
+            self._close()
+        except (AttributeError, TypeError):  # half-made object, or interpreter shutdown
+            pass
 
     # -- internals (under the lock) ------------------------------------------------------------
 
@@ -139,22 +148,14 @@ class MountTable:
         self._fd = self._poll = self._owner = None
 
 
-_tables: dict[Roots, MountTable] = {}
-_TABLES_MAX = 64
-_tables_lock = threading.Lock()
+#: The mount table of a backend (one: the key is always ``self``).
+_TABLES: MemoSpec[str, MountTable] = MemoSpec("mounts.tables", maxsize=1)
 
 
 def mount_table(roots: Roots) -> MountTable:
-    """The process-wide :class:`MountTable` of ``roots``."""
-    table = _tables.get(roots)
-    if table is None:
-        with _tables_lock:
-            if len(_tables) >= _TABLES_MAX:  # many captured trees (tests): start again
-                for old in _tables.values():
-                    old.close()
-                _tables.clear()
-            table = _tables.setdefault(roots, MountTable(roots))
-    return table
+    """The :class:`MountTable` of ``roots`` (one per backend, shared by its families)."""
+    memo = _TABLES.of(roots)
+    return memo.get("self") or memo.get_or_make("self", lambda: MountTable(roots))
 
 
 def read_mounts(roots: Roots) -> tuple[MountInfo, ...]:

@@ -59,6 +59,7 @@ from collections.abc import Mapping
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots, is_live
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.parsers.ifaddrs import InterfaceAddrs, group_by_interface
 from darwin_metrics.linux.parsers.netclass import (
     IFF_LOOPBACK,
@@ -208,8 +209,7 @@ def _entries(base: str) -> frozenset[str] | None:
 #: Kinds of live interfaces by (name, ifindex). A device never changes kind, and a re-created
 #: device gets a new ifindex, so the pair identifies it; only live readings (index from getifaddrs)
 #: use this cache.
-_KIND_CACHE: dict[tuple[str, int], InterfaceKind] = {}
-_KIND_CACHE_SIZE = 4096
+_KIND_CACHE: MemoSpec[tuple[str, int], InterfaceKind] = MemoSpec("net.kinds", maxsize=4096)
 
 
 def _sysfs_kind(
@@ -227,12 +227,6 @@ def _sysfs_kind(
         devtype=devtype,
         physical=_is_physical(base, entries, roots.sysfs),
     )
-
-
-def _remember_kind(name: str, index: int, kind: InterfaceKind) -> None:
-    if len(_KIND_CACHE) >= _KIND_CACHE_SIZE:
-        _KIND_CACHE.clear()
-    _KIND_CACHE[name, index] = kind
 
 
 def _link_address(addrs: InterfaceAddrs | None) -> str | None:
@@ -272,7 +266,7 @@ def read_interface(
     addrs = live.get(name) if live is not None else None
     cached: InterfaceKind | None = None
     if addrs is not None and addrs.index is not None:
-        cached = _KIND_CACHE.get((name, addrs.index))
+        cached = _KIND_CACHE.of(roots).get((name, addrs.index))
     entries: frozenset[str] = frozenset()
     if cached is None:
         listed = _entries(base)
@@ -304,7 +298,7 @@ def read_interface(
     if kind is None:
         kind = _sysfs_kind(roots, base, entries, flags, attr_int("type"))
         if addrs is not None and index is not None:
-            _remember_kind(name, index, kind)
+            _KIND_CACHE.of(roots).put((name, index), kind)
     speed = duplex = None
     if kind not in _NO_LINK_SPEED:
         speed = fs.read_value(os.path.join(base, "speed"), parse_speed)
@@ -335,7 +329,8 @@ def _from_link(roots: Roots, link: Link, addrs: InterfaceAddrs | None) -> Interf
     kind (once per interface, see :data:`_KIND_CACHE`) and a link's speed and duplex."""
     name, index, flags = link.name, link.ifindex, link.flags
     base = roots.sys("class", "net", name)
-    kind = _KIND_CACHE.get((name, index))
+    kinds = _KIND_CACHE.of(roots)
+    kind = kinds.get((name, index))
     in_sysfs = True
     if kind is None:
         entries = _entries(base)
@@ -345,7 +340,7 @@ def _from_link(roots: Roots, link: Link, addrs: InterfaceAddrs | None) -> Interf
             kind = "loopback" if loopback else "other"
         else:
             kind = _sysfs_kind(roots, base, entries, flags, link.arphrd)
-            _remember_kind(name, index, kind)
+            kinds.put((name, index), kind)
     speed = duplex = None
     if in_sysfs and kind not in _NO_LINK_SPEED:
         speed_text = fs.read_attr(os.path.join(base, "speed"))
@@ -380,9 +375,10 @@ def _from_link(roots: Roots, link: Link, addrs: InterfaceAddrs | None) -> Interf
 
 #: Decoded link messages by their bytes, and the last address decoding with what it was made
 #: of: the same bytes decode the same way, so an idle interface costs a dictionary lookup.
-_LINKS: dict[bytes, Link] = {}
-_ADDRESSES: tuple[object, dict[str, InterfaceAddrs]] | None = None
-_MEMO_SIZE = 1024
+_LINKS: MemoSpec[bytes, Link] = MemoSpec("net.links", maxsize=1024)
+_ADDRESSES: MemoSpec[str, tuple[object, dict[str, InterfaceAddrs]]] = MemoSpec(
+    "net.addresses", maxsize=1
+)
 
 
 def _netlink_interfaces(roots: Roots) -> list[Interface] | None:
@@ -390,17 +386,16 @@ def _netlink_interfaces(roots: Roots) -> list[Interface] | None:
     not available here (the caller then reads getifaddrs, ``/proc/net/dev`` and sysfs)."""
     from darwin_metrics.linux.rtnl import SOURCE, dump_links_and_addresses
 
-    global _ADDRESSES
+    link_memo = _LINKS.of(roots)
+    address_memo = _ADDRESSES.of(roots)
     try:
         link_payloads, address_payloads = dump_links_and_addresses()
         links = []
         for payload in link_payloads:
-            link = _LINKS.get(payload)
+            link = link_memo.get(payload)
             if link is None:
                 link = parse_link(payload, SOURCE)
-                if len(_LINKS) >= _MEMO_SIZE:
-                    _LINKS.clear()
-                _LINKS[payload] = link
+                link_memo.put(payload, link)
             links.append(link)
         # The addresses depend on these messages and on each link's name, flags and hardware
         # addresses only: decoded again when one of them differs from last time.
@@ -408,7 +403,7 @@ def _netlink_interfaces(roots: Roots) -> list[Interface] | None:
             tuple(address_payloads),
             tuple((k.ifindex, k.name, k.flags, k.arphrd, k.address, k.broadcast) for k in links),
         )
-        memo = _ADDRESSES
+        memo = address_memo.get(SOURCE)
         if memo is not None and memo[0] == key:
             grouped = memo[1]
         else:
@@ -419,7 +414,7 @@ def _netlink_interfaces(roots: Roots) -> list[Interface] | None:
                 if entry is not None:
                     entries.append(entry)
             grouped = group_by_interface(entries)
-            _ADDRESSES = (key, grouped)
+            address_memo.put(SOURCE, (key, grouped))
     except (OSError, ParseError):
         return None
     return [_from_link(roots, link, grouped.get(link.name)) for link in links]

@@ -4,8 +4,8 @@
 Same answers as :func:`darwin_metrics.linux.cgroup.container_memory_limit` and
 :func:`~darwin_metrics.linux.cgroup.container_cpu_limit`, cheaper per call: where the cgroup
 directory is (:func:`~darwin_metrics.linux.cgroup.cgroup_directory`, which scans the mount table)
-depends only on the process's ``cgroup`` file and the mount table, so it is remembered per roots
-and looked up again only when that file's bytes or the mount table
+depends only on the process's ``cgroup`` file and the mount table, so the backend remembers it
+(:mod:`darwin_metrics.linux.memo`) and looks it up again only when that file's bytes or the mount table
 (:class:`~darwin_metrics.linux.mounts.MountTable`, which the kernel tells about changes) differ.
 The ``cgroup`` file is read on every call, since another process may move this one to another
 cgroup at any time, and so are the limit files themselves.
@@ -14,24 +14,28 @@ cgroup at any time, and so are the limit files themselves.
 from __future__ import annotations
 
 import os
-import threading
-from functools import lru_cache
+from typing import NamedTuple
 
 from darwin_metrics.errors import DarwinMetricsError
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.cgroup import cgroup_directory, effective_cpus, effective_memory_limit
 from darwin_metrics.linux.fs import Roots
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.mounts import MountTable, mount_table
 
-#: roots → ((cgroup file bytes, mount table generation), (directory, mount directory) or None).
-_places: dict[Roots, tuple[tuple[bytes, int], tuple[str, str] | None]] = {}
-_lock = threading.Lock()
+
+class _Place(NamedTuple):
+    """This process's ``cgroup`` file and mount table under a roots, and the last answer with what
+    it was worked out from."""
+
+    path: str
+    table: MountTable
+    key: tuple[bytes, int] | None = None  # (cgroup file bytes, mount table generation)
+    place: tuple[str, str] | None = None  # (directory, mount directory)
 
 
-@lru_cache(maxsize=16)
-def _sources(roots: Roots) -> tuple[str, MountTable]:
-    """This process's ``cgroup`` file under ``roots``, and the mount table there."""
-    return roots.proc("self", "cgroup"), mount_table(roots)
+#: The one :class:`_Place` of a backend (the key is always ``self``).
+_PLACES: MemoSpec[str, _Place] = MemoSpec("owncgroup.places", maxsize=1)
 
 
 def _own_pid(roots: Roots) -> int:
@@ -45,15 +49,17 @@ def _own_pid(roots: Roots) -> int:
 def own_cgroup(roots: Roots) -> tuple[str, str] | None:
     """``(directory, mount directory)`` of this process's cgroup v2; ``None`` where there is none
     (cgroup v1 only, no cgroup2 mount, unreadable files)."""
-    path, table = _sources(roots)
-    data = fs.read_optional(path)
+    memo = _PLACES.of(roots)
+    last = memo.get("self")
+    if last is None:
+        last = _Place(roots.proc("self", "cgroup"), mount_table(roots))
+    data = fs.read_optional(last.path)
     if data is None:
         return None
-    _, generation = table.current()
+    _, generation = last.table.current()
     key = (data, generation)
-    cached = _places.get(roots)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    if last.key == key:
+        return last.place
     place: tuple[str, str] | None
     try:
         _, directory, mount_dir, _ = cgroup_directory(roots, _own_pid(roots))
@@ -61,11 +67,8 @@ def own_cgroup(roots: Roots) -> tuple[str, str] | None:
     except (DarwinMetricsError, OSError):
         place = None
     # Keep the answer only if neither input changed while it was worked out.
-    if fs.read_optional(path) == data:
-        with _lock:
-            if len(_places) >= 64:
-                _places.clear()
-            _places[roots] = (key, place)
+    if fs.read_optional(last.path) == data:
+        memo.put("self", last._replace(key=key, place=place))
     return place
 
 

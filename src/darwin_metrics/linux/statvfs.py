@@ -105,6 +105,8 @@ class StatvfsGuard:
         return job.result
 
 
+#: Process-wide on purpose, unlike the backends' memos (docs/api-conventions.md): a call stuck in
+#: the kernel is stuck for every backend of this process.
 _default: StatvfsGuard | None = None
 _default_lock = threading.Lock()
 

@@ -25,6 +25,7 @@ import os
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots, is_live
+from darwin_metrics.linux.memo import MemoSpec
 from darwin_metrics.linux.mounts import read_mounts
 from darwin_metrics.linux.parsers.filesystems import parse_filesystems
 from darwin_metrics.linux.parsers.mountinfo import MountInfo
@@ -123,7 +124,9 @@ LOCAL_FS_TYPES = (
 
 #: The last ``/proc/filesystems`` bytes seen per path and the pseudo types they give: the file
 #: changes only when a file-system driver registers, so it is read every time but parsed rarely.
-_PSEUDO_CACHE: dict[str, tuple[bytes, frozenset[str]]] = {}
+_PSEUDO_CACHE: MemoSpec[str, tuple[bytes, frozenset[str]]] = MemoSpec(
+    "volumes.pseudo_types", maxsize=4
+)
 
 
 def pseudo_types(roots: Roots) -> frozenset[str]:
@@ -132,13 +135,12 @@ def pseudo_types(roots: Roots) -> frozenset[str]:
     data = fs.read_optional(path)
     if data is None:
         return PSEUDO_FS_TYPES
-    cached = _PSEUDO_CACHE.get(path)
+    memo = _PSEUDO_CACHE.of(roots)
+    cached = memo.get(path)
     if cached is not None and cached[0] == data:
         return cached[1]
     types = parse_filesystems(data, path).nodev - {"zfs"}
-    if len(_PSEUDO_CACHE) >= 64:
-        _PSEUDO_CACHE.clear()
-    _PSEUDO_CACHE[path] = (data, types)
+    memo.put(path, (data, types))
     return types
 
 
