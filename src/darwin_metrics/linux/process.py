@@ -18,6 +18,10 @@ measured slower on an idle 2-CPU machine (1000 extra processes: 55 ms against 39
 typical table, 115 ms against 79 ms with every record rebuilt), since the Python work between the
 system calls holds the GIL, and slower still on a busy one.
 
+The table is read in two passes: every process's files first, then the changed ones parsed,
+their ``stat``, ``status`` and ``io`` numbers converted by one JSON decode where the files have
+the kernel's layouts (``parsers/pidnumbers.py``; the parsers read anything else).
+
 ``processes(fields)`` reads only the files the named fields need (``stat`` always; ``status``
 for the ids, memory and context switches; ``io``, ``cmdline``, ``exe`` and ``fd/`` for their own
 fields) and keeps one such memo per field set, so a record built from fewer files never answers
@@ -171,8 +175,8 @@ class _Plan(msgspec.Struct, frozen=True, gc=False):
     """What one ``processes(fields)`` call reads per pid besides ``stat``, and what it fills.
 
     ``status`` holds the ids, shared and swapped memory and the context switches; ``memory``
-    asks for it so that a :class:`ProcessMemory` is never half filled. ``blank`` lists the
-    fields set to ``None`` after the record is built (empty for every field)."""
+    asks for it so that a :class:`ProcessMemory` is never half filled. ``fill`` is the fields
+    filled (``None``: every field)."""
 
     status: bool = True
     io: bool = True
@@ -180,13 +184,13 @@ class _Plan(msgspec.Struct, frozen=True, gc=False):
     exe: bool = True
     num_fds: bool = True
     memory: bool = True
-    blank: dict[str, None] = {}
+    fill: frozenset[str] | None = None
 
     @classmethod
     def of(cls, fields: frozenset[str] | None) -> _Plan:
         if fields is None:
             return cls()
-        from darwin_metrics.procfields import blank_fields
+        from darwin_metrics.procfields import ALWAYS_FILLED
 
         return cls(
             status=not fields.isdisjoint(_FROM_STATUS),
@@ -195,7 +199,7 @@ class _Plan(msgspec.Struct, frozen=True, gc=False):
             exe="exe" in fields,
             num_fds="num_fds" in fields,
             memory="memory" in fields,
-            blank=blank_fields(fields),
+            fill=fields | ALWAYS_FILLED,
         )
 
 
@@ -744,41 +748,95 @@ class ProcessReader:
             )
         tick = self._clk_tck
         btime = self._btime
-        record = Process(
-            pid=pid,
-            ppid=stat.ppid,
-            name=comm,
-            exe=exe,
-            cmdline=None if files.cmdline is None else parse_cmdline(files.cmdline),
-            status=STATES.get(state, "unknown"),
-            username=username,
-            uid=uid,
-            gid=gid,
-            create_time=None if btime is None else btime + start / tick,
-            nice=stat.nice,
-            # The controlling terminal's device number, printed as a signed int.
-            terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
-            cpu_times=ProcessCPUTimes(
-                user=stat.utime / tick,
-                system=stat.stime / tick,
-                children_user=cutime / tick if cutime >= 0 else None,
-                children_system=cstime / tick if cstime >= 0 else None,
-            ),
-            memory=ProcessMemory(
-                rss=rss * self._page_size if rss > 0 else 0,
-                vms=stat.vsize,
-                shared=shared,
-                swap=swap,
-            ),
-            num_threads=stat.num_threads,
-            num_fds=files.num_fds,
-            io=io,
-            voluntary_ctx_switches=voluntary,
-            involuntary_ctx_switches=involuntary,
-            last_cpu=processor if processor is None or processor >= 0 else None,
-        )
-        if plan.blank:
-            record = msgspec.structs.replace(record, **plan.blank)
+        cmdline = None if files.cmdline is None else parse_cmdline(files.cmdline)
+        fill = plan.fill
+        if fill is None:
+            record = Process(
+                pid=pid,
+                ppid=stat.ppid,
+                name=comm,
+                exe=exe,
+                cmdline=cmdline,
+                status=STATES.get(state, "unknown"),
+                username=username,
+                uid=uid,
+                gid=gid,
+                create_time=None if btime is None else btime + start / tick,
+                nice=stat.nice,
+                # The controlling terminal's device number, printed as a signed int.
+                terminal=None if tty_nr == 0 else tty_nr if tty_nr > 0 else tty_nr + (1 << 32),
+                cpu_times=ProcessCPUTimes(
+                    user=stat.utime / tick,
+                    system=stat.stime / tick,
+                    children_user=cutime / tick if cutime >= 0 else None,
+                    children_system=cstime / tick if cstime >= 0 else None,
+                ),
+                memory=ProcessMemory(
+                    rss=rss * self._page_size if rss > 0 else 0,
+                    vms=stat.vsize,
+                    shared=shared,
+                    swap=swap,
+                ),
+                num_threads=stat.num_threads,
+                num_fds=files.num_fds,
+                io=io,
+                voluntary_ctx_switches=voluntary,
+                involuntary_ctx_switches=involuntary,
+                last_cpu=processor if processor is None or processor >= 0 else None,
+            )
+        else:
+            # Only the asked fields, the same values; exe, cmdline, num_fds and io are None
+            # unless asked (their sources were not read).
+            record = Process(
+                pid=pid,
+                ppid=stat.ppid,
+                name=comm,
+                exe=exe,
+                cmdline=cmdline,
+                status=STATES.get(state, "unknown"),
+                username=username if "username" in fill else None,
+                uid=uid if "uid" in fill else None,
+                gid=gid if "gid" in fill else None,
+                create_time=(
+                    None if btime is None or "create_time" not in fill else btime + start / tick
+                ),
+                nice=stat.nice if "nice" in fill else None,
+                terminal=(
+                    None
+                    if tty_nr == 0 or "terminal" not in fill
+                    else tty_nr
+                    if tty_nr > 0
+                    else tty_nr + (1 << 32)
+                ),
+                cpu_times=ProcessCPUTimes(
+                    user=stat.utime / tick,
+                    system=stat.stime / tick,
+                    children_user=cutime / tick if cutime >= 0 else None,
+                    children_system=cstime / tick if cstime >= 0 else None,
+                )
+                if "cpu_times" in fill
+                else None,
+                memory=ProcessMemory(
+                    rss=rss * self._page_size if rss > 0 else 0,
+                    vms=stat.vsize,
+                    shared=shared,
+                    swap=swap,
+                )
+                if plan.memory
+                else None,
+                num_threads=stat.num_threads if "num_threads" in fill else None,
+                num_fds=files.num_fds,
+                io=io,
+                voluntary_ctx_switches=voluntary if "voluntary_ctx_switches" in fill else None,
+                involuntary_ctx_switches=(
+                    involuntary if "involuntary_ctx_switches" in fill else None
+                ),
+                last_cpu=(
+                    processor
+                    if processor is not None and processor >= 0 and "last_cpu" in fill
+                    else None
+                ),
+            )
         return record, bool(flags & PF_KTHREAD), from_statm, uid, username
 
     def _exe_path(self, pid: int, base: str, key: tuple[int, str, bool]) -> str | None:
