@@ -346,9 +346,10 @@ class Monitor:
         current = threading.current_thread()
         if self._tick_thread is not None and self._tick_thread is not current:
             self._tick_thread.join()
-        if self._push is not None:
-            self._push.stop()
-            self._push = None
+        with self._lock:  # a callback and the owner may stop at once: one of them stops push
+            push, self._push = self._push, None
+        if push is not None:
+            push.stop()
         self._callbacks.close()
         if self._callback_thread is not None and self._callback_thread is not current:
             self._callback_thread.join()

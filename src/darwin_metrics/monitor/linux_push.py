@@ -164,13 +164,14 @@ class LinuxPush:
 
     def stop(self) -> None:
         """End the thread and close every descriptor (idempotent)."""
-        if self._thread is not None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
             try:
                 os.write(self._wake_w, b"x")
             except OSError:
                 pass
-            self._thread.join()
-            self._thread = None
+            if thread is not threading.current_thread():
+                thread.join()
         if self._connector is not None:
             try:
                 self._connector.send(proc_listen_request(self._connector.getsockname()[0], False))
