@@ -103,6 +103,16 @@ def _read(path: str) -> bytes:
         os.close(fd)
 
 
+def _read_optional(path: str) -> bytes | None:
+    """:func:`_read`, or ``None`` where the file is absent, denied or not provided here."""
+    try:
+        return _read(path)
+    except OSError as exc:
+        if exc.errno not in _ABSENT:
+            raise
+        return None
+
+
 def _read_rest(fd: int, first: bytes, path: str) -> bytes:
     """The rest of a file whose first read filled the buffer, after ``first``."""
     chunks = [first]
@@ -562,17 +572,9 @@ class ProcessReader:
         ``/``) under ``plan``; ``None`` when the process has gone. A file the caller may not read,
         that this kernel lacks or that ``plan`` does not need is ``None``; a ``stat`` the caller
         may not read raises :class:`AccessDenied`."""
-        # _read spelled out for these four files (this runs four times per process per call).
-        os_open, os_read, os_close = os.open, os.read, os.close
         stat_path = base + "stat"
         try:
-            fd = os_open(stat_path, _O_READ)
-            try:
-                stat_data = os_read(fd, _BUFSIZE)
-                if len(stat_data) == _BUFSIZE:
-                    stat_data = _read_rest(fd, stat_data, stat_path)
-            finally:
-                os_close(fd)
+            stat_data = _read(stat_path)
         except OSError as exc:
             if exc.errno in _GONE:
                 return None
@@ -581,36 +583,14 @@ class ProcessReader:
             raise
         status_data: bytes | None = None
         if plan.status:
-            path = base + "status"
             try:
-                fd = os_open(path, _O_READ)
-                try:
-                    status_data = os_read(fd, _BUFSIZE)
-                    if len(status_data) == _BUFSIZE:
-                        status_data = _read_rest(fd, status_data, path)
-                finally:
-                    os_close(fd)
+                status_data = _read(base + "status")
             except OSError as exc:
                 if exc.errno not in _ABSENT:
                     raise
                 if exc.errno in _GONE and self._gone(base):
                     return None
-                status_data = None
-        io_data: bytes | None = None
-        if plan.io:
-            path = base + "io"
-            try:
-                fd = os_open(path, _O_READ)
-                try:
-                    io_data = os_read(fd, _BUFSIZE)
-                    if len(io_data) == _BUFSIZE:
-                        io_data = _read_rest(fd, io_data, path)
-                finally:
-                    os_close(fd)
-            except OSError as exc:
-                if exc.errno not in _ABSENT:
-                    raise
-                io_data = None
+        io_data = _read_optional(base + "io") if plan.io else None
         # A kernel thread's command line is always empty: not read again while its stat is
         # unchanged (the same kernel thread) and the last read found it empty.
         cmdline_data: bytes | None = None
@@ -624,19 +604,7 @@ class ProcessReader:
         ):
             cmdline_data = b""
         else:
-            path = base + "cmdline"
-            try:
-                fd = os_open(path, _O_READ)
-                try:
-                    cmdline_data = os_read(fd, _BUFSIZE)
-                    if len(cmdline_data) == _BUFSIZE:
-                        cmdline_data = _read_rest(fd, cmdline_data, path)
-                finally:
-                    os_close(fd)
-            except OSError as exc:
-                if exc.errno not in _ABSENT:
-                    raise
-                cmdline_data = None
+            cmdline_data = _read_optional(base + "cmdline")
         # Open descriptors: the size of fd/ where the kernel reports the count there, else a
         # listing of it.
         num_fds: int | None = None
