@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import socket
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ import pytest
 import darwin_metrics as dm
 from darwin_metrics.linux import connections as conn_mod
 from darwin_metrics.linux.fs import Roots
+from tests.support.unprivileged import package_for_others
 
 Owners = dict[int, list[int]]
 
@@ -171,36 +171,6 @@ print(found[inode] == (os.getpid(),), found[int(sys.argv[1])] == (), flush=True)
 """
 
 
-def _open_to_others(path: str) -> bool:
-    """Whether any user may reach ``path`` (every directory on the way searchable by others)."""
-    real = os.path.realpath(path)
-    parts = real.split(os.sep)
-    for i in range(2, len(parts) + 1):
-        mode = os.stat(os.sep.join(parts[:i]) or os.sep).st_mode
-        if not mode & stat.S_IXOTH and (stat.S_ISDIR(mode) or i == len(parts)):
-            return False
-    return True
-
-
-def _interpreter_for_others() -> tuple[str, dict[str, str]] | None:
-    """An interpreter that uid 65534 may run, with a PYTHONPATH that finds this package and
-    msgspec; ``None`` when there is none (the test's own may live under ``/root``)."""
-    import msgspec
-
-    package = os.path.dirname(os.path.dirname(dm.__file__))
-    deps = os.path.dirname(os.path.dirname(msgspec.__file__))
-    if not (_open_to_others(package) and _open_to_others(deps)):
-        return None
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([package, deps]))
-    if _open_to_others(sys.executable):
-        return sys.executable, env
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    system = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
-    if system is not None and _open_to_others(system):
-        return system, env
-    return None
-
-
 def test_scan_without_privileges() -> None:
     """As an ordinary user the scan finds the caller's own sockets and leaves other users'
     processes out (``pids=()``) without failing."""
@@ -216,19 +186,16 @@ def test_scan_without_privileges() -> None:
             os.setgid(65534)
             os.setuid(65534)
 
-        runner = _interpreter_for_others()
-        if runner is None:
-            pytest.skip("no Python interpreter and package path that uid 65534 may reach")
-        python, env = runner
-        result = subprocess.run(
-            [python, "-c", _UNPRIVILEGED, str(inode)],
-            preexec_fn=drop,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd="/",
-        )
+        with package_for_others() as (python, env):
+            result = subprocess.run(
+                [python, "-B", "-c", _UNPRIVILEGED, str(inode)],
+                preexec_fn=drop,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd="/",
+            )
     if result.stdout.strip() == "noimport":
         pytest.skip(f"the package cannot be imported as uid 65534: {result.stderr[-200:]}")
     assert result.returncode == 0, result.stderr

@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 
-import msgspec
 import psutil
 import pytest
 
@@ -27,6 +24,7 @@ import darwin_metrics
 from darwin_metrics.errors import NoSuchProcess
 from darwin_metrics.linux.backend import LinuxBackend
 from darwin_metrics.records.process import Process, ProcessNode
+from tests.support.unprivileged import package_for_others
 
 pytestmark = pytest.mark.live
 
@@ -272,42 +270,15 @@ print(json.dumps({
 @pytest.mark.root
 def test_unprivileged_caller_gets_none_not_errors() -> None:
     """As ``nobody``: other users' io and exe are None; own process fully readable."""
-    python = "/usr/bin/python3"
-    if not os.access(python, os.X_OK):
-        pytest.skip("no system python3 that user nobody can run")
-    version = subprocess.run(
-        [python, "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if version != str(sys.version_info[:2]):
-        pytest.skip(
-            f"system python3 is {version}, the test's Python is {sys.version_info[:2]}: "
-            "the compiled msgspec cannot be shared"
-        )
-    # `nobody` may not be able to enter the clone (a 0700 home, a fresh mktemp -d): run copies of
-    # the sources and of msgspec from a world-readable temporary directory instead.
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chmod(tmp, 0o755)
-        here = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-        shutil.copytree(
-            os.path.join(here, "src", "darwin_metrics"),
-            os.path.join(tmp, "darwin_metrics"),
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-        shutil.copytree(os.path.dirname(msgspec.__file__), os.path.join(tmp, "msgspec"))
-        for root, dirs, files in os.walk(tmp):
-            for name in dirs:
-                os.chmod(os.path.join(root, name), 0o755)
-            for name in files:
-                os.chmod(os.path.join(root, name), 0o644)
+    # `nobody` may not be able to enter the clone (a 0700 home, a fresh mktemp -d): copies of the
+    # sources and of msgspec in a world-readable temporary directory are run instead.
+    with package_for_others() as (python, env):
         out = subprocess.run(
             [python, "-B", "-c", _UNPRIVILEGED],
             capture_output=True,
             text=True,
             user="nobody",
-            env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"},
+            env=env,
             cwd="/",
             timeout=60,
         )
