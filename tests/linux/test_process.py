@@ -35,14 +35,6 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 DATA = HANDMADE / "process"
 
 
-def _user(uid: int) -> str | None:
-    """What this machine's user database calls ``uid`` (the captured uids may not exist here)."""
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return None
-
-
 # ------------------------------------------------------------------------- captured: procfs
 
 
@@ -61,7 +53,7 @@ def test_pf_26231_full_record(pf_tree: Tree) -> None:
         exe="/usr/bin/vim",
         cmdline=("vim", "test.go", "+10"),
         status="running",
-        username=_user(1000),
+        username=None,  # a captured tree's uids are not this machine's users
         uid=1000,
         gid=1001,
         create_time=1418183276 + 82375 / 100,
@@ -289,7 +281,7 @@ def test_hand_made_record_values(proc_root: Path) -> None:
         exe="/usr/bin/true",
         cmdline=("proc-1",),
         status="sleeping",
-        username="root",
+        username=None,
         uid=0,
         gid=0,
         create_time=1000000001.0,
@@ -478,6 +470,14 @@ def test_known_parents_forgets_after_a_few_enumerations(proc_root: Path) -> None
     assert 10 not in reader.known_parents()
 
 
+def test_a_captured_table_has_uids_and_no_user_names(proc_root: Path) -> None:
+    """Another machine's uids are not this machine's users: no name is looked up for them."""
+    for pid in (1, 2):
+        _add(proc_root, pid, 0, status=_status(pid, uid=0))
+    procs = ProcessReader(Roots(procfs=str(proc_root))).processes()
+    assert [(p.uid, p.username) for p in procs] == [(0, None), (0, None)]
+
+
 def test_user_names_are_cached(proc_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for pid in range(1, 6):
         _add(proc_root, pid, 0, status=_status(pid, uid=0))
@@ -490,6 +490,7 @@ def test_user_names_are_cached(proc_root: Path, monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(process_module.pwd, "getpwuid", counting)
     reader = ProcessReader(Roots(procfs=str(proc_root)))
+    reader._users.lookup = True  # as for this machine's own /proc
     assert {p.username for p in reader.processes()} == {"root"}
     reader.processes()
     assert calls == [0]

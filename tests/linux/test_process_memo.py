@@ -119,6 +119,7 @@ def test_renamed_user_shows_once_the_name_cache_expires(
     tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reader = ProcessReader(Roots(procfs=str(tree)))
+    reader._users.lookup = True  # as for this machine's own /proc
     assert _by_pid(reader)[1].username == "root"
     real = pwd.getpwuid
 

@@ -5,7 +5,9 @@ Creating a :class:`DarwinBackend` loads nothing; libraries open on the first cal
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from _thread import allocate_lock
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from darwin_metrics.backend import Backend
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.wifi import WiFi
 
+T = TypeVar("T")
+
 
 class DarwinBackend(Backend):
     """Reads a Mac through libSystem, IOKit and CoreFoundation (ctypes) and psutil."""
@@ -42,20 +46,30 @@ class DarwinBackend(Backend):
         self._power: PowerReader | None = None
         self._frequencies: CoreFrequencies | None = None
         self._gpu_frequency: GPUFrequency | None = None
+        self._making = allocate_lock()
+
+    def _made(self, attribute: str, make: Callable[[], T]) -> T:
+        """The reader kept in ``attribute``, made by ``make`` on first use: once, even when
+        several threads ask at the same moment (each would otherwise keep a reader of its own,
+        with its own state and open handles)."""
+        found: T | None = getattr(self, attribute)
+        if found is None:
+            with self._making:
+                found = getattr(self, attribute)
+                if found is None:
+                    found = make()
+                    setattr(self, attribute, found)
+        return found
 
     def power(self) -> Power:
-        if self._power is None:
-            from darwin_metrics.darwin.power import PowerReader
+        from darwin_metrics.darwin.power import PowerReader
 
-            self._power = PowerReader()
-        return self._power.read()
+        return self._made("_power", PowerReader).read()
 
     def _smc_sensors(self) -> SMCSensors:
-        if self._smc is None:
-            from darwin_metrics.darwin.sensors import SMCSensors
+        from darwin_metrics.darwin.sensors import SMCSensors
 
-            self._smc = SMCSensors()
-        return self._smc
+        return self._made("_smc", SMCSensors)
 
     def temperatures(self) -> Temperatures:
         return self._smc_sensors().temperatures()
@@ -74,18 +88,14 @@ class DarwinBackend(Backend):
         return restore_pending(state_dir)
 
     def _process_reader(self) -> ProcessReader:
-        if self._processes is None:
-            from darwin_metrics.darwin.process import ProcessReader
+        from darwin_metrics.darwin.process import ProcessReader
 
-            self._processes = ProcessReader()
-        return self._processes
+        return self._made("_processes", ProcessReader)
 
     def cpu(self) -> CPU:
         from darwin_metrics.darwin.cpu import CoreFrequencies, read_cpu
 
-        if self._frequencies is None:
-            self._frequencies = CoreFrequencies()
-        return read_cpu(self._frequencies)
+        return read_cpu(self._made("_frequencies", CoreFrequencies))
 
     def memory(self) -> Memory:
         from darwin_metrics.darwin.memory import read_memory
@@ -149,9 +159,7 @@ class DarwinBackend(Backend):
     def gpus(self) -> tuple[GPU, ...]:
         from darwin_metrics.darwin.gpu import GPUFrequency, read_gpus
 
-        if self._gpu_frequency is None:
-            self._gpu_frequency = GPUFrequency()
-        return read_gpus(self._gpu_frequency)
+        return read_gpus(self._made("_gpu_frequency", GPUFrequency))
 
     def power_management(self) -> PowerManagement:
         from darwin_metrics.darwin.powermgmt import read_power_management

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from _thread import allocate_lock
 from typing import TYPE_CHECKING, Any
 
 from darwin_metrics.backend import Backend
@@ -41,13 +42,19 @@ class LinuxBackend(Backend):
             Roots.check_environment()
         self.roots = Roots.resolve(procfs, sysfs)
         self._processes: ProcessReader | None = None
+        self._processes_lock = allocate_lock()
 
     def _process_reader(self) -> ProcessReader:
-        if self._processes is None:
+        """The backend's one process reader, made on first use (once, whatever the threads)."""
+        reader = self._processes
+        if reader is None:
             from darwin_metrics.linux.process import ProcessReader
 
-            self._processes = ProcessReader(self.roots)
-        return self._processes
+            with self._processes_lock:
+                reader = self._processes
+                if reader is None:
+                    reader = self._processes = ProcessReader(self.roots)
+        return reader
 
     def cpu(self) -> CPU:
         from darwin_metrics.linux.cpu import read_cpu

@@ -233,11 +233,16 @@ class _Remembered(msgspec.Struct, frozen=True, gc=False):
 
 
 class _UserNames:
-    """uid → user name through :func:`pwd.getpwuid`, remembered for :data:`USER_CACHE_TTL` s."""
+    """uid → user name through :func:`pwd.getpwuid`, remembered for :data:`USER_CACHE_TTL` s.
 
-    def __init__(self) -> None:
+    Only for this machine's own process table (``lookup``): a captured tree or another machine's
+    ``/proc`` (``/host/proc`` in a container) numbers its users by its own user database, which
+    this machine's may not match, so there every name is ``None`` (the uid stays)."""
+
+    def __init__(self, lookup: bool = True) -> None:
         #: uid → name (``None``: the user database has no such uid), read by the process reader.
         self.names: dict[int, str | None] = {}
+        self.lookup = lookup
         self._since = time.monotonic()
 
     def expire(self) -> None:
@@ -251,10 +256,12 @@ class _UserNames:
             return self.names[uid]
         except KeyError:
             pass
-        try:
-            found: str | None = pwd.getpwuid(uid).pw_name
-        except (KeyError, OverflowError):
-            found = None
+        found: str | None = None
+        if self.lookup:
+            try:
+                found = pwd.getpwuid(uid).pw_name
+            except (KeyError, OverflowError):
+                found = None
         self.names[uid] = found
         return found
 
@@ -275,7 +282,7 @@ class ProcessReader:
         self._clk_tck = float(os.sysconf("SC_CLK_TCK"))
         self._page_size = os.sysconf("SC_PAGE_SIZE")
         self._btime: int | None = None
-        self._users = _UserNames()
+        self._users = _UserNames(lookup=os.path.realpath(roots.procfs) == "/proc")
         self._exe: dict[int, tuple[tuple[int, str, bool], str | None]] = {}
         #: Per field set (``None``: every field), most recently used last: pid → what was read
         #: for it, the record made of it, whether it is a kernel thread.
