@@ -4,12 +4,13 @@ every held fan at exit and on SIGTERM, SIGINT and SIGHUP."""
 from __future__ import annotations
 
 import signal
+import threading
 from types import FrameType
 
 import pytest
 
 from darwin_metrics.errors import FanControlError, NotSupported
-from darwin_metrics.fanregistry import HANDLED_SIGNALS, ActiveControllers, find_fan
+from darwin_metrics.fanregistry import HANDLED_SIGNALS, ActiveControllers, Watchdog, find_fan
 from darwin_metrics.records.sensors import Fan
 
 
@@ -96,3 +97,29 @@ def test_signal_restores_then_runs_the_previous_handler() -> None:
         assert signal.getsignal(signal.SIGHUP) is previous
     finally:
         signal.signal(signal.SIGHUP, old)
+
+
+def test_watchdog_looks_until_the_fan_is_handed_back() -> None:
+    looks: list[int] = []
+    done = threading.Event()
+
+    def check() -> bool:
+        looks.append(1)
+        if len(looks) == 3:
+            done.set()
+            return True
+        return False
+
+    dog = Watchdog("fan-watchdog-test", 0.005, check)
+    dog.start()
+    assert done.wait(5)
+    dog.stop()
+    assert len(looks) == 3  # no look after it answered True
+
+
+def test_watchdog_without_interval_runs_no_thread() -> None:
+    before = threading.active_count()
+    dog = Watchdog("fan-watchdog-test", 0, lambda: False)
+    dog.start()
+    assert threading.active_count() == before
+    dog.stop()

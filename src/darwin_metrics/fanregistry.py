@@ -1,5 +1,6 @@
-"""What every platform's fan control shares: finding the fan asked for, and the registry of the
-controllers that hold a fan now, restored at exit and on SIGTERM, SIGINT and SIGHUP.
+"""What every platform's fan control shares: finding the fan asked for, the temperature watchdog's
+thread, and the registry of the controllers that hold a fan now, restored at exit and on SIGTERM,
+SIGINT and SIGHUP.
 
 Linux (:mod:`darwin_metrics.linux.fancontrol`, PWM through hwmon) and macOS
 (:mod:`darwin_metrics.darwin.fancontrol`, the SMC) each keep one :class:`ActiveControllers`,
@@ -135,3 +136,34 @@ class ActiveControllers(Generic[K]):
             if signal.getsignal(signum) is self._handler:
                 signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
             del self._previous_handlers[signum]
+
+
+class Watchdog:
+    """A daemon thread that calls ``check()`` every ``interval`` seconds while a controller holds
+    its fan, until :meth:`stop` or until ``check()`` answers True (the fan was handed back).
+    An ``interval`` of 0 or less runs no thread."""
+
+    def __init__(self, name: str, interval: float, check: Callable[[], bool]) -> None:
+        self.name = name
+        self.interval = interval
+        self._check = check
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        if self.interval > 0:
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """End the thread (waiting up to 5 s for it, unless called from it)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self._check():
+                return

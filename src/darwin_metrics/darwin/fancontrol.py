@@ -34,7 +34,7 @@ from darwin_metrics.darwin.decode.process import kinfo
 from darwin_metrics.darwin.ffi import libproc
 from darwin_metrics.darwin.ffi.smc import SMC
 from darwin_metrics.errors import AccessDenied, DarwinMetricsError, FanControlError, NotSupported
-from darwin_metrics.fanregistry import ActiveControllers, find_fan
+from darwin_metrics.fanregistry import ActiveControllers, Watchdog, find_fan
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.records.sensors import Fan, FanSetting
 
@@ -222,7 +222,6 @@ class FanController:
         self._force = force
         self._state_dir = state_directory(state_dir)
         self._state_file = os.path.join(self._state_dir, f"smc-F{self._index}.json")
-        self._interval = watchdog_interval
         self._max_celsius = max_celsius
         self._min_duty = min_duty_percent
         self._smc_factory = smc_factory
@@ -230,8 +229,7 @@ class FanController:
         self._lock = threading.RLock()
         self._state: SMCFanState | None = None
         self._tripped: str | None = None
-        self._stop = threading.Event()
-        self._watchdog: threading.Thread | None = None
+        self._watchdog = Watchdog(f"fan-watchdog-{self.fan.id}", watchdog_interval, self._watch)
         self._sensors: SMCSensors | None = None
 
     @property
@@ -266,12 +264,7 @@ class FanController:
             smc.close()
             raise
         self._smc = smc
-        self._stop.clear()
-        if self._interval > 0:
-            self._watchdog = threading.Thread(
-                target=self._watch, name=f"fan-watchdog-{self.fan.id}", daemon=True
-            )
-            self._watchdog.start()
+        self._watchdog.start()
         return self
 
     def __exit__(
@@ -283,9 +276,7 @@ class FanController:
         try:
             self.restore()
         finally:
-            self._stop.set()
-            if self._watchdog is not None and self._watchdog is not threading.current_thread():
-                self._watchdog.join(timeout=5.0)
+            self._watchdog.stop()
             _active.discard(self._index)
             if self._smc is not None:
                 self._smc.close()
@@ -424,19 +415,21 @@ class FanController:
                 return f"{sensor.sensor}={sensor.celsius:g}"
         return None
 
-    def _watch(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                hot = self.hot_sensor()
-            except (OSError, DarwinMetricsError) as exc:
-                log.debug("fan watchdog: %s", exc)
-                continue
-            if hot is not None:
-                with self._lock:
-                    with contextlib.suppress(OSError, DarwinMetricsError, ValueError):
-                        smc = self._open()
-                        if self._state is not None:
-                            _write_mode(smc, self._state.mode_key, self._index, MODE_AUTOMATIC)
-                    # Said only once the fan is back with the SMC.
-                    self._tripped = f"{hot} reached {self._max_celsius:g} °C"
-                return
+    def _watch(self) -> bool:
+        """One look of the watchdog: hand the fan back to the SMC when a sensor is too hot
+        (then True: the watchdog ends)."""
+        try:
+            hot = self.hot_sensor()
+        except (OSError, DarwinMetricsError) as exc:
+            log.debug("fan watchdog: %s", exc)
+            return False
+        if hot is None:
+            return False
+        with self._lock:
+            with contextlib.suppress(OSError, DarwinMetricsError, ValueError):
+                smc = self._open()
+                if self._state is not None:
+                    _write_mode(smc, self._state.mode_key, self._index, MODE_AUTOMATIC)
+            # Said only once the fan is back with the SMC.
+            self._tripped = f"{hot} reached {self._max_celsius:g} °C"
+        return True

@@ -43,7 +43,7 @@ from darwin_metrics.errors import (
     NotSupported,
     ParseError,
 )
-from darwin_metrics.fanregistry import ActiveControllers
+from darwin_metrics.fanregistry import ActiveControllers, Watchdog
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fans import is_root
 from darwin_metrics.linux.hwmon import collect_attributes, read_value, real_device
@@ -335,7 +335,6 @@ class FanController:
         self._state_dir = state_directory(state_dir)
         self._state_file = os.path.join(self._state_dir, f"pwm-{fan.chip}-{fan.index}.json")
         self._spin_check = max(0.0, spin_check)
-        self._interval = watchdog_interval
         self._margin = critical_margin
         self._min_duty = min_duty_percent
         roots = fs.Roots.resolve(procfs, sysfs)
@@ -345,8 +344,7 @@ class FanController:
         self._lock = threading.RLock()
         self._state: PwmState | None = None
         self._tripped: str | None = None
-        self._stop = threading.Event()
-        self._watchdog: threading.Thread | None = None
+        self._watchdog = Watchdog(f"fan-watchdog-{self.fan.id}", watchdog_interval, self._watch)
         self._active = False
 
     # -- properties
@@ -390,12 +388,7 @@ class FanController:
                 raise FanControlError(f"fan {self.fan.id} is controlled by process {owner}")
         _active.add(self._pwm_path, self)
         self._active = True
-        self._stop.clear()
-        if self._interval > 0:
-            self._watchdog = threading.Thread(
-                target=self._watch, name=f"fan-watchdog-{self.fan.id}", daemon=True
-            )
-            self._watchdog.start()
+        self._watchdog.start()
         return self
 
     def __exit__(
@@ -407,9 +400,7 @@ class FanController:
         try:
             self.restore()
         finally:
-            self._stop.set()
-            if self._watchdog is not None and self._watchdog is not threading.current_thread():
-                self._watchdog.join(timeout=5.0)
+            self._watchdog.stop()
             _active.discard(self._pwm_path)
             self._active = False
 
@@ -605,17 +596,18 @@ class FanController:
                 return f"temp{index} at {current:g} °C, critical {critical:g} °C"
         return None
 
-    def _watch(self) -> None:
-        while not self._stop.wait(self._interval):
-            if self._state is None or self._tripped is not None:
-                continue
-            try:
-                reason = self.hot_sensor()
-            except Exception:  # the watchdog must keep running
-                log.exception("fan watchdog for %s", self.fan.id)
-                continue
-            if reason is not None:
-                self._trip(reason)
+    def _watch(self) -> bool:
+        """One look of the watchdog: hand the fan back when a sensor is too hot (then True)."""
+        if self._state is None or self._tripped is not None:
+            return False
+        try:
+            reason = self.hot_sensor()
+        except Exception:  # the watchdog must keep running
+            log.exception("fan watchdog for %s", self.fan.id)
+            return False
+        if reason is not None:
+            self._trip(reason)
+        return False
 
     def _trip(self, reason: str) -> None:
         with self._lock:

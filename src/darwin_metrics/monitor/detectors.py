@@ -172,28 +172,19 @@ def _address_events(old: Interface | None, new: Interface | None, wall: float) -
     some = new if new is not None else old
     assert some is not None
     events: list[Event] = []
-    for family, address, prefix in sorted(before - after, key=str):
-        events.append(
-            AddressRemoved(
-                observed_at=wall,
-                interface=some.name,
-                index=some.index,
-                family="ipv4" if family == "ipv4" else "ipv6",
-                address=address,
-                prefix_length=prefix,
+    changes = ((AddressRemoved, before - after), (AddressAdded, after - before))
+    for kind, addresses in changes:
+        for family, address, prefix in sorted(addresses, key=str):
+            events.append(
+                kind(
+                    observed_at=wall,
+                    interface=some.name,
+                    index=some.index,
+                    family="ipv4" if family == "ipv4" else "ipv6",
+                    address=address,
+                    prefix_length=prefix,
+                )
             )
-        )
-    for family, address, prefix in sorted(after - before, key=str):
-        events.append(
-            AddressAdded(
-                observed_at=wall,
-                interface=some.name,
-                index=some.index,
-                family="ipv4" if family == "ipv4" else "ipv6",
-                address=address,
-                prefix_length=prefix,
-            )
-        )
     return events
 
 
