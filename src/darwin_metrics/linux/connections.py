@@ -297,8 +297,18 @@ def read_tables(roots: Roots, tables: Sequence[str]) -> list[Connection]:
 
 _FD_COUNT_SUPPORT: dict[str, bool] = {}
 #: Descriptor numbers as bytes: ``readlink`` with a bytes name returns bytes, skipping a decode.
-#: Never changed after import (higher numbers are formatted when met), so threads may share it.
-_FD_NAMES = tuple(str(i).encode() for i in range(1024))
+#: Made by the first owner scan, not at import (a one-shot process that never scans pays
+#: nothing); never changed after (higher numbers are formatted when met), so threads may share
+#: it, and two threads that make it at once make the same tuple.
+_FD_NAMES: tuple[bytes, ...] = ()
+
+
+def _fd_names() -> tuple[bytes, ...]:
+    """``b"0"`` to ``b"1023"``, made once."""
+    global _FD_NAMES
+    if not _FD_NAMES:
+        _FD_NAMES = tuple(str(i).encode() for i in range(1024))
+    return _FD_NAMES
 
 
 def _fd_count_supported(procfs: str) -> bool:
@@ -378,7 +388,7 @@ def _scan_counted(procfs: str, proc_fd: int, names: Sequence[bytes]) -> dict[int
     stat = os.stat
     open_ = os.open
     close = os.close
-    links = _FD_NAMES
+    links = _fd_names()
     known = len(links)
     enoent = errno.ENOENT
     s = ord("s")
