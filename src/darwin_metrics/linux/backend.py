@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import Power, PowerManagement, PowerRail
     from darwin_metrics.records.process import Process, ProcessNode, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.sockstat import SocketStats
     from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.wifi import WiFi
 
@@ -114,6 +115,11 @@ class LinuxBackend(Backend):
         from darwin_metrics.linux.netstats import read_network_stats
 
         return read_network_stats(self.roots, optional_pid(pid))
+
+    def socket_stats(self, pid: int | None = None) -> SocketStats:
+        from darwin_metrics.linux.sockstat import read_socket_stats
+
+        return read_socket_stats(self.roots, optional_pid(pid))
 
     def cgroup(self, pid: int | None = None) -> CGroup:
         from darwin_metrics.linux.cgroup import read_cgroup
