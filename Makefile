@@ -36,6 +36,7 @@ macos-check: $(VENV)/.dev-installed
 # System programs the integration tests drive (apt names); one line each helper may extend.
 INTEGRATION_APT := chromium tmux
 INTEGRATION_APT += prometheus prometheus-node-exporter wrk openssl
+INTEGRATION_APT += iproute2
 integration: $(VENV)/.dev-installed
 	if command -v apt-get >/dev/null; then \
 		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

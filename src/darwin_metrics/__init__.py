@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     )
     from darwin_metrics.records.netstats import NetworkStats
     from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.sockstat import SocketStats
     from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.wifi import WiFi
     from darwin_metrics.sampler import Sample, Sampler
@@ -228,6 +229,14 @@ def wifi() -> tuple[WiFi, ...]:
 def network_stats(pid: int | None = None) -> NetworkStats:
     """TCP, UDP, IP and ICMP counters of this network namespace (or that of process ``pid``)."""
     result: NetworkStats = _backend().network_stats(_optional_pid(pid))
+    return result
+
+
+def socket_stats(pid: int | None = None) -> SocketStats:
+    """Sockets in use per protocol (TCP, UDP, UDP-Lite, raw, fragments; IPv4 and IPv6) and the
+    memory they hold (bytes) in this network namespace (or that of process ``pid``); raises
+    :class:`NotSupported` where the platform has no such summary (macOS)."""
+    result: SocketStats = _backend().socket_stats(_optional_pid(pid))
     return result
 
 
@@ -463,6 +472,7 @@ __all__ = [
     "process_tree",
     "processes",
     "snapshot",
+    "socket_stats",
     "threads",
     "wifi",
     "volumes",

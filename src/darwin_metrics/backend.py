@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import Power, PowerManagement
     from darwin_metrics.records.process import Process, ProcessNode, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.sockstat import SocketStats
     from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.wifi import WiFi
 
@@ -113,6 +114,9 @@ class Backend:
 
     def network_stats(self, pid: int | None = None) -> NetworkStats:
         raise self._unsupported("network_stats")
+
+    def socket_stats(self, pid: int | None = None) -> SocketStats:
+        raise self._unsupported("socket_stats")
 
     def cgroup(self, pid: int | None = None) -> CGroup:
         raise self._unsupported("cgroup")

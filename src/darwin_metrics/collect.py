@@ -31,6 +31,7 @@ FAMILIES: tuple[tuple[str, Callable[[Backend], Any]], ...] = (
     ("processes", lambda b: b.processes()),
     ("connection_counts", lambda b: b.connection_counts(pids=False)),
     ("network_stats", lambda b: b.network_stats()),
+    ("socket_stats", lambda b: b.socket_stats()),
     ("wifi", lambda b: b.wifi()),
     ("cgroup", lambda b: b.cgroup()),
     ("gpus", lambda b: b.gpus()),

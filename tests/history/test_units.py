@@ -72,6 +72,9 @@ def test_format_duration_round_trips(seconds: int) -> None:
         ("fans[0].rpm", "rpm"),
         ("cpu.cores[*].percent.count", ""),
         ("volumes[/mnt/a.b].used_percent", "%"),
+        ("socket_stats.tcp.memory", "B"),
+        ("socket_stats.tcp.memory_pages", ""),
+        ("socket_stats.tcp.in_use", ""),
     ],
 )
 def test_units_by_field_name(path: str, unit: str) -> None:

@@ -21,6 +21,7 @@ CALLS: list[tuple[str, Callable[[Any], Any]]] = [
     ("threads", darwin_metrics.threads),
     ("process_connections", darwin_metrics.process_connections),
     ("network_stats", darwin_metrics.network_stats),
+    ("socket_stats", darwin_metrics.socket_stats),
     ("cgroup", darwin_metrics.cgroup),
 ]
 
@@ -48,6 +49,7 @@ def test_cgroup_path_traversal_reads_nothing(tmp_path: Any) -> None:
 def test_valid_pid_still_works() -> None:
     assert darwin_metrics.process(os.getpid()).pid == os.getpid()
     assert darwin_metrics.network_stats(os.getpid()) is not None
+    assert darwin_metrics.socket_stats(os.getpid()).sockets_used is not None
 
 
 @pytest.mark.parametrize("variable", ["DARWIN_METRICS_PROCFS", "DARWIN_METRICS_SYSFS"])

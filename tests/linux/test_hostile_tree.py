@@ -44,6 +44,8 @@ REQUIRED = {
     "disks": ("proc/diskstats",),
     "network_stats": ("proc/net/snmp",),
     "network_stats_pid": ("/net/snmp",),
+    "socket_stats": ("proc/net/sockstat",),
+    "socket_stats_pid": ("/net/sockstat",),
     "volumes": ("/mountinfo",),
     "wifi": ("proc/net/wireless",),
     "interfaces": ("proc/net/dev",),

@@ -52,6 +52,7 @@ BASE_CALLS: dict[str, Call] = {
     "connections": lambda b: b.connections("all", pids=True),
     "connection_counts": lambda b: b.connection_counts(),
     "network_stats": lambda b: b.network_stats(),
+    "socket_stats": lambda b: b.socket_stats(),
     "wifi": lambda b: b.wifi(),
     "cgroup": lambda b: b.cgroup(),
     "gpus": lambda b: b.gpus(),
@@ -119,6 +120,7 @@ def calls(procfs: str) -> dict[str, Call]:
         result["threads"] = lambda b: b.threads(pid)
         result["process_connections"] = lambda b: b.process_connections(pid, "all")
         result["network_stats_pid"] = lambda b: b.network_stats(pid)
+        result["socket_stats_pid"] = lambda b: b.socket_stats(pid)
         result["cgroup_pid"] = lambda b: b.cgroup(pid)
     return result
 

@@ -20,6 +20,7 @@ COLLECTORS = (
     "netdev",
     "netclass",
     "netstat",
+    "sockstat",
     "wifi",
     "hwmon",
     "thermal_zone",

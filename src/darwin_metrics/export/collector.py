@@ -65,6 +65,9 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
     CollectorSpec(
         "netstat", ("network_stats",), node_network.emit_netstat, "SNMP protocol counters"
     ),
+    CollectorSpec(
+        "sockstat", ("socket_stats",), node_network.emit_sockstat, "sockets in use per protocol"
+    ),
     CollectorSpec("wifi", ("wifi",), node_network.emit_wifi, "Wi-Fi association and link"),
     CollectorSpec(
         "hwmon", ("temperatures", "fans"), node_hardware.emit_hwmon, "chip sensors and fans"

@@ -1,5 +1,5 @@
-"""node_exporter's network collectors (netdev, netclass, netstat, wifi), named and labelled as
-node_exporter names them. Counters in packets and bytes, speeds in bytes per second (as
+"""node_exporter's network collectors (netdev, netclass, netstat, sockstat, wifi), named and
+labelled as node_exporter names them. Counters in packets and bytes, speeds in bytes per second (as
 node_exporter's ``node_network_speed_bytes``), Wi-Fi in hertz, dBm and bits per second.
 """
 
@@ -136,6 +136,51 @@ def emit_netstat(out: Exposition, r: Readings) -> None:
             f"Statistic {section_name}{field_name}.",
             getattr(record, field),
         )
+
+
+#: SocketStats field → the kernel's protocol name, which node_exporter's sockstat names carry.
+SOCKSTAT_PROTOCOLS = (
+    ("tcp", "TCP"),
+    ("udp", "UDP"),
+    ("udplite", "UDPLITE"),
+    ("raw", "RAW"),
+    ("frag", "FRAG"),
+    ("tcp6", "TCP6"),
+    ("udp6", "UDP6"),
+    ("udplite6", "UDPLITE6"),
+    ("raw6", "RAW6"),
+    ("frag6", "FRAG6"),
+)
+#: ProtocolSockets count field → the kernel's key, node_exporter's name suffix.
+SOCKSTAT_COUNTS = (
+    ("in_use", "inuse"),
+    ("orphaned", "orphan"),
+    ("time_wait", "tw"),
+    ("allocated", "alloc"),
+)
+
+
+def emit_sockstat(out: Exposition, r: Readings) -> None:
+    """``node_sockstat_*``: ``/proc/net/sockstat{,6}`` as node_exporter exports them, gauges named
+    ``<PROTO>_<key>`` after the kernel's line. Memory counted in pages (TCP, UDP) is ``_mem``
+    (pages) and ``_mem_bytes``; memory the kernel gives in bytes (fragments) is ``_memory``."""
+    stats = r.snapshot.socket_stats
+    if stats is None:
+        return
+    out.gauge("node_sockstat_sockets_used", "Number of IPv4 sockets in use.", stats.sockets_used)
+    for field, proto in SOCKSTAT_PROTOCOLS:
+        line = getattr(stats, field)
+        if line is None:
+            continue
+        values = [(key, getattr(line, name)) for name, key in SOCKSTAT_COUNTS]
+        if line.memory_pages is not None:
+            values += [("mem", line.memory_pages), ("mem_bytes", line.memory)]
+        else:
+            values.append(("memory", line.memory))
+        for key, value in values:
+            out.gauge(
+                f"node_sockstat_{proto}_{key}", f"Number of {proto} sockets in state {key}.", value
+            )
 
 
 def emit_wifi(out: Exposition, r: Readings) -> None:

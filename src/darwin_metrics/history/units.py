@@ -30,7 +30,7 @@ _SUFFIX_UNITS = (
 )
 
 #: Families whose plain size fields (``total``, ``used``…) are bytes.
-_BYTE_FAMILIES = ("memory", "volumes", "cgroup", "gpus")
+_BYTE_FAMILIES = ("memory", "volumes", "cgroup", "gpus", "socket_stats")
 _BYTE_FIELDS = frozenset(
     [
         "total",
@@ -60,6 +60,7 @@ _BYTE_FIELDS = frozenset(
         "memory_used",
         "memory_free",
         "limit_bytes",
+        "memory",
     ]
 )
 _SECOND_FIELDS = frozenset(["uptime", "boot_time", "some_total", "full_total"])

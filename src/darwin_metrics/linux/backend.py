@@ -12,6 +12,7 @@ from darwin_metrics.validate import optional_pid, pid_argument
 
 if TYPE_CHECKING:
     from darwin_metrics.linux.fancontrol import FanController
+    from darwin_metrics.linux.hwmon import HwmonChip
     from darwin_metrics.linux.process import ProcessReader
     from darwin_metrics.records.battery import PowerSources
     from darwin_metrics.records.cgroup import CGroup
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from darwin_metrics.records.power import Power, PowerManagement, PowerRail
     from darwin_metrics.records.process import Process, ProcessNode, Thread
     from darwin_metrics.records.sensors import Fan, Temperatures
+    from darwin_metrics.records.sockstat import SocketStats
     from darwin_metrics.records.thermal import Thermal
     from darwin_metrics.records.wifi import WiFi
 
@@ -115,6 +117,11 @@ class LinuxBackend(Backend):
 
         return read_network_stats(self.roots, optional_pid(pid))
 
+    def socket_stats(self, pid: int | None = None) -> SocketStats:
+        from darwin_metrics.linux.sockstat import read_socket_stats
+
+        return read_socket_stats(self.roots, optional_pid(pid))
+
     def cgroup(self, pid: int | None = None) -> CGroup:
         from darwin_metrics.linux.cgroup import read_cgroup
 
@@ -133,7 +140,15 @@ class LinuxBackend(Backend):
     def power(self) -> Power:
         from darwin_metrics.linux.power import read_power
 
-        return read_power(self.roots, extra_rails=self._other_rails)
+        return read_power(self.roots, extra_rails=self._other_rails, chips=self._hwmon_chips())
+
+    def _hwmon_chips(self) -> tuple[HwmonChip, ...]:
+        """The hwmon chips that ``temperatures()``, ``fans()`` and ``power()`` read: listed once
+        per snapshot or scrape (inside :meth:`shared_reads`, on that thread), afresh on every
+        other call, so a chip that appears or vanishes shows in the next reading."""
+        from darwin_metrics.linux.hwmon import list_chips
+
+        return self._read_shared("hwmon_chips", lambda: tuple(list_chips(self.roots)))
 
     def _other_rails(self) -> list[PowerRail]:
         """Battery and GPU power as rails (``power()`` lists them beside RAPL and hwmon)."""
@@ -171,12 +186,12 @@ class LinuxBackend(Backend):
     def temperatures(self) -> Temperatures:
         from darwin_metrics.linux.sensors import read_temperatures
 
-        return read_temperatures(self.roots)
+        return read_temperatures(self.roots, self._hwmon_chips())
 
     def fans(self) -> tuple[Fan, ...]:
         from darwin_metrics.linux.fans import read_fans
 
-        return read_fans(self.roots)
+        return read_fans(self.roots, self._hwmon_chips())
 
     def thermal(self) -> Thermal:
         from darwin_metrics.linux.thermal import read_thermal

@@ -9,6 +9,7 @@ documented minimum duty (``pwmN_min``, ``pwmN_start``, ``pwmN_floor``). applesmc
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.hwmon import HwmonChip, list_chips, read_text, read_value
@@ -95,6 +96,8 @@ def chip_fans(chip: HwmonChip) -> list[Fan]:
     return fans
 
 
-def read_fans(roots: Roots) -> tuple[Fan, ...]:
-    """Every fan channel of every hwmon chip (empty where the machine has none)."""
-    return tuple(f for chip in list_chips(roots) for f in chip_fans(chip))
+def read_fans(roots: Roots, chips: Sequence[HwmonChip] | None = None) -> tuple[Fan, ...]:
+    """Every fan channel of every hwmon chip (empty where the machine has none). ``chips``: the
+    hwmon chips already listed for this reading (default: listed here)."""
+    listed = list_chips(roots) if chips is None else chips
+    return tuple(f for chip in listed for f in chip_fans(chip))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.hwmon import list_chips, natural_key
+from darwin_metrics.linux.hwmon import HwmonChip, list_chips, natural_key
 from darwin_metrics.linux.parsers.powercap import parse_microunits, split_zone_name
 from darwin_metrics.records.power import Power, PowerRail
 
@@ -76,10 +76,10 @@ class _PowerChip(msgspec.Struct, frozen=True):
     energy: tuple[str, ...]
 
 
-def _power_chips(roots: fs.Roots) -> list[_PowerChip]:
-    """The hwmon chips (enumerated once, as for temperatures and fans) with power or energy."""
+def _power_chips(listed: Sequence[HwmonChip]) -> list[_PowerChip]:
+    """The hwmon chips with power or energy sensors."""
     chips = []
-    for chip in list_chips(roots):
+    for chip in listed:
         entries = fs.listdir(chip.directory)
         power = {n.split("_", 1)[0] for n in entries if n.startswith("power") and "_" in n}
         energy = [n for n in entries if n.startswith("energy") and n.endswith("_input")]
@@ -182,17 +182,19 @@ def read_power(
     roots: fs.Roots,
     *,
     extra_rails: Callable[[], Iterable[PowerRail]] | None = None,
+    chips: Sequence[HwmonChip] | None = None,
 ) -> Power:
     """Every power rail this machine exposes, read once.
 
-    ``extra_rails`` supplies rails from other families (batteries, GPUs).
+    ``extra_rails`` supplies rails from other families (batteries, GPUs); ``chips`` are the hwmon
+    chips already listed for this reading (default: listed here).
     """
-    chips = _power_chips(roots)
-    chip_names = {path: chip.name for chip in chips for path in chip.energy}
+    powered = _power_chips(list_chips(roots) if chips is None else chips)
+    chip_names = {path: chip.name for chip in powered for path in chip.energy}
     rails = [_rapl_rail(c) for c in _rapl_counters(_rapl_zones(roots))]
-    hwmon = _hwmon_counters([path for chip in chips for path in chip.energy])
+    hwmon = _hwmon_counters([path for chip in powered for path in chip.energy])
     rails.extend(_hwmon_energy_rail(c, chip_names[c.key]) for c in hwmon)
-    rails.extend(_hwmon_power_rails(chips))
+    rails.extend(_hwmon_power_rails(powered))
     if extra_rails is not None:
         rails.extend(extra_rails())
     return Power(rails=tuple(rails))

@@ -10,6 +10,7 @@ left out; the rest of its chip is still reported.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
@@ -134,9 +135,11 @@ def read_cooling_devices(roots: Roots) -> tuple[CoolingDevice, ...]:
     return tuple(devices)
 
 
-def read_temperatures(roots: Roots) -> Temperatures:
-    """Chip sensors, thermal zones and cooling devices (each empty where the machine has none)."""
-    sensors = [s for chip in list_chips(roots) for s in chip_temperatures(chip)]
+def read_temperatures(roots: Roots, chips: Sequence[HwmonChip] | None = None) -> Temperatures:
+    """Chip sensors, thermal zones and cooling devices (each empty where the machine has none).
+    ``chips``: the hwmon chips already listed for this reading (default: listed here)."""
+    listed = list_chips(roots) if chips is None else chips
+    sensors = [s for chip in listed for s in chip_temperatures(chip)]
     return Temperatures(
         sensors=tuple(sensors),
         zones=read_zones(roots),

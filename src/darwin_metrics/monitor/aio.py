@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from darwin_metrics.backend import Backend, default_backend
@@ -25,7 +25,10 @@ EXPENSIVE: frozenset[str] = frozenset({"processes", "connection_counts", "gpus"}
 
 
 async def _read(
-    backend: Backend, names: Iterable[str], read_times: dict[str, float]
+    backend: Backend,
+    names: Iterable[str],
+    read_times: dict[str, float],
+    process_fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     wanted = set(names)
     cheap = wanted - EXPENSIVE
@@ -33,7 +36,9 @@ async def _read(
     values = read_families(backend, cheap, read_times) if cheap else {}
     if costly:
         times: dict[str, float] = {}
-        values.update(await asyncio.to_thread(read_families, backend, costly, times))
+        values.update(
+            await asyncio.to_thread(read_families, backend, costly, times, process_fields)
+        )
         read_times.update(times)
     return values
 
@@ -54,24 +59,38 @@ async def asnapshot(
     return Snapshot(timestamp=time.time(), platform=sys.platform, **values)
 
 
-async def stream(
+def stream(
     interval: float = 1.0,
     families: Iterable[str] | None = None,
     *,
     processes: bool = True,
+    process_fields: Iterable[str] | None = None,
     backend: Backend | None = None,
-) -> AsyncIterator[Sample]:
+) -> AsyncGenerator[Sample, None]:
     """Samples (snapshot plus rates since the previous one) every ``interval`` seconds on a
     monotonic schedule; a sample that overruns its slot skips the slots it missed. The first
-    sample has no rates."""
+    sample has no rates.
+
+    ``process_fields`` reads only those :class:`Process` fields, as ``Sampler(process_fields=...)``
+    (``create_time`` included; per-process CPU percent needs ``cpu_times``, I/O rates ``io``).
+    The arguments are checked when ``stream()`` is called, before the first iteration:
+    ``ValueError`` for a non-positive ``interval`` or an unknown field name, ``TypeError`` for
+    ``process_fields`` that is not an iterable of ``str``.
+    """
     if not interval > 0:
         raise ValueError("interval must be positive")
     names = _names(families, processes)
-    sampler = Sampler(backend, processes=processes, families=names)
+    sampler = Sampler(backend, processes=processes, families=names, process_fields=process_fields)
+    return _samples(sampler, names, interval)
+
+
+async def _samples(
+    sampler: Sampler, names: list[str], interval: float
+) -> AsyncGenerator[Sample, None]:
     next_at = time.monotonic()
     while True:
         read_times: dict[str, float] = {}
-        values = await _read(sampler.backend, names, read_times)
+        values = await _read(sampler.backend, names, read_times, sampler.process_fields)
         snapshot = Snapshot(timestamp=time.time(), platform=sys.platform, **values)
         yield sampler.combine(snapshot, read_times)
         next_at += interval

@@ -104,6 +104,7 @@ if TYPE_CHECKING:
         TripPoint,
     )
     from darwin_metrics.records.snapshot import Capabilities, FamilyCapability, Snapshot
+    from darwin_metrics.records.sockstat import ProtocolSockets, SocketStats
     from darwin_metrics.records.thermal import CoreThrottle, GPUThrottle, PackageThrottle, Thermal
     from darwin_metrics.records.wifi import WiFi, WiFiBand, WiFiDiscarded, WiFiMode, WiFiStation
 
@@ -178,6 +179,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TripPoint",
     ),
     "snapshot": ("Capabilities", "FamilyCapability", "Snapshot"),
+    "sockstat": ("ProtocolSockets", "SocketStats"),
     "thermal": ("CoreThrottle", "GPUThrottle", "PackageThrottle", "Thermal"),
     "wifi": ("WiFi", "WiFiBand", "WiFiDiscarded", "WiFiMode", "WiFiStation"),
 }
@@ -218,7 +220,9 @@ __all__ = [
     "ListeningPort",
     "NetworkStats",
     "NetworkStatsRates",
+    "ProtocolSockets",
     "SocketFamily",
+    "SocketStats",
     "SocketType",
     "TCPStats",
     "UDPStats",

@@ -16,6 +16,7 @@ from darwin_metrics.records.netstats import NetworkStats
 from darwin_metrics.records.power import Power, PowerManagement
 from darwin_metrics.records.process import Process
 from darwin_metrics.records.sensors import Fan, Temperatures
+from darwin_metrics.records.sockstat import SocketStats
 from darwin_metrics.records.thermal import Thermal
 from darwin_metrics.records.wifi import WiFi
 
@@ -35,6 +36,8 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     #: socket counts per protocol and state; listening ports without owners (``pids=False``)
     connection_counts: ConnectionCounts | None = None
     network_stats: NetworkStats | None = None
+    #: sockets in use per protocol (Linux ``/proc/net/sockstat``)
+    socket_stats: SocketStats | None = None
     wifi: tuple[WiFi, ...] | None = None
     cgroup: CGroup | None = None
     gpus: tuple[GPU, ...] | None = None
