@@ -31,7 +31,7 @@ import stat
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from darwin_metrics.errors import AccessDenied, NotSupported, ParseError
+from darwin_metrics.errors import AccessDenied, NoSuchProcess, NotSupported, ParseError
 from darwin_metrics.lazylog import get_logger
 from darwin_metrics.linux.memo import Memos
 from darwin_metrics.linux.parsers.numbers import integer
@@ -196,6 +196,22 @@ def read_optional(path: str) -> bytes | None:
         if exc.errno in MISSING_ERRNOS or exc.errno in DENIED_ERRNOS:
             return None
         raise
+
+
+def read_net_file(roots: Roots, pid: int | None, name: str) -> tuple[str, str, bytes]:
+    """File ``name`` of a network namespace's ``net`` directory: this process's (``pid`` None)
+    or process ``pid``'s. Returns the directory, the file's path and its bytes.
+
+    Raises :class:`NoSuchProcess` when there is no process ``pid`` and :class:`NotSupported` when
+    the kernel gives no such file (procfs without networking, or without that protocol)."""
+    base = roots.proc("net") if pid is None else roots.proc(str(pid), "net")
+    if pid is not None and not os.path.isdir(roots.proc(str(pid))):
+        raise NoSuchProcess(pid)
+    path = os.path.join(base, name)
+    data = read_optional(path)
+    if data is None:
+        raise NotSupported(f"{path} is not available")
+    return base, path, data
 
 
 def read_attr(path: str) -> str | None:

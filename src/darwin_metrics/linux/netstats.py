@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-from darwin_metrics.errors import NoSuchProcess, NotSupported
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.parsers.snmp import parse_snmp, parse_snmp6
@@ -137,13 +136,7 @@ def read_network_stats(roots: Roots, pid: int | None = None) -> NetworkStats:
     Raises :class:`NoSuchProcess` for a missing ``pid`` and :class:`NotSupported` when the kernel
     gives no ``snmp`` file (procfs without networking).
     """
-    base = roots.proc("net") if pid is None else roots.proc(str(pid), "net")
-    if pid is not None and not os.path.isdir(roots.proc(str(pid))):
-        raise NoSuchProcess(pid)
-    snmp_path = os.path.join(base, "snmp")
-    data = fs.read_optional(snmp_path)
-    if data is None:
-        raise NotSupported(f"{snmp_path} is not available")
+    base, snmp_path, data = fs.read_net_file(roots, pid, "snmp")
     snmp = parse_snmp(data, snmp_path)
     netstat_path = os.path.join(base, "netstat")
     # netstat and snmp6 only add to snmp: malformed, they are absent (logged), not fatal

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 
-from darwin_metrics.errors import NoSuchProcess, NotSupported
 from darwin_metrics.linux import fs
 from darwin_metrics.linux.fs import Roots
 from darwin_metrics.linux.memory import page_size
@@ -70,13 +69,7 @@ def read_socket_stats(roots: Roots, pid: int | None = None) -> SocketStats:
     gives no ``sockstat`` file and :class:`ParseError` when it is malformed. A missing or
     malformed ``sockstat6`` (a kernel without IPv6) leaves the IPv6 protocols ``None``.
     """
-    base = roots.proc("net") if pid is None else roots.proc(str(pid), "net")
-    if pid is not None and not os.path.isdir(roots.proc(str(pid))):
-        raise NoSuchProcess(pid)
-    path = os.path.join(base, "sockstat")
-    data = fs.read_optional(path)
-    if data is None:
-        raise NotSupported(f"{path} is not available")
+    base, path, data = fs.read_net_file(roots, pid, "sockstat")
     sockstat = parse_sockstat(data, path)
     sockstat6 = fs.parse_optional(os.path.join(base, "sockstat6"), parse_sockstat)
     return stats_from_tables(sockstat, sockstat6, page_size())
