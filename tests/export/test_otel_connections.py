@@ -27,8 +27,6 @@ from darwin_metrics.export.otel import instrument
 from darwin_metrics.records import ConnectionCounts
 from tests.support.netns import ip, namespace
 
-pytestmark = pytest.mark.live
-
 NAME = "system.network.connections"
 #: The conventions' ``network.connection.state`` values (RFC 9293 state names).
 CONVENTION_STATES = {
@@ -131,6 +129,7 @@ def reader() -> Iterator[InMemoryMetricReader]:
     provider.shutdown()
 
 
+@pytest.mark.live
 def test_series_equal_connection_counts_read_at_the_same_time(
     reader: InMemoryMetricReader,
 ) -> None:
@@ -224,6 +223,7 @@ print(json.dumps({"series": [[list(map(list, k)), v] for k, v in series.items()]
 """
 
 
+@pytest.mark.live
 @pytest.mark.root
 def test_exact_series_in_a_fresh_network_namespace() -> None:
     with namespace("dmotel") as ns:
