@@ -6,12 +6,21 @@ Reads are counted with an audit hook on ``open`` (``tests.support.hostile.record
 ``name`` file of a chip (``hwmonN/name``, or ``device/name`` for the old layout) is opened once per
 scrape, as one :func:`list_chips` call opens them; before this change a scrape opened each three
 times.
+
+Directory listings are counted the same way, with an audit hook on ``os.listdir`` and
+``os.scandir``: one snapshot or scrape lists each chip directory once, the power family taking the
+``power*``/``energy*`` files from that listing (before, it listed every chip directory again).
+The captured tree has no hwmon power or energy files, so that test writes some into a copy.
 """
 
 from __future__ import annotations
 
 import collections
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from tests.conftest import Tree
 from tests.export.helpers import exposition, values
@@ -90,3 +99,83 @@ def test_a_chip_that_vanishes_or_appears_shows_in_the_next_scrape(writable_ne_tr
     os.symlink(target, link)
     again = {dict(k)["chip"] for k in values(exposition(collector), "node_hwmon_temp_celsius")}
     assert again == chips
+
+
+_listed: list[str] | None = None
+_listing_hook = False
+
+
+def _on_listing(event: str, args: tuple[Any, ...]) -> None:
+    if _listed is not None and event in ("os.listdir", "os.scandir") and args:
+        path = args[0]
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if isinstance(path, str):
+            _listed.append(os.path.realpath(path))
+
+
+@contextmanager
+def _listing() -> Iterator[list[str]]:
+    """The directories listed inside the block, resolved (the audit hook is installed once and
+    switched on and off: hooks cannot be removed)."""
+    global _listed, _listing_hook
+    if not _listing_hook:
+        sys.addaudithook(_on_listing)
+        _listing_hook = True
+    listed: list[str] = []
+    _listed = listed
+    try:
+        yield listed
+    finally:
+        _listed = None
+
+
+def _with_power_files(tree: Tree) -> collections.Counter[str]:
+    """Write hwmon power and energy files into two chips of ``tree`` (the nct6779 board chip and
+    the first coretemp); the chip directories, each counted once."""
+    hwmon = os.path.join(tree.roots.sysfs, "class", "hwmon")
+    board = os.path.realpath(os.path.join(hwmon, "hwmon3"))
+    core = os.path.realpath(os.path.join(hwmon, "hwmon0"))
+    files = {
+        (board, "power1_input"): "12500000",
+        (board, "power1_label"): "CPU",
+        (board, "power1_cap"): "65000000",
+        (board, "power2_average"): "3000000",
+        (core, "energy1_input"): "123456789",
+        (core, "energy1_label"): "Ecore",
+    }
+    for (directory, name), value in files.items():
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(value + "\n")
+    return collections.Counter(chip.directory for chip in list_chips(tree.roots))
+
+
+def _chip_listings(listed: list[str], chips: collections.Counter[str]) -> collections.Counter[str]:
+    return collections.Counter(p for p in listed if p in chips)
+
+
+def test_a_snapshot_lists_each_chip_directory_once(writable_ne_tree: Tree) -> None:
+    chips = _with_power_files(writable_ne_tree)
+    assert len(chips) >= 10
+    with _listing() as listed:
+        snap = take_snapshot(_backend(writable_ne_tree), include_processes=False)
+    assert _chip_listings(listed, chips) == chips
+    assert snap.power is not None and snap.temperatures is not None and snap.fans
+    rails = {r.name: r for r in snap.power.rails if r.source == "hwmon"}
+    assert rails["nct6779/CPU"].watts == 12.5 and rails["nct6779/CPU"].limit_watts == 65.0
+    assert rails["nct6779/power2"].watts == 3.0
+    assert rails["coretemp/Ecore"].joules == 123.456789
+
+
+def test_a_scrape_lists_each_chip_directory_once(writable_ne_tree: Tree) -> None:
+    chips = _with_power_files(writable_ne_tree)
+    collector = SnapshotCollector(_backend(writable_ne_tree))
+    for _ in range(2):
+        with _listing() as listed:
+            text = exposition(collector)
+        assert _chip_listings(listed, chips) == chips
+        watts = {
+            dict(k)["rail"]: v for k, v in values(text, "darwin_metrics_power_rail_watts").items()
+        }
+        assert watts["nct6779/CPU"] == 12.5 and watts["nct6779/power2"] == 3.0
+        assert values(text, "node_hwmon_temp_celsius") and values(text, "node_hwmon_fan_rpm")

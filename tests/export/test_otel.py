@@ -153,6 +153,15 @@ def test_otel_command_pushes_otlp_http_protobuf() -> None:
         m.name for rm in request.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
     }
     assert {"system.cpu.time", "system.memory.usage", "system.network.io"} <= names
+    connections = next(
+        m
+        for rm in request.resource_metrics
+        for sm in rm.scope_metrics
+        for m in sm.metrics
+        if m.name == "system.network.connections"
+    )
+    assert connections.unit == "{connection}" and not connections.sum.is_monotonic
+    assert all(p.as_int >= 0 for p in connections.sum.data_points)
     cpu_time = next(
         m
         for rm in request.resource_metrics

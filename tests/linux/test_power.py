@@ -139,6 +139,27 @@ def test_hwmon_power_and_energy(tmp_path: Path) -> None:
     assert sock.joules == pytest.approx(101.0)
 
 
+def test_hwmon_power_of_an_old_layout_chip(tmp_path: Path) -> None:
+    """Attributes in ``hwmonN/device/`` (old drivers) are rails too; ``hwmonN/`` wins."""
+    device = tmp_path / "devices" / "platform" / "oldchip.0"
+    chip = device / "hwmon" / "hwmon0"
+    chip.mkdir(parents=True)
+    (chip / "device").symlink_to(device)
+    (tmp_path / "class" / "hwmon").mkdir(parents=True)
+    (tmp_path / "class" / "hwmon" / "hwmon0").symlink_to(chip)
+    (device / "name").write_text("oldchip\n")
+    (device / "power1_input").write_text("2000000\n")
+    (device / "power1_label").write_text("VIN\n")
+    (device / "energy1_input").write_text("5000000\n")
+    (chip / "energy1_input").write_text("7000000\n")  # the hwmon directory wins
+    roots = fs.Roots(procfs=str(tmp_path), sysfs=str(tmp_path))
+    rails = {r.name: r for r in read_power(roots).rails}
+    assert rails["oldchip/VIN"].watts == pytest.approx(2.0)
+    assert rails["oldchip/VIN"].path == f"{device.resolve()}/power1"
+    assert rails["oldchip/energy1"].joules == pytest.approx(7.0)
+    assert set(rails) == {"oldchip/VIN", "oldchip/energy1"}
+
+
 def test_battery_power_is_a_rail(ne_tree: Tree) -> None:
     backend = LinuxBackend(procfs=ne_tree.roots.procfs, sysfs=ne_tree.roots.sysfs)
     rail = backend.power().rail("BAT0")

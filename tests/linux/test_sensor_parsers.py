@@ -4,6 +4,7 @@ sysfs files holding arbitrary bytes: a value or ParseError (collectors: ``None``
 from __future__ import annotations
 
 import itertools
+import re
 import string
 import tempfile
 from collections.abc import Callable
@@ -70,7 +71,7 @@ def test_text_parsers_return_value_or_parse_error(
 def test_names_and_classification(text: str) -> None:
     parts = p.split_attribute(text)
     if parts is not None:
-        assert parts[0] in ("temp", "fan", "pwm") and parts[1] >= 0
+        assert parts[0] in ("temp", "fan", "pwm", "power", "energy") and parts[1] >= 0
     trip = p.split_trip_point(text)
     if trip is not None:
         assert trip[1] in ("temp", "type", "hyst")
@@ -80,6 +81,41 @@ def test_names_and_classification(text: str) -> None:
     assert p.classify_sensor(text, text, index=1, sensor_type=6) in KINDS
     assert p.classify_sensor(text, None) in KINDS
     assert p.classify_zone(text) in KINDS
+
+
+#: What split_attribute accepts, written as a pattern (an independent statement of the rule).
+_ATTRIBUTE = re.compile(r"(temp|fan|pwm|power|energy)([0-9]{1,6})(?:_([a-z0-9_]+))?")
+_PIECES = ["temp", "fan", "pwm", "power", "energy", "in", "curr", "1", "0", "89", "٣", "_"]
+_PIECES += ["input", "label", "cap_max", "x", "A", "", "-", "1234567", "\n"]
+_attribute_names = st.one_of(
+    st.text(),
+    st.builds(
+        "".join,
+        st.lists(
+            st.sampled_from(_PIECES),
+            max_size=6,
+        ),
+    ),
+)
+
+
+@given(name=_attribute_names)
+def test_split_attribute_follows_the_rule(name: str) -> None:
+    match = _ATTRIBUTE.fullmatch(name)
+    expected = None if match is None else (match[1], int(match[2]), match[3] or "")
+    assert p.split_attribute(name) == expected
+
+
+def test_split_attribute_examples() -> None:
+    assert p.split_attribute("power1_cap_max") == ("power", 1, "cap_max")
+    assert p.split_attribute("energy12_input") == ("energy", 12, "input")
+    assert p.split_attribute("pwm1_auto_point1_temp") == ("pwm", 1, "auto_point1_temp")
+    assert p.split_attribute("temp0") == ("temp", 0, "")
+    assert p.split_attribute("fan9_input") == ("fan", 9, "input")
+    assert p.split_attribute("temp123456") == ("temp", 123456, "")
+    assert p.split_attribute("temp1234567") is None
+    for rejected in ("power", "power_state", "temp1_", "in0_input", "temp1a_input", "energy_uj"):
+        assert p.split_attribute(rejected) is None
 
 
 @given(

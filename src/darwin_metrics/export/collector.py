@@ -111,6 +111,10 @@ _READERS: dict[str, Callable[[Backend], Any]] = {
     "connection_counts": lambda b: b.connection_counts(pids=True),
     "power_sources": lambda b: b.power_sources(),
 }
+#: The socket counts alone, as the snapshot reads them: no owner scan.
+_COUNTS_ONLY: dict[str, Callable[[Backend], Any]] = {
+    "connection_counts": lambda b: b.connection_counts(pids=False),
+}
 
 
 def select(
@@ -138,7 +142,9 @@ class SnapshotCollector(Collector):
     ``collectors`` are names from :data:`COLLECTOR_NAMES` (default: the default ones, every
     collector but ``connections`` and ``processes``); ``top_processes`` bounds the per-process
     series of the ``processes`` collector (the N busiest by CPU plus the N largest by memory; 0
-    for the process counts only).
+    for the process counts only). ``connection_owners=False`` reads the ``connections``
+    collector's socket counts without looking up the listening ports' processes (no scan of every
+    process's descriptors; the listening ports then have ``pids=None``).
     """
 
     def __init__(
@@ -147,8 +153,10 @@ class SnapshotCollector(Collector):
         *,
         collectors: Sequence[str] | None = None,
         top_processes: int = DEFAULT_TOP_PROCESSES,
+        connection_owners: bool = True,
     ) -> None:
         self._backend = backend
+        self._readers = _READERS if connection_owners else {**_READERS, **_COUNTS_ONLY}
         self.collectors = select(collectors)
         self.top_processes = max(0, top_processes)
         specs = [c for c in COLLECTORS if c.name in self.collectors]
@@ -202,7 +210,7 @@ class SnapshotCollector(Collector):
         values: dict[str, Any] = {}
         with backend.shared_reads():
             for name in self._families:
-                values[name] = _read(name, backend)
+                values[name] = _read(self._readers[name], name, backend)
         self.reads += 1
         sources = values.pop("power_sources", None)
         snapshot = Snapshot(timestamp=time.time(), platform=sys.platform, **values)
@@ -225,9 +233,9 @@ class SnapshotCollector(Collector):
         return rates
 
 
-def _read(name: str, backend: Backend) -> Any:
+def _read(reader: Callable[[Backend], Any], name: str, backend: Backend) -> Any:
     try:
-        return _READERS[name](backend)
+        return reader(backend)
     except NotSupported:
         return None
     except (DarwinMetricsError, OSError) as exc:

@@ -30,7 +30,17 @@ from darwin_metrics.export.readings import Readings
 
 log = logging.getLogger(__name__)
 Read = Callable[[Readings], Iterable[Observation]]
-_COLLECTORS = ("cpu", "meminfo", "diskstats", "filesystem", "netdev", "hwmon", "power", "gpu")
+_COLLECTORS = (
+    "cpu",
+    "meminfo",
+    "diskstats",
+    "filesystem",
+    "netdev",
+    "connections",  # read as counts only (connection_owners=False): no scan of /proc/*/fd
+    "hwmon",
+    "power",
+    "gpu",
+)
 
 
 class Instrumentation:
@@ -38,7 +48,9 @@ class Instrumentation:
 
     def __init__(self, meter: Meter, backend: Backend | None, top: int) -> None:
         collectors = (*_COLLECTORS, "processes") if top > 0 else _COLLECTORS
-        self._source = SnapshotCollector(backend, collectors=collectors, top_processes=top)
+        self._source = SnapshotCollector(
+            backend, collectors=collectors, top_processes=top, connection_owners=False
+        )
         self._top = top
         self._lock = threading.Lock()
         self._readings: Readings | None = None
@@ -149,6 +161,13 @@ class Instrumentation:
                 "{packet}",
                 "Packets dropped",
                 obs.network("drops", "{packet}"),
+            ),
+            (
+                "updown",
+                "system.network.connections",
+                "{connection}",
+                "TCP sockets per state, and UDP sockets",
+                obs.network_connections,
             ),
             ("counter", "system.disk.io", "By", "Disk bytes read and written", obs.disk_io),
             (

@@ -75,6 +75,46 @@ def network(kind: str, _unit: str) -> Read:
     return read
 
 
+#: The kernel's TCP states (our records' names) → the conventions' ``network.connection.state``
+#: values, RFC 9293's state names. Linux's ``NEW_SYN_RECV`` (the request socket of a half-open
+#: connection, where older kernels showed ``SYN_RECV``) is RFC 9293's SYN-RECEIVED too.
+CONNECTION_STATES = {
+    "ESTABLISHED": "established",
+    "SYN_SENT": "syn_sent",
+    "SYN_RECV": "syn_received",
+    "NEW_SYN_RECV": "syn_received",
+    "FIN_WAIT1": "fin_wait_1",
+    "FIN_WAIT2": "fin_wait_2",
+    "TIME_WAIT": "time_wait",
+    "CLOSE": "closed",
+    "CLOSE_WAIT": "close_wait",
+    "LAST_ACK": "last_ack",
+    "LISTEN": "listen",
+    "CLOSING": "closing",
+}
+
+
+def network_connections(r: Readings) -> Iterable[Observation]:
+    """TCP sockets per ``network.transport`` and ``network.connection.state``, IPv4 and IPv6
+    summed; UDP sockets, which have no state in the conventions, as one series with
+    ``network.transport`` alone. Unix-domain sockets are not network connections: left out."""
+    counts = r.snapshot.connection_counts
+    if counts is None:
+        return
+    tcp: dict[str, int] = {}
+    udp = 0
+    for c in counts.counts:
+        if c.protocol == "udp":
+            udp += c.count
+        elif c.protocol == "tcp" and c.state in CONNECTION_STATES:
+            state = CONNECTION_STATES[c.state]
+            tcp[state] = tcp.get(state, 0) + c.count
+    for state, count in sorted(tcp.items()):
+        yield Observation(count, {"network.transport": "tcp", "network.connection.state": state})
+    if udp:
+        yield Observation(udp, {"network.transport": "udp"})
+
+
 def disk_io(r: Readings) -> Iterable[Observation]:
     for disk in r.snapshot.disks or ():
         yield Observation(

@@ -1,4 +1,5 @@
-"""Discovery of hwmon chips (``/sys/class/hwmon/hwmonN``) shared by temperatures, fans and control.
+"""Discovery of hwmon chips (``/sys/class/hwmon/hwmonN``) shared by temperatures, fans, power and
+control: each chip directory is listed once, and its temp/fan/pwm/power/energy files kept.
 
 A chip's attributes usually live in ``hwmonN/``; older drivers (applesmc) put them in
 ``hwmonN/device/``. Both are merged, the hwmon directory winning. ``hwmonN`` numbers change across
@@ -42,7 +43,7 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 
 
 class HwmonChip(msgspec.Struct, frozen=True):
-    """One hwmon chip: where it is, what it is called, and its temp/fan/pwm attribute files.
+    """One hwmon chip: where it is, what it is called, and its temp/fan/pwm/power/energy files.
 
     ``attributes`` maps ``(type, index)`` (``("temp", 1)``) to ``{property: path}``, where the
     property is the part after the underscore (``input``, ``crit``; ``""`` for a bare ``pwm1``).
@@ -55,7 +56,8 @@ class HwmonChip(msgspec.Struct, frozen=True):
     attributes: dict[tuple[str, int], dict[str, str]] = msgspec.field(default_factory=dict)
 
     def channels(self, kind: str) -> list[int]:
-        """The indices of ``kind`` (``temp``, ``fan``, ``pwm``) attributes, ascending."""
+        """The indices of ``kind`` (``temp``, ``fan``, ``pwm``, ``power``, ``energy``)
+        attributes, ascending."""
         return sorted(i for (t, i) in self.attributes if t == kind)
 
     def files(self, kind: str, index: int) -> dict[str, str]:
@@ -78,8 +80,8 @@ def _collect(
 
 
 def collect_attributes(directory: str, device: str | None) -> dict[tuple[str, int], dict[str, str]]:
-    """The temp/fan/pwm attribute files of a chip directory and of its device directory (old
-    layout), keyed by ``(type, index)``; the chip directory wins."""
+    """The temp/fan/pwm/power/energy attribute files of a chip directory and of its device
+    directory (old layout), keyed by ``(type, index)``; the chip directory wins."""
     attributes: dict[tuple[str, int], dict[str, str]] = {}
     _collect(directory, attributes)
     if device is not None:

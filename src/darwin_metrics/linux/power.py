@@ -16,7 +16,7 @@ import msgspec
 
 from darwin_metrics.errors import ParseError
 from darwin_metrics.linux import fs
-from darwin_metrics.linux.hwmon import HwmonChip, list_chips, natural_key
+from darwin_metrics.linux.hwmon import HwmonChip, list_chips
 from darwin_metrics.linux.parsers.powercap import parse_microunits, split_zone_name
 from darwin_metrics.records.power import Power, PowerRail
 
@@ -67,31 +67,25 @@ def _rapl_counters(zones: list[str]) -> list[_Counter]:
 
 
 class _PowerChip(msgspec.Struct, frozen=True):
-    """An hwmon chip with power or energy sensors: ``power`` holds sensor prefixes
-    (``power1``), ``energy`` the paths of its ``energyN_input`` counters."""
+    """An hwmon chip with power or energy sensors: ``power`` holds the ``{property: path}`` of
+    each ``powerN`` sensor, ``energy`` those of each ``energyN`` counter, in index order."""
 
-    directory: str
     name: str
-    power: tuple[str, ...]
-    energy: tuple[str, ...]
+    power: tuple[dict[str, str], ...]
+    energy: tuple[dict[str, str], ...]
 
 
 def _power_chips(listed: Sequence[HwmonChip]) -> list[_PowerChip]:
-    """The hwmon chips with power or energy sensors."""
+    """The hwmon chips with power or energy sensors, from the files their listing found (no
+    chip directory is listed again)."""
     chips = []
     for chip in listed:
-        entries = fs.listdir(chip.directory)
-        power = {n.split("_", 1)[0] for n in entries if n.startswith("power") and "_" in n}
-        energy = [n for n in entries if n.startswith("energy") and n.endswith("_input")]
+        power = tuple(chip.files("power", i) for i in chip.channels("power"))
+        energy = tuple(
+            files for i in chip.channels("energy") if "input" in (files := chip.files("energy", i))
+        )
         if power or energy:
-            chips.append(
-                _PowerChip(
-                    directory=chip.directory,
-                    name=chip.name or chip.ident,
-                    power=tuple(sorted(power, key=natural_key)),
-                    energy=tuple(f"{chip.directory}/{n}" for n in sorted(energy, key=natural_key)),
-                )
-            )
+            chips.append(_PowerChip(name=chip.name or chip.ident, power=power, energy=energy))
     return chips
 
 
@@ -133,23 +127,31 @@ def _rapl_rail(counter: _Counter) -> PowerRail:
     )
 
 
+def _sensor_base(path: str, suffix: str) -> str:
+    """``.../power1`` from ``.../power1_input``: the sensor's path without its property."""
+    return path[: -len(suffix) - 1]
+
+
 def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     """hwmon ``powerN_input``/``powerN_average`` (µW) rails, with ``powerN_cap`` as the limit."""
     rails = []
     for chip in chips:
-        for sensor in chip.power:
-            base = f"{chip.directory}/{sensor}"
+        for files in chip.power:
             try:
-                value = fs.read_attr_int(f"{base}_input")
+                value = _read_int(files.get("input"))
+                prop = "input"
                 if value is None:
-                    value = fs.read_attr_int(f"{base}_average")
-                cap = fs.read_attr_int(f"{base}_cap")
-                cap_max = fs.read_attr_int(f"{base}_cap_max")
+                    value = _read_int(files.get("average"))
+                    prop = "average"
+                cap = _read_int(files.get("cap"))
+                cap_max = _read_int(files.get("cap_max"))
             except ParseError:
                 continue
             if value is None:
                 continue
-            label = fs.read_attr(f"{base}_label") or sensor
+            base = _sensor_base(files[prop], prop)
+            sensor = os.path.basename(base)
+            label = _read_label(files) or sensor
             rails.append(
                 PowerRail(
                     name=f"{chip.name}/{label}",
@@ -164,10 +166,18 @@ def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     return rails
 
 
-def _hwmon_energy_rail(counter: _Counter, chip_name: str) -> PowerRail:
-    chip_dir, filename = os.path.split(counter.key)
-    sensor = filename.split("_", 1)[0]
-    label = fs.read_attr(f"{chip_dir}/{sensor}_label") or sensor
+def _read_int(path: str | None) -> int | None:
+    return None if path is None else fs.read_attr_int(path)
+
+
+def _read_label(files: dict[str, str]) -> str | None:
+    path = files.get("label")
+    return None if path is None else fs.read_attr(path)
+
+
+def _hwmon_energy_rail(counter: _Counter, files: dict[str, str], chip_name: str) -> PowerRail:
+    sensor = os.path.basename(_sensor_base(counter.key, "input"))
+    label = _read_label(files) or sensor
     return PowerRail(
         name=f"{chip_name}/{label}",
         source="hwmon",
@@ -190,10 +200,10 @@ def read_power(
     chips already listed for this reading (default: listed here).
     """
     powered = _power_chips(list_chips(roots) if chips is None else chips)
-    chip_names = {path: chip.name for chip in powered for path in chip.energy}
+    energy = {files["input"]: (files, chip.name) for chip in powered for files in chip.energy}
     rails = [_rapl_rail(c) for c in _rapl_counters(_rapl_zones(roots))]
-    hwmon = _hwmon_counters([path for chip in powered for path in chip.energy])
-    rails.extend(_hwmon_energy_rail(c, chip_names[c.key]) for c in hwmon)
+    hwmon = _hwmon_counters(list(energy))
+    rails.extend(_hwmon_energy_rail(c, *energy[c.key]) for c in hwmon)
     rails.extend(_hwmon_power_rails(powered))
     if extra_rails is not None:
         rails.extend(extra_rails())

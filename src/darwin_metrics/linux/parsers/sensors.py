@@ -15,7 +15,7 @@ from darwin_metrics.linux.fs import parse_int as parse_int
 from darwin_metrics.records.sensors import FanDrive, FanMode, SensorKind
 
 #: The attribute types :func:`split_attribute` recognises, and the characters of a property.
-_ATTR_TYPES = ("temp", "fan", "pwm")
+_ATTR_TYPES = frozenset({"temp", "fan", "pwm", "power", "energy"})
 _PROPERTY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _TRIP_PROPERTIES = frozenset({"temp", "type", "hyst"})
 #: What :func:`clean_id` keeps; every other character becomes ``_``.
@@ -131,13 +131,14 @@ def _index(digits: str) -> int | None:
 def split_attribute(name: str) -> tuple[str, int, str] | None:
     """``temp1_input`` → ``("temp", 1, "input")``; ``pwm2`` → ``("pwm", 2, "")``.
 
-    Only temperature, fan and PWM attributes are recognised; anything else is ``None``.
+    Only temperature, fan, PWM, power and energy attributes are recognised; anything else is
+    ``None``.
     """
-    kind = next((k for k in _ATTR_TYPES if name.startswith(k)), None)
-    if kind is None:
+    head, underscore, prop = name.partition("_")
+    kind = head.rstrip("0123456789")  # no type ends in a digit or holds an underscore
+    if kind not in _ATTR_TYPES:
         return None
-    digits, underscore, prop = name[len(kind) :].partition("_")
-    index = _index(digits)
+    index = _index(head[len(kind) :])
     if index is None or (underscore and not (prop and _PROPERTY_CHARS.issuperset(prop))):
         return None
     return kind, index, prop
