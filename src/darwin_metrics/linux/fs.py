@@ -240,9 +240,9 @@ def parse_int(text: str, source: str) -> int:
     return integer(text, source)
 
 
-def read_attr_int(path: str) -> int | None:
-    """A sysfs attribute holding one integer (that fits 64 bits); ``None`` when absent or
-    malformed (the bad-attribute rule of :func:`read_value`)."""
+def read_attr_int(path: str | None) -> int | None:
+    """A sysfs attribute holding one integer (that fits 64 bits); ``None`` when absent (or
+    ``path`` is ``None``) or malformed (the bad-attribute rule of :func:`read_value`)."""
     return read_value(path, parse_int)
 
 

@@ -138,20 +138,20 @@ def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     for chip in chips:
         for files in chip.power:
             try:
-                value = _read_int(files.get("input"))
+                value = fs.read_attr_int(files.get("input"))
                 prop = "input"
                 if value is None:
-                    value = _read_int(files.get("average"))
+                    value = fs.read_attr_int(files.get("average"))
                     prop = "average"
-                cap = _read_int(files.get("cap"))
-                cap_max = _read_int(files.get("cap_max"))
+                cap = fs.read_attr_int(files.get("cap"))
+                cap_max = fs.read_attr_int(files.get("cap_max"))
             except ParseError:
                 continue
             if value is None:
                 continue
             base = _sensor_base(files[prop], prop)
             sensor = os.path.basename(base)
-            label = _read_label(files) or sensor
+            label = fs.read_text(files.get("label")) or sensor
             rails.append(
                 PowerRail(
                     name=f"{chip.name}/{label}",
@@ -166,18 +166,9 @@ def _hwmon_power_rails(chips: list[_PowerChip]) -> list[PowerRail]:
     return rails
 
 
-def _read_int(path: str | None) -> int | None:
-    return None if path is None else fs.read_attr_int(path)
-
-
-def _read_label(files: dict[str, str]) -> str | None:
-    path = files.get("label")
-    return None if path is None else fs.read_attr(path)
-
-
 def _hwmon_energy_rail(counter: _Counter, files: dict[str, str], chip_name: str) -> PowerRail:
     sensor = os.path.basename(_sensor_base(counter.key, "input"))
-    label = _read_label(files) or sensor
+    label = fs.read_text(files.get("label")) or sensor
     return PowerRail(
         name=f"{chip_name}/{label}",
         source="hwmon",
